@@ -1,0 +1,138 @@
+// Parses the process environment once into a typed, frozen configuration; no other module reads process.env.
+import path from 'node:path';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly store: StoreKind;
+  /** SQLite file path, or the PostgreSQL connection string. */
+  readonly databaseUrl: string;
+  /** PostgreSQL schema Coffer's tables live in (created if absent); ignored on SQLite. */
+  readonly databaseSchema: string;
+  readonly databasePoolSizeMax: number;
+  readonly bootstrapApiKey: string | null;
+  /** Currencies wallets hold, ISO 4217 upper case. */
+  readonly currencies: readonly string[];
+  /** USD value of one major unit of each currency, as a decimal string ("0.012" for INR). */
+  readonly fxRatesToUsd: Readonly<Record<string, string>>;
+  /** When true, a repeat of an idempotency key with the same payload replays the original 200 instead of a 409. */
+  readonly idempotencyReplay: boolean;
+  readonly batchSizeMax: number;
+  readonly batchWaitMs: number;
+  readonly bodyBytesMax: number;
+  /** Requests per second allowed per API key; 0 disables the limiter. */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  /** Allows starting on settings that can lose acknowledged commits (logged as a warning). */
+  readonly allowNonDurable: boolean;
+  readonly logLevel: string;
+  readonly apiKeyCacheMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n- ${problems.join('\n- ')}`);
+  }
+}
+
+const currencyPattern = /^[A-Z]{3}$/;
+const decimalPattern = /^\d+(\.\d+)?$/;
+
+export const defaultFxRatesToUsd: Record<string, string> = { USD: '1', INR: '0.012' };
+
+/** Reads every setting, collects every problem, and throws them together. */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (name: string): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return false;
+    if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return false;
+  };
+
+  const rawUrl = env.DATABASE_URL ?? '';
+  let store: StoreKind = 'sqlite';
+  let databaseUrl: string;
+  if (rawUrl === '') {
+    databaseUrl = path.resolve(cwd, 'data', 'coffer.db');
+  } else if (/^postgres(ql)?:\/\//.test(rawUrl)) {
+    store = 'postgres';
+    databaseUrl = rawUrl;
+  } else if (rawUrl.startsWith('file:')) {
+    databaseUrl = path.resolve(cwd, decodeURIComponent(rawUrl.slice('file:'.length).replace(/^\/\/(?=\/)/, '')));
+  } else if (/^[a-z]+:\/\//i.test(rawUrl)) {
+    problems.push(`DATABASE_URL must be a file path, a file: URL or a postgres:// URL, got "${rawUrl.split(':')[0]}:…"`);
+    databaseUrl = '';
+  } else {
+    databaseUrl = path.resolve(cwd, rawUrl);
+  }
+
+  const databaseSchema = env.COFFER_DB_SCHEMA || 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    problems.push(`COFFER_DB_SCHEMA must be a lower-case SQL identifier, got "${databaseSchema}"`);
+  }
+
+  const currencies = (env.COFFER_CURRENCIES || 'USD,INR').split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+  for (const currency of currencies) {
+    if (!currencyPattern.test(currency)) problems.push(`COFFER_CURRENCIES has "${currency}", not a 3-letter ISO 4217 code`);
+  }
+  if (currencies.length === 0) problems.push('COFFER_CURRENCIES must name at least one currency');
+
+  const fxRatesToUsd: Record<string, string> = { ...defaultFxRatesToUsd };
+  for (const pair of (env.COFFER_FX_RATES || '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [currency, rate] = pair.split('=').map((p) => p.trim());
+    if (!currency || !currencyPattern.test(currency.toUpperCase()) || !rate || !decimalPattern.test(rate)) {
+      problems.push(`COFFER_FX_RATES entry "${pair}" must look like INR=0.012 (USD per one major unit)`);
+      continue;
+    }
+    fxRatesToUsd[currency.toUpperCase()] = rate;
+  }
+  fxRatesToUsd.USD = '1';
+  for (const currency of currencies) {
+    if (!(currency in fxRatesToUsd)) problems.push(`COFFER_FX_RATES has no rate for wallet currency ${currency}`);
+  }
+
+  const port = integer('PORT', 8080, 0, 65535);
+  const config: Config = {
+    host: env.HOST || '127.0.0.1',
+    port,
+    store,
+    databaseUrl,
+    databaseSchema,
+    databasePoolSizeMax: integer('COFFER_DB_POOL_SIZE', 10, 1, 200),
+    bootstrapApiKey: env.COFFER_BOOTSTRAP_API_KEY || null,
+    currencies,
+    fxRatesToUsd,
+    idempotencyReplay: flag('COFFER_IDEMPOTENCY_REPLAY'),
+    batchSizeMax: integer('COFFER_BATCH_SIZE_MAX', 256, 1, 4096),
+    batchWaitMs: integer('COFFER_BATCH_WAIT_MS', 0, 0, 1000),
+    bodyBytesMax: integer('COFFER_BODY_BYTES_MAX', 65536, 1024, 10 * 1024 * 1024),
+    rateLimitPerSecond: integer('COFFER_RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000),
+    rateLimitBurst: integer('COFFER_RATE_LIMIT_BURST', 0, 0, 10_000_000),
+    allowNonDurable: flag('COFFER_ALLOW_NON_DURABLE'),
+    logLevel: env.COFFER_LOG_LEVEL || env.LOG_LEVEL || 'info',
+    apiKeyCacheMs: integer('COFFER_API_KEY_CACHE_MS', 5000, 0, 600_000),
+    shutdownTimeoutMs: integer('COFFER_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+  };
+  if (env.COFFER_BOOTSTRAP_API_KEY !== undefined && env.COFFER_BOOTSTRAP_API_KEY !== '' && env.COFFER_BOOTSTRAP_API_KEY.length < 16) {
+    problems.push('COFFER_BOOTSTRAP_API_KEY must be at least 16 characters');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,60 @@
+// HTTP routes for customers: validate by schema, call one service function, map the result.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorResponse } from '../http/error-schema.ts';
+import { sendErr } from '../http/reply.ts';
+import { CustomerIdParams } from '../ledger/ledger-schemas.ts';
+import { Customer, CustomerCreateBody, CustomerListQuery, CustomerListResponse, CustomerUpdateBody } from './customer-schemas.ts';
+import type { CustomerService } from './customer-service.ts';
+
+export const customerRoutes =
+  (service: CustomerService): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const tags = ['Customers'];
+    app.post(
+      '/customers',
+      {
+        config: { access: 'write' },
+        schema: { tags, summary: 'Create a customer (and its wallets)', body: CustomerCreateBody, response: { 200: Customer, '4xx': ErrorResponse } },
+      },
+      async (request) => service.create(request.principal.businessId, request.body),
+    );
+
+    app.get(
+      '/customers',
+      {
+        config: { access: 'read' },
+        schema: { tags, summary: 'List customers', querystring: CustomerListQuery, response: { 200: CustomerListResponse, '4xx': ErrorResponse } },
+      },
+      async (request) => service.list(request.principal.businessId, request.query),
+    );
+
+    app.get(
+      '/customers/:customer_id',
+      {
+        config: { access: 'read' },
+        schema: { tags, summary: 'Retrieve a customer', params: CustomerIdParams, response: { 200: Customer, '4xx': ErrorResponse } },
+      },
+      async (request, reply) => {
+        const result = await service.retrieve(request.principal.businessId, request.params.customer_id);
+        return result.ok ? result.value : sendErr(reply, result);
+      },
+    );
+
+    app.patch(
+      '/customers/:customer_id',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags,
+          summary: 'Update a customer',
+          params: CustomerIdParams,
+          body: CustomerUpdateBody,
+          response: { 200: Customer, '4xx': ErrorResponse },
+        },
+      },
+      async (request, reply) => {
+        const result = await service.update(request.principal.businessId, request.params.customer_id, request.body);
+        return result.ok ? result.value : sendErr(reply, result);
+      },
+    );
+  };

@@ -1,0 +1,104 @@
+// Opens the store (SQLite file or PostgreSQL), enforces durable settings, and returns one Kysely handle for both.
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Config, StoreKind } from '../config/config.ts';
+import type { Database } from './schema.ts';
+
+export interface Store {
+  readonly kind: StoreKind;
+  readonly db: Kysely<Database>;
+  /** The durability settings in force, as read back from the store (printed by benchmarks and logs). */
+  readonly durability: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export class DurabilityError extends Error {}
+
+interface Logger {
+  warn(object: object, message: string): void;
+}
+
+const int8Oid = 20;
+const numericOid = 1700;
+
+/** pg returns int8 as strings; Coffer bounds every amount and balance to the safe-integer range, so numbers are exact. */
+function parseSafeInteger(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`integer ${text} is outside the safe range`);
+  return value;
+}
+
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === int8Oid || oid === numericOid) return parseSafeInteger;
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export async function openStore(config: Config, logger?: Logger): Promise<Store> {
+  return config.store === 'postgres' ? openPostgres(config, logger) : openSqlite(config, logger);
+}
+
+async function openSqlite(config: Config, logger?: Logger): Promise<Store> {
+  fs.mkdirSync(path.dirname(config.databaseUrl), { recursive: true });
+  const database = new SQLite(config.databaseUrl);
+  database.pragma('journal_mode = WAL');
+  // better-sqlite3 leaves WAL databases at NORMAL, which can lose the last commits on power loss: set FULL explicitly.
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const journalMode = String(database.pragma('journal_mode', { simple: true }));
+  const synchronous = Number(database.pragma('synchronous', { simple: true }));
+  const synchronousName = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][synchronous] ?? String(synchronous);
+  const durability = { store: 'sqlite', journal_mode: journalMode, synchronous: synchronousName };
+  if (journalMode !== 'wal' || synchronous < 2) {
+    const problem = `SQLite is not durable: journal_mode=${journalMode}, synchronous=${synchronousName} (need wal and FULL)`;
+    if (!config.allowNonDurable) {
+      database.close();
+      throw new DurabilityError(`${problem}; set COFFER_ALLOW_NON_DURABLE=true to start anyway`);
+    }
+    logger?.warn({ durability }, `${problem}; starting anyway because COFFER_ALLOW_NON_DURABLE is set`);
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { kind: 'sqlite', db, durability, close: () => db.destroy() };
+}
+
+async function openPostgres(config: Config, logger?: Logger): Promise<Store> {
+  const schema = config.databaseSchema;
+  const bootstrap = new pg.Client({ connectionString: config.databaseUrl });
+  await bootstrap.connect();
+  let durability: Record<string, string>;
+  try {
+    await bootstrap.query(`create schema if not exists "${schema}"`);
+    const settings = await bootstrap.query<{ name: string; setting: string }>(
+      `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes')`,
+    );
+    durability = { store: 'postgres', ...Object.fromEntries(settings.rows.map((r) => [r.name, r.setting])) };
+  } catch (error) {
+    // Two processes creating one schema at once can race; the loser finds it created.
+    if (!String((error as Error).message).includes('already exists')) throw error;
+    durability = { store: 'postgres' };
+  } finally {
+    await bootstrap.end();
+  }
+  const unsafe = durability.fsync === 'off' || durability.synchronous_commit === 'off';
+  if (unsafe) {
+    const problem = `PostgreSQL is not durable: fsync=${durability.fsync}, synchronous_commit=${durability.synchronous_commit}`;
+    if (!config.allowNonDurable) throw new DurabilityError(`${problem}; set COFFER_ALLOW_NON_DURABLE=true to start anyway`);
+    logger?.warn({ durability }, `${problem}; starting anyway because COFFER_ALLOW_NON_DURABLE is set`);
+  }
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.databasePoolSizeMax,
+    types: pgTypes,
+    // Every session uses Coffer's schema and durable commits, whatever the server default says.
+    options: config.allowNonDurable ? `-c search_path=${schema}` : `-c search_path=${schema} -c synchronous_commit=on`,
+  });
+  pool.on('error', (error) => logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await sql`select 1`.execute(db);
+  return { kind: 'postgres', db, durability, close: () => db.destroy() };
+}

@@ -1,0 +1,72 @@
+// Table types for Kysely: the one description of the database both stores share.
+import type { Generated } from 'kysely';
+
+export interface BusinessesTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  business_id: string;
+  name: string;
+  key_hash: string;
+  key_prefix: string;
+  access: 'read_write' | 'read_only';
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CustomersTable {
+  id: string;
+  business_id: string;
+  email: string;
+  name: string;
+  phone_number: string | null;
+  metadata: string; // JSON object
+  created_at: string;
+  updated_at: string;
+  /** Entries ever appended for this customer, all currencies: the last entry's customer_seq. */
+  entry_count: Generated<number>;
+}
+
+export interface WalletsTable {
+  customer_id: string;
+  currency: string;
+  business_id: string;
+  balance: number;
+  /** Entries ever appended to this wallet: the last entry's wallet_seq. */
+  entry_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LedgerEntriesTable {
+  id: string;
+  business_id: string;
+  customer_id: string;
+  currency: string;
+  amount: number;
+  /** 1 for a credit, 0 for a debit (an integer in both stores). */
+  is_credit: number;
+  event_type: string;
+  reason: string | null;
+  reference_object_id: string | null;
+  idempotency_key: string | null;
+  before_balance: number;
+  after_balance: number;
+  /** Dense 1..n position among the customer's entries: pages are ranges of it. */
+  customer_seq: number;
+  /** Dense 1..n position among the wallet's entries (customer and currency). */
+  wallet_seq: number;
+  created_at: string;
+}
+
+export interface Database {
+  businesses: BusinessesTable;
+  api_keys: ApiKeysTable;
+  customers: CustomersTable;
+  wallets: WalletsTable;
+  ledger_entries: LedgerEntriesTable;
+}

@@ -1,0 +1,110 @@
+// Builds the Fastify application from its dependencies (wiring by hand); the server entry point only listens.
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Authenticator } from '../auth/authenticate.ts';
+import { registerAuth } from '../auth/auth-hook.ts';
+import type { Config } from '../config/config.ts';
+import { customerRoutes } from '../customers/customer-routes.ts';
+import { CustomerService } from '../customers/customer-service.ts';
+import type { Store } from '../db/database.ts';
+import { ledgerRoutes } from '../ledger/ledger-routes.ts';
+import { LedgerService } from '../ledger/ledger-service.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import { type IdGenerator, newId, randomBase62 } from '../shared/ids.ts';
+import { registerErrorHandling } from './error-handler.ts';
+import { createMetrics } from './metrics.ts';
+import { systemRoutes } from './system-routes.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  clock?: Clock;
+  newId?: IdGenerator;
+  /** false silences logs (tests); otherwise pino JSON at config.logLevel. */
+  logger?: boolean;
+}
+
+export interface CofferApp {
+  app: FastifyInstance;
+  ledger: LedgerService;
+  customers: CustomerService;
+  /** Stops accepting, lets in-flight requests and the open batch finish, then closes the store. */
+  close(): Promise<void>;
+}
+
+const requestIdPattern = /^[\w.\-:]{1,128}$/;
+
+/** Bodies are validated strictly (no coercion, unknown fields rejected); query strings and paths coerce strings to numbers. */
+function validatorCompilers() {
+  const strict = addFormats.default(new Ajv.default({ coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false, allErrors: false }));
+  const coercing = addFormats.default(new Ajv.default({ coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false, allErrors: false }));
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema);
+}
+
+export async function buildApp(deps: AppDeps): Promise<CofferApp> {
+  const { config, store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.newId ?? newId;
+
+  const app = Fastify({
+    logger: deps.logger === false ? false : { level: config.logLevel },
+    bodyLimit: config.bodyBytesMax,
+    requestIdHeader: 'x-request-id',
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : `req_${randomBase62(21)}`;
+    },
+    ajv: { customOptions: { coerceTypes: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompilers());
+  // Only JSON bodies: text/plain would otherwise be parsed and fail later with a vaguer error.
+  app.removeContentTypeParser(['text/plain']);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const metrics = createMetrics();
+  const ledger = new LedgerService(
+    { db: store.db, config, clock, newId: ids, onBatch: metrics.observeBatch },
+    store.kind,
+  );
+  const customers = new CustomerService({ db: store.db, config, clock, newId: ids });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Coffer API',
+        version: '0.1.0',
+        description: "Customer wallets, wire-compatible with Dodo Payments' Customer Wallets API.",
+      },
+      components: { securitySchemes: { API_KEY: { type: 'http', scheme: 'bearer' } } },
+      security: [{ API_KEY: [] }],
+    },
+  });
+
+  registerErrorHandling(app);
+  registerAuth(app, new Authenticator(store.db, config.apiKeyCacheMs));
+  metrics.register(app);
+
+  await app.register(systemRoutes({ store, metrics }));
+  await app.register(customerRoutes(customers));
+  await app.register(ledgerRoutes(ledger));
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      await ledger.drain();
+      await store.close();
+    })();
+    return closing;
+  };
+  return { app, ledger, customers, close };
+}

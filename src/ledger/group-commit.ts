@@ -1,0 +1,112 @@
+// Group commit: requests that arrive while a commit is in flight share the next transaction, each with its own outcome.
+
+export interface GroupCommitOptions {
+  /** Most commands one transaction carries. */
+  batchSizeMax: number;
+  /** How long the first command of an idle batch waits for company; 0 commits on the next turn of the event loop. */
+  batchWaitMs: number;
+}
+
+export interface BatchStats {
+  batches: number;
+  commands: number;
+  retries: number;
+  splits: number;
+}
+
+interface Pending<C, O> {
+  command: C;
+  resolve: (outcome: O) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Attempts of one batch before it is split into single-command transactions. */
+const batchAttemptsMax = 3;
+
+/**
+ * Queues commands and runs them through `commitBatch` one transaction at a time. `commitBatch` must return one
+ * outcome per command (expected failures are outcomes) and throw only when the whole transaction failed; then
+ * the batch is retried, and if it keeps failing each command is committed alone so that a poison command fails
+ * by itself. A promise resolves only after the transaction holding its command committed.
+ */
+export class GroupCommitter<C, O> {
+  private queue: Pending<C, O>[] = [];
+  private running = false;
+  private scheduled = false;
+  private idleWaiters: Array<() => void> = [];
+  readonly stats: BatchStats = { batches: 0, commands: 0, retries: 0, splits: 0 };
+
+  constructor(
+    private readonly commitBatch: (commands: C[]) => Promise<O[]>,
+    private readonly options: GroupCommitOptions,
+    private readonly isRetryable: (error: unknown) => boolean,
+    private readonly onBatch?: (size: number, durationMs: number) => void,
+  ) {}
+
+  submit(command: C): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ command, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once every queued command has been committed (used by graceful shutdown). */
+  drain(): Promise<void> {
+    if (!this.running && !this.scheduled && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private schedule(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    const start = () => {
+      this.scheduled = false;
+      void this.run();
+    };
+    if (this.options.batchWaitMs > 0) setTimeout(start, this.options.batchWaitMs);
+    else setImmediate(start);
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.batchSizeMax);
+        await this.commitWithRetry(batch);
+      }
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0) this.schedule();
+      else for (const waiter of this.idleWaiters.splice(0)) waiter();
+    }
+  }
+
+  private async commitWithRetry(batch: Pending<C, O>[]): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= batchAttemptsMax; attempt++) {
+      try {
+        const startedAt = performance.now();
+        const outcomes = await this.commitBatch(batch.map((p) => p.command));
+        this.stats.batches += 1;
+        this.stats.commands += batch.length;
+        this.onBatch?.(batch.length, performance.now() - startedAt);
+        batch.forEach((pending, index) => pending.resolve(outcomes[index]));
+        return;
+      } catch (error) {
+        lastError = error;
+        if (!this.isRetryable(error)) break;
+        this.stats.retries += 1;
+      }
+    }
+    if (batch.length === 1) {
+      batch[0].reject(lastError);
+      return;
+    }
+    this.stats.splits += 1;
+    for (const pending of batch) await this.commitWithRetry([pending]);
+  }
+}

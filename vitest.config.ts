@@ -1,0 +1,12 @@
+// Test runner settings: every suite talks to real stores (a SQLite file, PostgreSQL), so tests get generous timeouts.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
