@@ -47,15 +47,18 @@ async function openSqlite(config: Config, logger?: Logger): Promise<Store> {
   const database = new SQLite(config.databaseUrl);
   database.pragma('journal_mode = WAL');
   // better-sqlite3 leaves WAL databases at NORMAL, which can lose the last commits on power loss: set FULL explicitly.
-  database.pragma('synchronous = FULL');
+  // (COFFER_SQLITE_SYNCHRONOUS can lower it, for tests of the refusal below only.)
+  database.pragma(`synchronous = ${config.sqliteSynchronous}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // SQLite's lower() folds only ASCII; the customer name and email filters need Unicode case folding, as on PostgreSQL.
+  database.function('lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
   const journalMode = String(database.pragma('journal_mode', { simple: true }));
   const synchronous = Number(database.pragma('synchronous', { simple: true }));
   const synchronousName = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][synchronous] ?? String(synchronous);
   const durability = { store: 'sqlite', journal_mode: journalMode, synchronous: synchronousName };
   if (journalMode !== 'wal' || synchronous < 2) {
-    const problem = `SQLite is not durable: journal_mode=${journalMode}, synchronous=${synchronousName} (need wal and FULL)`;
+    const problem = `SQLite is not durable: journal_mode=${journalMode}, synchronous=${synchronousName} (need wal and FULL or EXTRA)`;
     if (!config.allowNonDurable) {
       database.close();
       throw new DurabilityError(`${problem}; set COFFER_ALLOW_NON_DURABLE=true to start anyway`);
@@ -72,33 +75,56 @@ async function openPostgres(config: Config, logger?: Logger): Promise<Store> {
   await bootstrap.connect();
   let durability: Record<string, string>;
   try {
-    await bootstrap.query(`create schema if not exists "${schema}"`);
+    try {
+      await bootstrap.query(`create schema if not exists "${schema}"`);
+    } catch (error) {
+      // Two processes creating one schema at once can race; the loser finds it created.
+      if (!String((error as Error).message).includes('already exists')) throw error;
+    }
+    // pg_settings shows this session's values: the server's, then ALTER DATABASE / ALTER ROLE ... SET, then the
+    // connection string's options, i.e. what any session opened with DATABASE_URL gets unless it overrides them.
     const settings = await bootstrap.query<{ name: string; setting: string }>(
       `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes')`,
     );
     durability = { store: 'postgres', ...Object.fromEntries(settings.rows.map((r) => [r.name, r.setting])) };
-  } catch (error) {
-    // Two processes creating one schema at once can race; the loser finds it created.
-    if (!String((error as Error).message).includes('already exists')) throw error;
-    durability = { store: 'postgres' };
   } finally {
     await bootstrap.end();
   }
-  const unsafe = durability.fsync === 'off' || durability.synchronous_commit === 'off';
-  if (unsafe) {
-    const problem = `PostgreSQL is not durable: fsync=${durability.fsync}, synchronous_commit=${durability.synchronous_commit}`;
-    if (!config.allowNonDurable) throw new DurabilityError(`${problem}; set COFFER_ALLOW_NON_DURABLE=true to start anyway`);
-    logger?.warn({ durability }, `${problem}; starting anyway because COFFER_ALLOW_NON_DURABLE is set`);
-  }
+  refuseOrWarn(postgresDurabilityProblem(durability), durability, config, logger);
+
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     max: config.databasePoolSizeMax,
     types: pgTypes,
-    // Every session uses Coffer's schema and durable commits, whatever the server default says.
-    options: config.allowNonDurable ? `-c search_path=${schema}` : `-c search_path=${schema} -c synchronous_commit=on`,
+    // Every Coffer session uses Coffer's schema and durable commits, whatever the server, database or role default.
+    options: `-c search_path=${schema} -c synchronous_commit=on`,
   });
   pool.on('error', (error) => logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await sql`select 1`.execute(db);
+  try {
+    // Read back what Coffer's own sessions got (a pooler in between could drop the startup options).
+    const session = await sql<{ value: string }>`select current_setting('synchronous_commit') as value`.execute(db);
+    durability.coffer_session_synchronous_commit = session.rows[0].value;
+    if (durability.coffer_session_synchronous_commit === 'off') {
+      refuseOrWarn('Coffer\'s own PostgreSQL sessions run with synchronous_commit=off', durability, config, logger);
+    }
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   return { kind: 'postgres', db, durability, close: () => db.destroy() };
+}
+
+/** Why these PostgreSQL settings can lose an acknowledged commit, or null when they cannot. */
+export function postgresDurabilityProblem(durability: Record<string, string>): string | null {
+  const unsafe = [];
+  if (durability.fsync === 'off') unsafe.push('fsync=off');
+  if (durability.synchronous_commit === 'off') unsafe.push('synchronous_commit=off');
+  return unsafe.length === 0 ? null : `PostgreSQL is not durable: ${unsafe.join(', ')} for sessions opened with DATABASE_URL`;
+}
+
+function refuseOrWarn(problem: string | null, durability: Record<string, string>, config: Config, logger?: Logger): void {
+  if (problem === null) return;
+  if (!config.allowNonDurable) throw new DurabilityError(`${problem}; set COFFER_ALLOW_NON_DURABLE=true to start anyway`);
+  logger?.warn({ durability }, `${problem}; starting anyway because COFFER_ALLOW_NON_DURABLE is set`);
 }
