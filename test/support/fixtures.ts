@@ -126,7 +126,7 @@ export async function openSideStore(t: TestApp): Promise<Store> {
 
 /** Another Coffer app on the same database with different settings (e.g. a currency added later). */
 export async function buildSiblingApp(t: TestApp, extraEnv: Record<string, string>): Promise<CofferApp> {
-  const config = loadConfig({ ...t.env, ...extraEnv });
+  const config = loadConfig({ COFFER_RATE_LIMIT_PER_SECOND: '0', ...t.env, ...extraEnv });
   const coffer = await buildApp({ config, store: await openStore(config), logger: false });
   await coffer.app.ready();
   return coffer;
