@@ -117,7 +117,11 @@ class InCodeMigrationProvider implements MigrationProvider {
 
 /** Applies every pending migration; throws with the failing migration's name and error. */
 export async function migrateToLatest(db: Kysely<any>, store: StoreKind): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(store) });
+  // On PostgreSQL, name the schema: otherwise Kysely finds its migration tables in any schema of the database
+  // (another Coffer, another test run) and skips creating them in this one.
+  const migrationTableSchema =
+    store === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0].schema : undefined;
+  const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(store), migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
