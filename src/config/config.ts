@@ -22,15 +22,24 @@ export interface Config {
   readonly batchSizeMax: number;
   readonly batchWaitMs: number;
   readonly bodyBytesMax: number;
-  /** Requests per second allowed per API key; 0 disables the limiter. */
+  /** Requests per second allowed per API key, in each process; 0 disables the limiter. */
   readonly rateLimitPerSecond: number;
+  /** Most requests one key can make at once (the token bucket's size). */
   readonly rateLimitBurst: number;
+  /** SQLite `synchronous` level; anything below FULL is refused unless allowNonDurable (a testing knob). */
+  readonly sqliteSynchronous: SqliteSynchronous;
   /** Allows starting on settings that can lose acknowledged commits (logged as a warning). */
   readonly allowNonDurable: boolean;
   readonly logLevel: string;
   readonly apiKeyCacheMs: number;
   readonly shutdownTimeoutMs: number;
 }
+
+export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
+export type SqliteSynchronous = (typeof sqliteSynchronousLevels)[number];
+
+/** 1,000 requests per second per key with bursts of 2,000: far above any one merchant's normal traffic. */
+export const defaultRateLimitPerSecond = 1000;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -109,6 +118,15 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   }
 
   const port = integer('PORT', 8080, 0, 65535);
+  const rateLimitPerSecond = integer('COFFER_RATE_LIMIT_PER_SECOND', defaultRateLimitPerSecond, 0, 1_000_000);
+  const rateLimitBurst = integer('COFFER_RATE_LIMIT_BURST', Math.max(1, 2 * rateLimitPerSecond), 0, 10_000_000);
+  if (rateLimitPerSecond > 0 && rateLimitBurst < 1) {
+    problems.push('COFFER_RATE_LIMIT_BURST must be at least 1 while the rate limit is on (COFFER_RATE_LIMIT_PER_SECOND > 0)');
+  }
+  const sqliteSynchronous = (env.COFFER_SQLITE_SYNCHRONOUS || 'FULL').toUpperCase() as SqliteSynchronous;
+  if (!sqliteSynchronousLevels.includes(sqliteSynchronous)) {
+    problems.push(`COFFER_SQLITE_SYNCHRONOUS must be one of ${sqliteSynchronousLevels.join(', ')}, got "${env.COFFER_SQLITE_SYNCHRONOUS}"`);
+  }
   const config: Config = {
     host: env.HOST || '127.0.0.1',
     port,
@@ -123,8 +141,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     batchSizeMax: integer('COFFER_BATCH_SIZE_MAX', 256, 1, 4096),
     batchWaitMs: integer('COFFER_BATCH_WAIT_MS', 0, 0, 1000),
     bodyBytesMax: integer('COFFER_BODY_BYTES_MAX', 65536, 1024, 10 * 1024 * 1024),
-    rateLimitPerSecond: integer('COFFER_RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000),
-    rateLimitBurst: integer('COFFER_RATE_LIMIT_BURST', 0, 0, 10_000_000),
+    rateLimitPerSecond,
+    rateLimitBurst,
+    sqliteSynchronous,
     allowNonDurable: flag('COFFER_ALLOW_NON_DURABLE'),
     logLevel: env.COFFER_LOG_LEVEL || env.LOG_LEVEL || 'info',
     apiKeyCacheMs: integer('COFFER_API_KEY_CACHE_MS', 5000, 0, 600_000),

@@ -15,7 +15,9 @@ import { LedgerService } from '../ledger/ledger-service.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, newId, randomBase62 } from '../shared/ids.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { HttpError } from './errors.ts';
 import { createMetrics } from './metrics.ts';
+import { RateLimiter, registerRateLimit } from './rate-limit.ts';
 import { systemRoutes } from './system-routes.ts';
 
 export interface AppDeps {
@@ -59,14 +61,22 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : `req_${randomBase62(21)}`;
     },
     ajv: { customOptions: { coerceTypes: false } },
-    return503OnClosing: true,
+    // Requests that arrive while closing get Coffer's own 503 envelope (the hook below), not Fastify's.
+    return503OnClosing: false,
+    // Idle keep-alive connections are closed at shutdown so that they cannot hold it open.
+    forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompilers());
   // Only JSON bodies: text/plain would otherwise be parsed and fail later with a vaguer error.
   app.removeContentTypeParser(['text/plain']);
+  let closing: Promise<void> | undefined;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new HttpError('SERVICE_UNAVAILABLE', 'Coffer is shutting down; retry the request (it was not processed)');
+    }
   });
 
   const metrics = createMetrics();
@@ -91,13 +101,16 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
 
   registerErrorHandling(app);
   registerAuth(app, new Authenticator(store.db, config.apiKeyCacheMs));
+  if (config.rateLimitPerSecond > 0) {
+    const nowMs = () => clock.now().getTime();
+    registerRateLimit(app, new RateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, nowMs }));
+  }
   metrics.register(app);
 
   await app.register(systemRoutes({ store, metrics }));
   await app.register(customerRoutes(customers));
   await app.register(ledgerRoutes(ledger));
 
-  let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await app.close();

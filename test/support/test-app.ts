@@ -27,7 +27,8 @@ export interface TestApp extends TestBusiness {
 
 export async function startTestApp(kind: StoreKind, extraEnv: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase(kind);
-  const { config, store } = await openTestStore(database, extraEnv);
+  // In-process suites send thousands of requests on one key: the limiter is off unless a test turns it on.
+  const { config, store } = await openTestStore(database, { COFFER_RATE_LIMIT_PER_SECOND: '0', ...extraEnv });
   const coffer = await buildApp({ config, store, logger: false });
   await coffer.app.ready();
 
