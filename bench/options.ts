@@ -1,0 +1,66 @@
+// Benchmark settings: the full run (the figures we compare with the targets) and the --quick development run.
+
+export interface BenchOptions {
+  quick: boolean;
+  stores: Array<'sqlite' | 'postgres'>;
+  /** Seconds each measured load phase runs. */
+  phaseSeconds: number;
+  /** Seconds of unmeasured load after a server starts, so the JIT and caches warm up. */
+  warmupSeconds: number;
+  customerCount: number;
+  /** Entries in the deep wallet whose last pages are read; the shallow wallet has shallowEntryCount. */
+  deepEntryCount: number;
+  shallowEntryCount: number;
+  uniformConnections: number[];
+  hotConnections: number[];
+  readConnections: number;
+  pgbenchScale: number;
+  pgbenchSeconds: number;
+  pgbenchRuns: number;
+  /** PostgreSQL server that holds Coffer's bench schema and the pgbench scratch database. */
+  postgresUrl: string;
+  keepDatabases: boolean;
+  /** Runs Coffer under --cpu-prof; profiles land in bench/results/tmp. */
+  profile: boolean;
+}
+
+export function parseOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions {
+  const quick = argv.includes('--quick');
+  const storeArg = argv.find((a) => a.startsWith('--store='))?.slice('--store='.length);
+  const stores: BenchOptions['stores'] = storeArg === 'sqlite' || storeArg === 'postgres' ? [storeArg] : ['sqlite', 'postgres'];
+  const common = {
+    quick,
+    stores,
+    readConnections: 32,
+    postgresUrl: env.COFFER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    keepDatabases: argv.includes('--keep'),
+    profile: argv.includes('--profile'),
+    shallowEntryCount: 1_000,
+  };
+  if (quick) {
+    return {
+      ...common,
+      phaseSeconds: 2,
+      warmupSeconds: 1,
+      customerCount: 10_000,
+      deepEntryCount: 100_000,
+      uniformConnections: [1, 32, 128],
+      hotConnections: [32],
+      pgbenchScale: 2,
+      pgbenchSeconds: 2,
+      pgbenchRuns: 3,
+    };
+  }
+  return {
+    ...common,
+    phaseSeconds: 10,
+    warmupSeconds: 3,
+    customerCount: 100_000,
+    deepEntryCount: 1_000_000,
+    uniformConnections: [1, 32, 128],
+    hotConnections: [1, 32, 128],
+    pgbenchScale: 10,
+    pgbenchSeconds: 20,
+    pgbenchRuns: 3,
+  };
+}

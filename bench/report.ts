@@ -1,0 +1,128 @@
+// Turns the measured phases into the ratios the issue sets targets for, and prints them as plain-text tables.
+import type { PhaseResult } from './load.ts';
+import type { PgbenchResult } from './pgbench.ts';
+
+export interface MeasuredPhase extends PhaseResult {
+  server: 'coffer' | 'naive' | 'http';
+  workload: 'uniform-post' | 'hot-post' | 'wallets-get' | 'page-deep' | 'page-shallow' | 'fixed-json';
+  /** CPU the server used during the phase, percent of one core; the load generator's own CPU beside it. */
+  serverCpuPercent: number;
+  loadCpuPercent: number;
+  /** Ledger batches committed during the phase (from /metrics): mean commands per batch and mean ms per batch. */
+  batchSizeMean?: number;
+  batchMsMean?: number;
+}
+
+export interface StoreReport {
+  kind: 'sqlite' | 'postgres';
+  durability: Record<string, string>;
+  naiveDurability: Record<string, string>;
+  seedMs: number;
+  phases: MeasuredPhase[];
+  /** VmHWM of the Coffer process after all its phases (c=128 included). */
+  peakRssBytes: number;
+  naivePeakRssBytes: number;
+}
+
+export interface Ratio {
+  name: string;
+  value: number;
+  target: string;
+  pass: boolean;
+  durability: string;
+}
+
+export function durabilityLabel(durability: Record<string, string>): string {
+  if (durability.store === 'sqlite') return `sqlite journal_mode=${durability.journal_mode} synchronous=${durability.synchronous}`;
+  return `postgres fsync=${durability.fsync} synchronous_commit=${durability.synchronous_commit}`;
+}
+
+const find = (report: StoreReport, server: MeasuredPhase['server'], workload: MeasuredPhase['workload'], connections?: number) =>
+  report.phases.find((p) => p.server === server && p.workload === workload && (connections === undefined || p.connections === connections));
+
+export function computeRatios(stores: StoreReport[], pgbench: PgbenchResult, http: MeasuredPhase[]): Ratio[] {
+  const ratios: Ratio[] = [];
+  const httpAt32 = http.find((p) => p.connections === 32);
+  for (const store of stores) {
+    const label = durabilityLabel(store.durability);
+    const uniform32 = find(store, 'coffer', 'uniform-post', 32);
+    const bPgLabel = `${label}; B_pg ${durabilityLabel(pgbench.durability)}`;
+    if (uniform32 && pgbench.available) {
+      const factor = store.kind === 'sqlite' ? 5 : 2;
+      const value = uniform32.okPerSecond / pgbench.medianTps;
+      ratios.push({ name: `${store.kind} c=32 entries/s ÷ B_pg`, value, target: `≥ ${factor}`, pass: value >= factor, durability: bPgLabel });
+    }
+    if (uniform32) {
+      const limit = store.kind === 'sqlite' ? 10 : 50;
+      const value = uniform32.latencyMs.p99;
+      ratios.push({ name: `${store.kind} c=32 p99 ms`, value, target: `≤ ${limit}`, pass: value <= limit, durability: label });
+    }
+    for (const connections of [1, 32, 128]) {
+      const uniform = find(store, 'coffer', 'uniform-post', connections);
+      const hot = find(store, 'coffer', 'hot-post', connections);
+      if (!uniform || !hot) continue;
+      const value = hot.okPerSecond / uniform.okPerSecond;
+      ratios.push({ name: `${store.kind} hot ÷ uniform, c=${connections}`, value, target: '≥ 0.9', pass: value >= 0.9, durability: label });
+    }
+    const uniform1 = find(store, 'coffer', 'uniform-post', 1);
+    if (uniform1) {
+      const limit = store.kind === 'sqlite' ? 2 : 5;
+      const value = uniform1.latencyMs.p99;
+      ratios.push({ name: `${store.kind} c=1 p99 ms`, value, target: `≤ ${limit}`, pass: value <= limit, durability: label });
+    }
+    if (store.kind === 'sqlite' && uniform32 && httpAt32) {
+      const value = uniform32.okPerSecond / httpAt32.okPerSecond;
+      ratios.push({ name: 'sqlite c=32 ÷ B_http c=32', value, target: '≥ 0.4', pass: value >= 0.4, durability: label });
+    }
+    const deep = find(store, 'coffer', 'page-deep');
+    const shallow = find(store, 'coffer', 'page-shallow');
+    if (deep && shallow) {
+      const value = deep.latencyMs.p99 / shallow.latencyMs.p99;
+      ratios.push({ name: `${store.kind} page p99, deep ÷ shallow`, value, target: '≤ 2', pass: value <= 2, durability: label });
+    }
+    const megabytes = store.peakRssBytes / 1024 / 1024;
+    ratios.push({ name: `${store.kind} server peak RSS MB (c=128 included)`, value: megabytes, target: '≤ 250', pass: megabytes <= 250, durability: label });
+    const naive32 = find(store, 'naive', 'uniform-post', 32);
+    if (uniform32 && naive32) {
+      const value = uniform32.okPerSecond / naive32.okPerSecond;
+      ratios.push({ name: `${store.kind} c=32 ÷ naive peer c=32`, value, target: '(info)', pass: true, durability: `${label}; naive ${durabilityLabel(store.naiveDurability)}` });
+    }
+  }
+  return ratios;
+}
+
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function phaseTable(rows: Array<{ store: string; phase: MeasuredPhase }>): string {
+  return table(
+    ['store', 'server', 'workload', 'c', 'ok/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'batch mean', 'server CPU %', 'loadgen CPU %'],
+    rows.map(({ store, phase: p }) => [
+      store,
+      p.server,
+      p.workload,
+      String(p.connections),
+      fixed(p.okPerSecond, 0),
+      fixed(p.latencyMs.p50, 2),
+      fixed(p.latencyMs.p99, 2),
+      fixed(p.latencyMs.max, 1),
+      String(p.non2xx),
+      String(p.errors + p.timeouts),
+      p.batchSizeMean === undefined ? '' : fixed(p.batchSizeMean, 1),
+      fixed(p.serverCpuPercent, 0),
+      fixed(p.loadCpuPercent, 0),
+    ]),
+  );
+}
+
+export function ratioTable(ratios: Ratio[]): string {
+  return table(
+    ['figure', 'value', 'target', 'met', 'durability'],
+    ratios.map((r) => [r.name, fixed(r.value, 2), r.target, r.target === '(info)' ? '' : r.pass ? 'yes' : 'NO', r.durability]),
+  );
+}

@@ -1,0 +1,213 @@
+// `npm run bench [-- --quick] [-- --store=sqlite|postgres] [-- --profile]`: loads Coffer, its naive peer and the
+// baselines over loopback, prints a table and the ratios with their durability settings, and writes JSON + raw output.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { type PhaseSpec, runPhase } from './load.ts';
+import { type BenchOptions, parseOptions } from './options.ts';
+import { measurePgbench } from './pgbench.ts';
+import { type ServerProcess, startServer } from './processes.ts';
+import { type MeasuredPhase, type StoreReport, computeRatios, durabilityLabel, phaseTable, ratioTable } from './report.ts';
+import { benchApiKey, createBenchDatabase, seed } from './seed.ts';
+import { type Next, deepPages, hotPosts, uniformPosts, walletReads } from './workloads.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = path.join(root, 'bench', 'results');
+const scratchDir = path.join(resultsDir, 'tmp');
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const rawFile = path.join(resultsDir, `${stamp}.txt`);
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
+  fs.appendFileSync(rawFile, `${text}\n`);
+}
+
+const clockTicksPerSecond = 100;
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function batchTotals(server: ServerProcess): Promise<{ size: number; count: number; seconds: number } | undefined> {
+  if (server.name !== 'coffer') return undefined;
+  const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    size: value('coffer_ledger_batch_size_sum'),
+    count: value('coffer_ledger_batch_size_count'),
+    seconds: value('coffer_ledger_batch_duration_seconds_sum'),
+  };
+}
+
+async function measure(
+  server: ServerProcess,
+  kind: MeasuredPhase['server'],
+  workload: MeasuredPhase['workload'],
+  connections: number,
+  seconds: number,
+  next: Next,
+  method: PhaseSpec['method'],
+): Promise<MeasuredPhase> {
+  const batchesBefore = await batchTotals(server);
+  const serverCpuBefore = cpuSeconds(server.pid);
+  const loadCpuBefore = process.cpuUsage();
+  const startedAt = performance.now();
+  const result = await runPhase({
+    name: `${kind} ${workload} c=${connections}`,
+    baseUrl: server.baseUrl,
+    connections,
+    durationSeconds: seconds,
+    method,
+    headers: { authorization: `Bearer ${benchApiKey}` },
+    next,
+  });
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  const loadCpu = process.cpuUsage(loadCpuBefore);
+  const phase: MeasuredPhase = {
+    ...result,
+    server: kind,
+    workload,
+    serverCpuPercent: ((cpuSeconds(server.pid) - serverCpuBefore) / elapsedSeconds) * 100,
+    loadCpuPercent: ((loadCpu.user + loadCpu.system) / 1e6 / elapsedSeconds) * 100,
+  };
+  const batchesAfter = await batchTotals(server);
+  if (batchesBefore && batchesAfter && batchesAfter.count > batchesBefore.count) {
+    const batches = batchesAfter.count - batchesBefore.count;
+    phase.batchSizeMean = (batchesAfter.size - batchesBefore.size) / batches;
+    phase.batchMsMean = ((batchesAfter.seconds - batchesBefore.seconds) / batches) * 1000;
+  }
+  return phase;
+}
+
+const cofferArgs = (options: BenchOptions, label: string) => [
+  ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(scratchDir, `profile-${stamp}-${label}`)}`] : []),
+  path.join(root, 'bin', 'coffer.js'),
+  'serve',
+];
+
+async function benchStore(kind: 'sqlite' | 'postgres', options: BenchOptions): Promise<StoreReport> {
+  say(`\n## ${kind}: seeding ${options.customerCount} funded wallets, a ${options.deepEntryCount}-entry and a ${options.shallowEntryCount}-entry ledger`);
+  const database = await createBenchDatabase(kind, options.postgresUrl);
+  try {
+    const { ids, durability, seedMs } = await seed(database, options);
+    say(`seeded in ${(seedMs / 1000).toFixed(1)} s; durability read back through openStore: ${durabilityLabel(durability)}`);
+    const phases: MeasuredPhase[] = [];
+    const report = (phase: MeasuredPhase) => {
+      phases.push(phase);
+      say(phaseTable([{ store: kind, phase }]).split('\n')[2]);
+    };
+    // The per-key rate limiter is off: one key drives all the load, and the limiter would measure itself.
+    const env = { ...database.env, COFFER_BOOTSTRAP_API_KEY: benchApiKey, COFFER_LOG_LEVEL: 'warn', COFFER_RATE_LIMIT_PER_SECOND: '0' };
+
+    const coffer = await startServer('coffer', cofferArgs(options, kind), env, '/healthz', path.join(scratchDir, `coffer-${kind}-${stamp}.log`));
+    let peakRssBytes: number;
+    try {
+      await measure(coffer, 'coffer', 'uniform-post', 32, options.warmupSeconds, uniformPosts(ids), 'POST');
+      for (const c of options.uniformConnections) report(await measure(coffer, 'coffer', 'uniform-post', c, options.phaseSeconds, uniformPosts(ids), 'POST'));
+      for (const c of options.hotConnections) report(await measure(coffer, 'coffer', 'hot-post', c, options.phaseSeconds, hotPosts(ids), 'POST'));
+      peakRssBytes = coffer.peakRssBytes();
+      const c = options.readConnections;
+      report(await measure(coffer, 'coffer', 'wallets-get', c, options.phaseSeconds, walletReads(ids), 'GET'));
+      report(await measure(coffer, 'coffer', 'page-shallow', c, options.phaseSeconds, deepPages(ids.shallowCustomerId, ids.shallowEntryCount), 'GET'));
+      report(await measure(coffer, 'coffer', 'page-deep', c, options.phaseSeconds, deepPages(ids.deepCustomerId, ids.deepEntryCount), 'GET'));
+      say(`coffer peak RSS (VmHWM) after the post phases: ${(peakRssBytes / 1048576).toFixed(0)} MB; after the reads: ${(coffer.peakRssBytes() / 1048576).toFixed(0)} MB`);
+    } finally {
+      await coffer.stop();
+    }
+
+    const naiveEnv = { ...database.env, BENCH_BUSINESS_ID: ids.businessId };
+    const naive = await startServer('naive', ['--import', 'tsx', path.join(root, 'bench', 'naive-peer.ts')], naiveEnv, '/healthz', path.join(scratchDir, `naive-${kind}-${stamp}.log`));
+    let naiveDurability: Record<string, string>;
+    let naivePeakRssBytes: number;
+    try {
+      naiveDurability = (await (await fetch(`${naive.baseUrl}/durability`)).json()) as Record<string, string>;
+      await measure(naive, 'naive', 'uniform-post', 32, options.warmupSeconds, uniformPosts(ids), 'POST');
+      report(await measure(naive, 'naive', 'uniform-post', 1, options.phaseSeconds, uniformPosts(ids), 'POST'));
+      report(await measure(naive, 'naive', 'uniform-post', 32, options.phaseSeconds, uniformPosts(ids), 'POST'));
+      report(await measure(naive, 'naive', 'hot-post', 32, options.phaseSeconds, hotPosts(ids), 'POST'));
+      naivePeakRssBytes = naive.peakRssBytes();
+    } finally {
+      await naive.stop();
+    }
+    return { kind, durability, naiveDurability, seedMs, phases, peakRssBytes, naivePeakRssBytes };
+  } finally {
+    if (!options.keepDatabases) await database.drop();
+  }
+}
+
+async function benchHttp(options: BenchOptions): Promise<MeasuredPhase[]> {
+  say('\n## B_http: fixed-JSON Fastify route, same load generator, connections and duration');
+  const server = await startServer('http', ['--import', 'tsx', path.join(root, 'bench', 'http-baseline.ts')], {}, '/healthz', path.join(scratchDir, `http-${stamp}.log`));
+  const phases: MeasuredPhase[] = [];
+  try {
+    const ids = { customerCount: 1000 } as Parameters<typeof uniformPosts>[0];
+    await measure(server, 'http', 'fixed-json', 32, options.warmupSeconds, uniformPosts(ids), 'POST');
+    for (const c of [32, 128]) {
+      const phase = await measure(server, 'http', 'fixed-json', c, options.phaseSeconds, uniformPosts(ids), 'POST');
+      phases.push(phase);
+      say(phaseTable([{ store: '-', phase }]).split('\n')[2]);
+    }
+  } finally {
+    await server.stop();
+  }
+  return phases;
+}
+
+async function machine(options: BenchOptions): Promise<Record<string, string>> {
+  const info: Record<string, string> = {
+    cpus: String(os.availableParallelism()),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: (os.totalmem() / 1024 ** 3).toFixed(1),
+    node: process.version,
+    kernel: os.release(),
+    sqlite: String((new SQLite(':memory:').prepare('select sqlite_version() as v').get() as { v: string }).v),
+  };
+  try {
+    const client = new pg.Client({ connectionString: options.postgresUrl });
+    await client.connect();
+    info.postgres = (await client.query('show server_version')).rows[0].server_version;
+    await client.end();
+  } catch (error) {
+    info.postgres = `unreachable: ${(error as Error).message}`;
+  }
+  return info;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  fs.mkdirSync(scratchDir, { recursive: true });
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const startedAt = new Date();
+  const host = await machine(options);
+  say(`# Coffer benchmark ${startedAt.toISOString()} — ${command}`);
+  say(`machine: ${Object.entries(host).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  say(`mode: ${options.quick ? 'quick (smaller data, 2 s phases: for development, not for the targets)' : 'full'}; ${options.phaseSeconds} s per phase; the load generator shares the machine's cores with the server`);
+
+  say(`\n## B_pg: pgbench -i -s ${options.pgbenchScale}, then median of ${options.pgbenchRuns} × pgbench -n -M prepared -N -c 8 -j 2 -T ${options.pgbenchSeconds}`);
+  const pgbench = await measurePgbench(options.postgresUrl, { scale: options.pgbenchScale, seconds: options.pgbenchSeconds, runs: options.pgbenchRuns });
+  fs.appendFileSync(rawFile, pgbench.raw);
+  say(pgbench.available ? `B_pg = ${pgbench.medianTps.toFixed(0)} tps (runs: ${pgbench.runsTps.map((t) => t.toFixed(0)).join(', ')}); ${durabilityLabel(pgbench.durability)}` : 'pgbench not found: B_pg ratios are skipped');
+
+  const stores: StoreReport[] = [];
+  for (const kind of options.stores) stores.push(await benchStore(kind, options));
+  const http = await benchHttp(options);
+
+  const ratios = computeRatios(stores, pgbench, http);
+  say('\n## All phases');
+  say(phaseTable([...stores.flatMap((s) => s.phases.map((phase) => ({ store: s.kind, phase }))), ...http.map((phase) => ({ store: '-', phase }))]));
+  say(`\n## Ratios (B_pg = ${pgbench.medianTps.toFixed(0)} tps, B_http c=32 = ${http[0]?.okPerSecond.toFixed(0)} req/s)`);
+  say(ratioTable(ratios));
+
+  const jsonFile = path.join(resultsDir, `${stamp}.json`);
+  fs.writeFileSync(jsonFile, `${JSON.stringify({ startedAt, command, machine: host, options, pgbench: { ...pgbench, raw: undefined }, stores, http, ratios }, null, 2)}\n`);
+  say(`\nwrote ${path.relative(root, jsonFile)} and ${path.relative(root, rawFile)}`);
+}
+
+await main();
