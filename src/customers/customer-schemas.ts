@@ -15,7 +15,9 @@ const Metadata = Type.Record(
   },
 );
 
-const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$', description: 'Email address.' });
+// Control characters are refused in every text input: PostgreSQL cannot store NUL, and no real value needs them.
+const noControlCharacters = '^[^\\u0000-\\u001F\\u007F]*$';
+const Email = Type.String({ minLength: 3, maxLength: 254, pattern: '^[^\\s@\\u0000-\\u001F\\u007F]+@[^\\s@\\u0000-\\u001F\\u007F]+$', description: 'Email address.' });
 const Name = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\u0000-\\u001F\\u007F]*$' });
 const PhoneNumber = Type.String({ minLength: 1, maxLength: 32, pattern: '^\\+?[0-9 ()\\-.]{1,31}$' });
 
@@ -55,8 +57,8 @@ export const CustomerListQuery = Type.Object(
   {
     page_number: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
     page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
-    email: Type.Optional(Type.String({ maxLength: 254, description: 'Exact email, case-insensitive.' })),
-    name: Type.Optional(Type.String({ maxLength: 255, description: 'Partial name, case-insensitive.' })),
+    email: Type.Optional(Type.String({ maxLength: 254, pattern: noControlCharacters, description: 'Exact email, case-insensitive.' })),
+    name: Type.Optional(Type.String({ maxLength: 255, pattern: noControlCharacters, description: 'Partial name, case-insensitive.' })),
     created_at_gte: Type.Optional(Type.String({ format: 'date-time' })),
     created_at_lte: Type.Optional(Type.String({ format: 'date-time' })),
   },

@@ -19,7 +19,7 @@ export const Currency = Type.String({
 });
 
 export const CustomerIdParams = Type.Object(
-  { customer_id: Type.String({ minLength: 1, maxLength: 64, description: 'Customer id, cus_…' }) },
+  { customer_id: Type.String({ minLength: 1, maxLength: 64, pattern: printableText, description: 'Customer id, cus_…' }) },
   { additionalProperties: false },
 );
 
