@@ -27,6 +27,8 @@ export interface AppDeps {
   newId?: IdGenerator;
   /** false silences logs (tests); otherwise pino JSON at config.logLevel. */
   logger?: boolean;
+  /** Where JSON log lines go instead of stdout (tests capture them). */
+  loggerStream?: { write(line: string): void };
 }
 
 export interface CofferApp {
@@ -53,7 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
   const ids = deps.newId ?? newId;
 
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: config.logLevel },
+    logger: deps.logger === false ? false : { level: config.logLevel, ...(deps.loggerStream ? { stream: deps.loggerStream } : {}) },
     bodyLimit: config.bodyBytesMax,
     requestIdHeader: 'x-request-id',
     genReqId: (request) => {
@@ -77,6 +79,10 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
       reply.header('connection', 'close');
       throw new HttpError('SERVICE_UNAVAILABLE', 'Coffer is shutting down; retry the request (it was not processed)');
     }
+  });
+  // A response finished while closing ends its connection: a keep-alive client must not hold shutdown open.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   const metrics = createMetrics();
