@@ -1,0 +1,270 @@
+// The `coffer` command as a user runs it: child processes of `node bin/coffer.js` on both stores, and `coffer serve` end to end.
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { findApiKeyByHash, hashApiKey, listBusinesses } from '../src/businesses/business-service.ts';
+import { randomBase62 } from '../src/shared/ids.ts';
+import { type TestDatabase, createTestDatabase, openTestStore, storeKinds } from './support/stores.ts';
+
+const cofferBin = fileURLToPath(new URL('../bin/coffer.js', import.meta.url));
+
+// Each child process loads the TypeScript sources through tsx (about 1–2 s of CPU); on a busy 2-core machine a test
+// that starts several of them needs more than the suite's default minute.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
+
+/** A clean environment: nothing from the test runner's own PORT, DATABASE_URL or COFFER_* leaks into the child. */
+const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...extra });
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string>, cwd = os.tmpdir()): Promise<Finished> {
+  return new Promise((resolve) => {
+    execFile('node', [cofferBin, ...args], { env: childEnv(env), cwd, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function runJson<T = any>(args: string[], env: Record<string, string>, cwd?: string): Promise<T> {
+  const result = await runCli(args, env, cwd);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as T;
+}
+
+interface Server {
+  baseUrl: string;
+  /** The key the banner printed, or null when it printed how to create one. */
+  apiKey: string | null;
+  curl: string;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `coffer serve` and resolves once its banner is out. */
+function startServe(env: Record<string, string>, cwd = os.tmpdir()): Promise<Server> {
+  const child = spawn('node', [cofferBin, 'serve'], { env: childEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`coffer serve printed no banner within 30 s:\n${stdout}\n${stderr}`));
+    }, 30_000);
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    void exited.then((code) => reject(new Error(`coffer serve exited with ${code} before its banner:\n${stdout}\n${stderr}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const listening = /Coffer is listening on (http:\/\/\S+)/.exec(stdout);
+      const curl = /^\s*(curl .*)$/m.exec(stdout);
+      if (!listening || !curl) return;
+      clearTimeout(timer);
+      const key = /^API key: (\S+)$/m.exec(stdout)?.[1] ?? null;
+      resolve({
+        baseUrl: listening[1],
+        apiKey: key === 'create' ? null : key,
+        curl: curl[1],
+        output: () => stdout + stderr,
+        stop: async (signal = 'SIGTERM') => {
+          if (child.exitCode === null) child.kill(signal);
+          return exited;
+        },
+      });
+    });
+  });
+}
+
+/** Runs a shell command (the banner's curl example) and returns its standard output. */
+function shell(command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', command], { timeout: 15_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const api = (baseUrl: string, key: string, method: string, url: string, body?: unknown) =>
+  fetch(`${baseUrl}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+describe.each(storeKinds)('coffer CLI [%s]', (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => database?.drop());
+
+  it('coffer migrate applies every migration once', async () => {
+    const first = await runJson(['migrate'], database.env);
+    expect(first.store).toBe(kind);
+    expect(first.applied.length).toBeGreaterThan(0);
+    expect(await runJson(['migrate'], database.env)).toEqual({ store: kind, applied: [] });
+  });
+
+  it('business create, keys create / list / revoke, and the keys behave so on a served API', async () => {
+    const business = await runJson(['business', 'create', '--name', 'Acme Corp'], database.env);
+    expect(business).toMatchObject({ business_id: expect.stringMatching(/^bus_/), name: 'Acme Corp', api_key: expect.stringMatching(/^ck_rw_/) });
+    const writer = await runJson(['keys', 'create', '--business', business.business_id], database.env);
+    expect(writer).toMatchObject({ business_id: business.business_id, access: 'read_write', api_key: expect.stringMatching(/^ck_rw_/) });
+    const reader = await runJson(['keys', 'create', '--business', business.business_id, '--read-only'], database.env);
+    expect(reader).toMatchObject({ business_id: business.business_id, access: 'read_only', api_key: expect.stringMatching(/^ck_ro_/) });
+
+    const unknown = await runCli(['keys', 'create', '--business', 'bus_doesnotexist'], database.env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('bus_doesnotexist not found');
+
+    const listed = await runCli(['keys', 'list', '--business', business.business_id], database.env);
+    expect(listed.code).toBe(0);
+    const keys = JSON.parse(listed.stdout) as Array<Record<string, unknown>>;
+    expect(keys.map((k) => k.id).sort()).toEqual([business.api_key_id, writer.api_key_id, reader.api_key_id].sort());
+    for (const secret of [business.api_key, writer.api_key, reader.api_key]) expect(listed.stdout).not.toContain(secret);
+    expect(listed.stdout).not.toContain('key_hash');
+
+    expect(await runJson(['keys', 'revoke', writer.api_key_id], database.env)).toEqual({ api_key_id: writer.api_key_id, revoked: true });
+
+    const server = await startServe({ ...database.env, PORT: '0', COFFER_LOG_LEVEL: 'warn' });
+    try {
+      const created = await api(server.baseUrl, business.api_key, 'POST', '/customers', { email: 'cli@example.com', name: 'CLI' });
+      expect(created.status).toBe(200);
+      const customerId = (await created.json()).customer_id as string;
+      expect((await api(server.baseUrl, reader.api_key, 'GET', `/customers/${customerId}/wallets`)).status).toBe(200);
+      const forbidden = await api(server.baseUrl, reader.api_key, 'POST', '/customers', { email: 'ro@example.com', name: 'RO' });
+      expect(forbidden.status).toBe(403);
+      expect((await api(server.baseUrl, writer.api_key, 'GET', '/customers')).status).toBe(401);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('serve with COFFER_BOOTSTRAP_API_KEY creates the default business once, across restarts; banner and curl work; SIGTERM exits 0', async () => {
+    const key = `boot_${randomBase62(24)}`;
+    const env = { ...database.env, PORT: '0', COFFER_BOOTSTRAP_API_KEY: key };
+    const holders = async () => {
+      const { store } = await openTestStore(database);
+      try {
+        const owner = await findApiKeyByHash(store.db, hashApiKey(key));
+        const defaults = (await listBusinesses(store.db)).filter((b) => b.name === 'Default business');
+        return { owner: owner?.business_id, defaults: defaults.map((b) => b.id) };
+      } finally {
+        await store.close();
+      }
+    };
+
+    const first = await startServe(env);
+    let customerId: string;
+    try {
+      expect(first.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(first.apiKey).toBe(key);
+      expect(first.curl).toContain(key);
+      const customer = JSON.parse(await shell(first.curl));
+      expect(customer).toMatchObject({ customer_id: expect.stringMatching(/^cus_/), email: 'ada@example.com', name: 'Ada' });
+      customerId = customer.customer_id;
+      const wallets = await (await api(first.baseUrl, key, 'GET', `/customers/${customerId}/wallets`)).json();
+      expect(wallets.items).toHaveLength(2);
+    } finally {
+      expect(await first.stop('SIGTERM')).toBe(0);
+    }
+    const afterFirst = await holders();
+    expect(afterFirst.defaults).toEqual([afterFirst.owner]);
+
+    const second = await startServe(env);
+    try {
+      expect(second.apiKey).toBe(key);
+      expect((await api(second.baseUrl, key, 'GET', `/customers/${customerId}`)).status).toBe(200);
+    } finally {
+      expect(await second.stop('SIGINT')).toBe(0);
+    }
+    expect(await holders()).toEqual(afterFirst);
+  });
+});
+
+describe('coffer serve configuration', () => {
+  const temporaryDirectories: string[] = [];
+  const temporaryDirectory = () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-'));
+    temporaryDirectories.push(directory);
+    return directory;
+  };
+  afterAll(() => {
+    for (const directory of temporaryDirectories) fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('with DATABASE_URL unset it uses ./data/coffer.db under the working directory, with a key kept across restarts', async () => {
+    const cwd = temporaryDirectory();
+    const first = await startServe({ PORT: '0' }, cwd);
+    let key: string | null;
+    try {
+      expect(fs.existsSync(path.join(cwd, 'data', 'coffer.db'))).toBe(true);
+      expect(first.output()).toContain(path.join(cwd, 'data', 'coffer.db'));
+      key = first.apiKey;
+      expect(key).toMatch(/^ck_rw_/);
+      const customer = JSON.parse(await shell(first.curl));
+      expect(customer.customer_id).toMatch(/^cus_/);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    const second = await startServe({ PORT: '0' }, cwd);
+    try {
+      expect(second.apiKey).toBe(key);
+      const listed = await (await api(second.baseUrl, key!, 'GET', '/customers')).json();
+      expect(listed.items).toHaveLength(1);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+
+  it('DATABASE_URL as a relative path, a file: URL and an absolute file:// URL each name that SQLite file', async () => {
+    const cwd = temporaryDirectory();
+    const absolute = path.join(temporaryDirectory(), 'absolute.db');
+    const forms: Array<[string, string]> = [
+      ['stores/relative.db', path.join(cwd, 'stores', 'relative.db')],
+      ['file:url-form.db', path.join(cwd, 'url-form.db')],
+      [`file://${absolute}`, absolute],
+    ];
+    for (const [url, file] of forms) {
+      const migrated = await runJson(['migrate'], { DATABASE_URL: url }, cwd);
+      expect(migrated.store).toBe('sqlite');
+      expect(fs.existsSync(file)).toBe(true);
+    }
+    expect(fs.existsSync(path.join(cwd, 'data'))).toBe(false);
+  });
+
+  it('honours PORT and HOST', async () => {
+    const cwd = temporaryDirectory();
+    const port = await freePort();
+    const server = await startServe({ DATABASE_URL: 'ports.db', PORT: String(port), HOST: '127.0.0.1' }, cwd);
+    try {
+      expect(server.baseUrl).toBe(`http://127.0.0.1:${port}`);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('refuses an invalid configuration, listing every problem, without a stack trace', async () => {
+    const result = await runCli(['serve'], { PORT: 'abc', COFFER_IDEMPOTENCY_REPLAY: 'maybe', DATABASE_URL: 'mysql://x' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('PORT must be an integer');
+    expect(result.stderr).toContain('COFFER_IDEMPOTENCY_REPLAY must be true or false');
+    expect(result.stderr).toContain('DATABASE_URL must be');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
