@@ -57,7 +57,8 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel, ...(deps.loggerStream ? { stream: deps.loggerStream } : {}) },
     bodyLimit: config.bodyBytesMax,
-    requestIdHeader: 'x-request-id',
+    // false: Fastify would otherwise trust any incoming x-request-id as is; genReqId reads and checks it instead.
+    requestIdHeader: false,
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];
       return typeof incoming === 'string' && requestIdPattern.test(incoming) ? incoming : `req_${randomBase62(21)}`;

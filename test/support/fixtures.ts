@@ -1,9 +1,12 @@
 // Helpers shared by the HTTP suites: make customers, post entries, page through lists, and read the database directly.
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
+import { createApiKey, createBusiness } from '../../src/businesses/business-service.ts';
+import { type StoreKind, loadConfig } from '../../src/config/config.ts';
 import { type Store, openStore } from '../../src/db/database.ts';
 import { type CofferApp, buildApp } from '../../src/http/app.ts';
+import { systemClock } from '../../src/shared/clock.ts';
+import { createTestDatabase, openTestStore } from './stores.ts';
 import type { TestApp } from './test-app.ts';
 
 export interface WireCustomer {
@@ -137,4 +140,33 @@ export function leaksInternals(body: string): boolean {
   return /\bat \S+ \(|\.ts:\d+|node_modules|\bselect\b.*\bfrom\b|\binsert into\b|\bupdate \w+ set\b|sqlite_|SQLITE_|violates|constraint|syntax error|stack/i.test(
     body,
   );
+}
+
+export interface LoggedApp {
+  coffer: CofferApp;
+  apiKey: string;
+  /** Every log line written so far, as written (one JSON document per line). */
+  lines: string[];
+  close(): Promise<void>;
+}
+
+/** A Coffer app with real pino logging at info level, writing into `lines` instead of stdout. */
+export async function startLoggedApp(kind: StoreKind): Promise<LoggedApp> {
+  const database = await createTestDatabase(kind);
+  const { config, store } = await openTestStore(database, { COFFER_RATE_LIMIT_PER_SECOND: '0', COFFER_LOG_LEVEL: 'info' });
+  const lines: string[] = [];
+  const loggerStream = { write: (chunk: string) => void lines.push(...chunk.split('\n').filter((line) => line !== '')) };
+  const coffer = await buildApp({ config, store, loggerStream });
+  await coffer.app.ready();
+  const business = await createBusiness(store.db, systemClock, 'Logged business');
+  const key = await createApiKey(store.db, systemClock, { businessId: business.id, access: 'read_write' });
+  return {
+    coffer,
+    apiKey: key.secret,
+    lines,
+    async close() {
+      await coffer.close();
+      await database.drop();
+    },
+  };
 }

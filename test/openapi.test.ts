@@ -1,0 +1,175 @@
+// What a user expects around the API, on both stores: the OpenAPI 3.1 document built from the validating schemas,
+// the reference page at /docs, /healthz, and JSON logs that carry the request id on every request line.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustomerCreateBody, CustomerListQuery, CustomerUpdateBody } from '../src/customers/customer-schemas.ts';
+import { LedgerEntryCreateBody, LedgerEntryListQuery } from '../src/ledger/ledger-schemas.ts';
+import { type LoggedApp, startLoggedApp } from './support/fixtures.ts';
+import { storeKinds } from './support/stores.ts';
+import { type TestApp, startTestApp } from './support/test-app.ts';
+
+/**
+ * The schema as JSON, without TypeBox's symbol keys: what the OpenAPI document should contain. @fastify/swagger writes a
+ * catch-all `patternProperties` (TypeBox's Record) as the equivalent `additionalProperties`, and `const: x` as
+ * `enum: [x]`, so the same is done here.
+ */
+const plain = (schema: object) =>
+  JSON.parse(JSON.stringify(schema), (_key, value) => {
+    if (value && typeof value === 'object' && 'const' in value) {
+      const { const: only, ...rest } = value;
+      return { ...rest, enum: [only] };
+    }
+    if (value && typeof value === 'object' && value.patternProperties?.['^(.*)$'] !== undefined) {
+      const { patternProperties, ...rest } = value;
+      return { ...rest, additionalProperties: patternProperties['^(.*)$'] };
+    }
+    return value;
+  });
+
+const apiOperations = [
+  'post /customers',
+  'get /customers',
+  'get /customers/{customer_id}',
+  'patch /customers/{customer_id}',
+  'get /customers/{customer_id}/wallets',
+  'post /customers/{customer_id}/wallets/ledger-entries',
+  'get /customers/{customer_id}/wallets/ledger-entries',
+];
+
+describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
+  let t: TestApp;
+  // biome-ignore lint: the document is free-form JSON
+  let doc: any;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    const response = await t.request('GET', '/openapi.json', { key: null });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    doc = response.json();
+  });
+  afterAll(async () => t?.close());
+
+  it('is OpenAPI 3.1 with bearer authentication', () => {
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(doc.info.title).toBeTruthy();
+    expect(doc.components.securitySchemes.API_KEY).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ API_KEY: [] }]);
+  });
+
+  it('lists exactly the 7 API operations, each with a summary', () => {
+    const operations: string[] = [];
+    for (const [path, methods] of Object.entries<Record<string, { summary?: string }>>(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        operations.push(`${method} ${path}`);
+        expect(operation.summary, `${method} ${path}`).toBeTruthy();
+      }
+    }
+    expect(operations.sort()).toEqual([...apiOperations].sort());
+  });
+
+  it('documents request bodies with the very schemas that validate them (additionalProperties: false)', () => {
+    const body = (method: string, path: string) => doc.paths[path][method].requestBody.content['application/json'].schema;
+    expect(body('post', '/customers')).toEqual(plain(CustomerCreateBody));
+    expect(body('patch', '/customers/{customer_id}')).toEqual(plain(CustomerUpdateBody));
+    expect(body('post', '/customers/{customer_id}/wallets/ledger-entries')).toEqual(plain(LedgerEntryCreateBody));
+    for (const [method, path] of [['post', '/customers'], ['patch', '/customers/{customer_id}'], ['post', '/customers/{customer_id}/wallets/ledger-entries']]) {
+      expect(body(method, path).additionalProperties, `${method} ${path}`).toBe(false);
+    }
+    const entry = body('post', '/customers/{customer_id}/wallets/ledger-entries');
+    expect(entry.required.sort()).toEqual(['amount', 'currency', 'entry_type']);
+    expect(entry.properties.amount).toMatchObject({ type: 'integer', minimum: 1, maximum: 1e15 });
+  });
+
+  it('documents query and path parameters from the same schemas', () => {
+    const parameters = (method: string, path: string) =>
+      Object.fromEntries((doc.paths[path][method].parameters as Array<{ name: string; in: string; schema: object }>).map((p) => [`${p.in}:${p.name}`, p.schema]));
+    const customers = parameters('get', '/customers');
+    expect(Object.keys(customers).sort()).toEqual(Object.keys(CustomerListQuery.properties).map((name) => `query:${name}`).sort());
+    expect(customers['query:page_size']).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 10 });
+    const entries = parameters('get', '/customers/{customer_id}/wallets/ledger-entries');
+    expect(Object.keys(entries).sort()).toEqual(
+      ['path:customer_id', ...Object.keys(LedgerEntryListQuery.properties).map((name) => `query:${name}`)].sort(),
+    );
+    for (const path of Object.keys(doc.paths).filter((p) => p.includes('{customer_id}'))) {
+      for (const method of Object.keys(doc.paths[path])) {
+        expect(Object.keys(parameters(method, path)), `${method} ${path}`).toContain('path:customer_id');
+      }
+    }
+  });
+
+  it('documents the 200 response and the error envelope of every operation', () => {
+    for (const key of apiOperations) {
+      const [method, path] = key.split(' ');
+      const responses = doc.paths[path][method].responses;
+      expect(responses['200'], key).toBeDefined();
+      const error = responses['4XX'] ?? responses['4xx'];
+      expect(error, key).toBeDefined();
+      expect(error.content['application/json'].schema.required).toEqual(['code', 'message']);
+    }
+  });
+
+  it('serves the API reference page at /docs (after its redirect)', async () => {
+    let response = await t.request('GET', '/docs', { key: null });
+    for (let hops = 0; hops < 3 && response.statusCode >= 300 && response.statusCode < 400; hops++) {
+      response = await t.request('GET', new URL(String(response.headers.location), 'http://coffer.test/docs').pathname, { key: null });
+    }
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.body).toMatch(/<html/i);
+    expect(response.body).toContain('/openapi.json');
+  });
+
+  it('answers /healthz with the store kind, without a key', async () => {
+    const response = await t.request('GET', '/healthz', { key: null });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', store: kind });
+  });
+});
+
+describe.each(storeKinds)('request logs [%s]', (kind) => {
+  let logged: LoggedApp;
+  beforeAll(async () => {
+    logged = await startLoggedApp(kind);
+  });
+  afterAll(async () => logged?.close());
+
+  const send = (method: 'GET' | 'POST', url: string, options: { payload?: object | string; headers?: Record<string, string> } = {}) =>
+    logged.coffer.app.inject({ method, url, payload: options.payload, headers: { authorization: `Bearer ${logged.apiKey}`, ...options.headers } });
+
+  it('writes JSON lines that all carry the request id, which the response echoes in x-request-id', async () => {
+    const startLine = logged.lines.length;
+    const responses = [
+      await send('POST', '/customers', { payload: { email: 'log@example.com', name: 'Logged' } }),
+      await send('GET', '/customers'),
+      await send('GET', '/customers', { headers: { 'x-request-id': 'trace-42.abc:1' } }),
+      await send('GET', '/customers', { headers: { 'x-request-id': 'not a valid id; <script>' } }),
+      await send('GET', '/nowhere'),
+      await send('GET', '/customers', { headers: { authorization: 'Bearer wrong' } }),
+      await send('POST', '/customers', { payload: '{oops', headers: { 'content-type': 'application/json' } }),
+    ];
+    const ids = responses.map((r) => String(r.headers['x-request-id']));
+    expect(ids[2]).toBe('trace-42.abc:1');
+    expect(ids[3]).toMatch(/^req_[0-9A-Za-z]{21}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    const lines = logged.lines.slice(startLine);
+    expect(lines.length).toBeGreaterThanOrEqual(2 * responses.length);
+    const seen = new Map<string, number>();
+    for (const line of lines) {
+      const record = JSON.parse(line);
+      expect(record.level, line).toEqual(expect.any(Number));
+      expect(record.time, line).toEqual(expect.any(Number));
+      expect(record.reqId, line).toEqual(expect.any(String));
+      seen.set(record.reqId, (seen.get(record.reqId) ?? 0) + 1);
+    }
+    for (const id of ids) expect(seen.get(id), id).toBeGreaterThanOrEqual(2);
+    expect([...seen.keys()].sort()).toEqual([...ids].sort());
+
+    const completed = lines.map((line) => JSON.parse(line)).filter((r) => r.res?.statusCode !== undefined);
+    expect(completed.map((r) => r.res.statusCode)).toEqual(responses.map((r) => r.statusCode));
+  });
+
+  it('never writes API keys into the logs', async () => {
+    await send('GET', '/customers');
+    expect(logged.lines.join('\n')).not.toContain(logged.apiKey);
+  });
+});
