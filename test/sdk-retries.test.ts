@@ -1,5 +1,5 @@
 // The SDK's own retries against a real Coffer: a lost response (dropped socket, 503, timeout) makes the SDK resend the same body; it applies once.
-import DodoPayments, { APIConnectionError, ConflictError } from 'dodopayments';
+import DodoPayments, { APIConnectionError, APIConnectionTimeoutError, ConflictError } from 'dodopayments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProxyAction, type SeenRequest, sdkClient, startProxy } from './support/sdk.ts';
 import { storeKinds } from './support/stores.ts';
@@ -137,6 +137,23 @@ describe.each(storeKinds)('SDK retries [%s]', (kind) => {
           expect(proxy.requests.map((r) => [r.retryCount, r.upstreamStatus])).toEqual([[0, 409], [1, 409], [2, 409]]);
           const ledger = await ledgerOf(customerId);
           expect(ledger.balance).toBe(300);
+          expect(ledger.entries).toHaveLength(1);
+        } finally {
+          await proxy.close();
+        }
+      });
+
+      it('a response that never arrives in time ends in APIConnectionTimeoutError; the credit applied exactly once', async () => {
+        const customerId = await newCustomer(0);
+        const proxy = await startProxy(baseURL, (request) => (isLedgerPost(request) ? { kind: 'forward', holdResponseMs: timeoutMs * 4 } : { kind: 'forward' }));
+        try {
+          const failure = await sdkClient(proxy.baseUrl, t.apiKey, { maxRetries: 1, timeout: timeoutMs })
+            .customers.wallets.ledgerEntries.create(customerId, { amount: 90, currency: 'USD', entry_type: 'credit', idempotency_key: `slow_${customerId}` })
+            .catch((error: unknown) => error);
+          expect(failure).toBeInstanceOf(APIConnectionTimeoutError);
+          expect(proxy.requests.filter(isLedgerPost).map((r) => [r.retryCount, r.upstreamStatus])).toEqual([[0, 200], [1, 409]]);
+          const ledger = await ledgerOf(customerId);
+          expect(ledger.balance).toBe(90);
           expect(ledger.entries).toHaveLength(1);
         } finally {
           await proxy.close();
