@@ -48,7 +48,8 @@ export class ConfigError extends Error {
 }
 
 const currencyPattern = /^[A-Z]{3}$/;
-const decimalPattern = /^\d+(\.\d+)?$/;
+/** At most 12 decimal places: money.ts computes with rates scaled by 10^12 and would drop further digits. */
+const decimalPattern = /^\d+(\.\d{1,12})?$/;
 
 export const defaultFxRatesToUsd: Record<string, string> = { USD: '1', INR: '0.012' };
 
@@ -97,7 +98,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     problems.push(`COFFER_DB_SCHEMA must be a lower-case SQL identifier, got "${databaseSchema}"`);
   }
 
-  const currencies = (env.COFFER_CURRENCIES || 'USD,INR').split(',').map((c) => c.trim().toUpperCase()).filter(Boolean);
+  // Deduplicated: a currency named twice would otherwise make two wallets of one currency per customer.
+  const currencies = [...new Set((env.COFFER_CURRENCIES || 'USD,INR').split(',').map((c) => c.trim().toUpperCase()).filter(Boolean))];
   for (const currency of currencies) {
     if (!currencyPattern.test(currency)) problems.push(`COFFER_CURRENCIES has "${currency}", not a 3-letter ISO 4217 code`);
   }
@@ -107,7 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   for (const pair of (env.COFFER_FX_RATES || '').split(',').map((p) => p.trim()).filter(Boolean)) {
     const [currency, rate] = pair.split('=').map((p) => p.trim());
     if (!currency || !currencyPattern.test(currency.toUpperCase()) || !rate || !decimalPattern.test(rate)) {
-      problems.push(`COFFER_FX_RATES entry "${pair}" must look like INR=0.012 (USD per one major unit)`);
+      problems.push(`COFFER_FX_RATES entry "${pair}" must look like INR=0.012 (USD per one major unit, at most 12 decimal places)`);
       continue;
     }
     fxRatesToUsd[currency.toUpperCase()] = rate;
