@@ -1,0 +1,140 @@
+// End-of-sequence checks: every balance recomputed from its entries agrees with the database, the API and the model.
+import type { Config } from '../../src/config/config.ts';
+import type { Store } from '../../src/db/database.ts';
+import type { LedgerEntriesTable, WalletsTable } from '../../src/db/schema.ts';
+import { totalInUsdCents } from '../../src/shared/money.ts';
+import type { TestApp } from '../support/test-app.ts';
+import { rowMismatch, wireEntryMismatch } from './compare.ts';
+import type { LedgerModel, ModelCustomer } from './ledger-model.ts';
+
+export class ModelMismatch extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelMismatch';
+  }
+}
+
+export function check(condition: unknown, message: () => string): asserts condition {
+  if (!condition) throw new ModelMismatch(message());
+}
+
+/** Rows appended to these customers after the model's last known entry, per customer, in customer_seq order. */
+export async function rowsAfterModel(reader: Store, model: LedgerModel, customerIds: string[]): Promise<Map<string, LedgerEntriesTable[]>> {
+  const result = new Map<string, LedgerEntriesTable[]>(customerIds.map((id) => [id, []]));
+  if (customerIds.length === 0) return result;
+  const rows = await reader.db.selectFrom('ledger_entries').selectAll().where('customer_id', 'in', customerIds).orderBy('customer_seq').execute();
+  for (const row of rows) {
+    if (row.customer_seq > (model.customers.get(row.customer_id)?.entries.length ?? 0)) result.get(row.customer_id)!.push(row);
+  }
+  return result;
+}
+
+/** Recomputes each wallet from the customer's stored entries and checks the chain of before/after balances. */
+function recompute(customer: ModelCustomer, rows: LedgerEntriesTable[]): Map<string, { balance: number; count: number }> {
+  const wallets = new Map<string, { balance: number; count: number }>();
+  rows.forEach((row, index) => {
+    check(row.customer_seq === index + 1, () => `${customer.id}: customer_seq ${row.customer_seq} at position ${index + 1}`);
+    const wallet = wallets.get(row.currency) ?? { balance: 0, count: 0 };
+    check(row.before_balance === wallet.balance, () => `${customer.id} seq ${row.customer_seq}: before_balance ${row.before_balance}, previous after ${wallet.balance}`);
+    const after = row.is_credit === 1 ? wallet.balance + row.amount : wallet.balance - row.amount;
+    check(row.after_balance === after && after >= 0, () => `${customer.id} seq ${row.customer_seq}: after_balance ${row.after_balance}, expected ${after} (≥ 0)`);
+    check(row.amount > 0 && Number.isSafeInteger(row.amount), () => `${customer.id} seq ${row.customer_seq}: amount ${row.amount}`);
+    wallet.balance = after;
+    wallet.count += 1;
+    check(row.wallet_seq === wallet.count, () => `${customer.id} seq ${row.customer_seq}: wallet_seq ${row.wallet_seq}, expected ${wallet.count}`);
+    wallets.set(row.currency, wallet);
+  });
+  return wallets;
+}
+
+interface StoredCustomer {
+  rows: LedgerEntriesTable[];
+  wallets: WalletsTable[];
+  customer: { entry_count: number; business_id: string } | undefined;
+}
+
+/** Everything stored for these customers, in three queries. */
+async function readStored(reader: Store, customerIds: string[]): Promise<Map<string, StoredCustomer>> {
+  const stored = new Map<string, StoredCustomer>(customerIds.map((id) => [id, { rows: [], wallets: [], customer: undefined }]));
+  if (customerIds.length === 0) return stored;
+  const rows = await reader.db.selectFrom('ledger_entries').selectAll().where('customer_id', 'in', customerIds).orderBy('customer_seq').execute();
+  for (const row of rows) stored.get(row.customer_id)!.rows.push(row);
+  for (const wallet of await reader.db.selectFrom('wallets').selectAll().where('customer_id', 'in', customerIds).execute()) {
+    stored.get(wallet.customer_id)!.wallets.push(wallet);
+  }
+  const customers = await reader.db.selectFrom('customers').select(['id', 'entry_count', 'business_id']).where('id', 'in', customerIds).execute();
+  for (const row of customers) stored.get(row.id)!.customer = row;
+  return stored;
+}
+
+async function checkCustomer(t: TestApp, apiKey: string, config: Config, customer: ModelCustomer, stored: StoredCustomer): Promise<void> {
+  const { rows, wallets: walletRows, customer: customerRow } = stored;
+  check(rows.length === customer.entries.length, () => `${customer.id}: ${rows.length} stored entries, model has ${customer.entries.length}`);
+  customer.entries.forEach((entry, index) => {
+    const mismatch = rowMismatch(`${customer.id} entry ${index + 1}`, rows[index], entry);
+    check(mismatch === null, () => mismatch!);
+  });
+  const recomputed = recompute(customer, rows);
+
+  check(customerRow?.entry_count === rows.length && customerRow.business_id === customer.businessId, () => `${customer.id}: customers row ${JSON.stringify(customerRow)}`);
+  check(walletRows.length === customer.balances.size, () => `${customer.id}: ${walletRows.length} wallet rows`);
+  for (const wallet of walletRows) {
+    const fromEntries = recomputed.get(wallet.currency) ?? { balance: 0, count: 0 };
+    const modelBalance = customer.balances.get(wallet.currency);
+    check(
+      wallet.balance === fromEntries.balance && wallet.balance === modelBalance && wallet.entry_count === fromEntries.count,
+      () => `${customer.id} ${wallet.currency}: stored ${wallet.balance} (${wallet.entry_count} entries), from entries ${fromEntries.balance} (${fromEntries.count}), model ${modelBalance}`,
+    );
+  }
+
+  const wallets = await t.request('GET', `/customers/${customer.id}/wallets`, { key: apiKey });
+  check(wallets.statusCode === 200, () => `${customer.id}: GET wallets answered ${wallets.statusCode}`);
+  const body = wallets.json() as { items: Array<{ currency: string; balance: number }>; total_balance_usd: number };
+  for (const item of body.items) {
+    check(item.balance === customer.balances.get(item.currency), () => `${customer.id}: API shows ${item.currency} ${item.balance}, model ${customer.balances.get(item.currency)}`);
+  }
+  const total = totalInUsdCents(body.items, config.fxRatesToUsd);
+  check(body.total_balance_usd === total, () => `${customer.id}: total_balance_usd ${body.total_balance_usd}, expected ${total}`);
+
+  // Every entry through the API, newest first, in pages of 100 until a short page.
+  const listed: unknown[] = [];
+  for (let page = 0; ; page++) {
+    const response = await t.request('GET', `/customers/${customer.id}/wallets/ledger-entries?page_size=100&page_number=${page}`, { key: apiKey });
+    const items = response.json().items as unknown[];
+    listed.push(...items);
+    if (items.length < 100) break;
+  }
+  check(listed.length === rows.length, () => `${customer.id}: API lists ${listed.length} entries, database holds ${rows.length}`);
+  [...customer.entries].reverse().forEach((entry, index) => {
+    const mismatch = wireEntryMismatch(`${customer.id} listed entry ${index}`, listed[index], entry);
+    check(mismatch === null, () => mismatch!);
+  });
+}
+
+/**
+ * Checks every customer of the sequence, then the keys: each (business, key) the model knows is stored once, and
+ * no other entry carries a key of this sequence.
+ */
+export async function checkSequenceEnd(
+  t: TestApp,
+  apiKeys: Map<string, string>,
+  reader: Store,
+  config: Config,
+  model: LedgerModel,
+  keyPrefix: string,
+): Promise<void> {
+  const stored = await readStored(reader, [...model.customers.keys()]);
+  for (const customer of model.customers.values()) {
+    await checkCustomer(t, apiKeys.get(customer.businessId)!, config, customer, stored.get(customer.id)!);
+  }
+  const keyed = await reader.db
+    .selectFrom('ledger_entries')
+    .select(['business_id', 'idempotency_key', 'customer_id'])
+    .where('idempotency_key', 'like', `${keyPrefix}%`)
+    .execute();
+  check(keyed.length === model.keys.size, () => `${keyed.length} stored entries carry this sequence's keys, model has ${model.keys.size}`);
+  for (const row of keyed) {
+    const entry = model.keys.get(`${row.business_id}\u0000${row.idempotency_key}`);
+    check(entry?.customerId === row.customer_id, () => `key ${row.idempotency_key} of ${row.business_id} is on ${row.customer_id}, model says ${entry?.customerId}`);
+  }
+}
