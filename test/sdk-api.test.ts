@@ -175,6 +175,30 @@ describe.each(storeKinds)('SDK customers, pages and errors [%s]', (kind) => {
     }
   });
 
+  it('NotFoundError (404 NOT_FOUND) for an SDK resource Coffer does not implement', async () => {
+    const failure = await client.payments.list().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(NotFoundError);
+    expect(failure).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('works configured only by DODO_PAYMENTS_BASE_URL and DODO_PAYMENTS_API_KEY, with or without a trailing slash', async () => {
+    const saved = { url: process.env.DODO_PAYMENTS_BASE_URL, key: process.env.DODO_PAYMENTS_API_KEY };
+    try {
+      for (const url of [baseURL, `${baseURL}/`]) {
+        process.env.DODO_PAYMENTS_BASE_URL = url;
+        process.env.DODO_PAYMENTS_API_KEY = t.apiKey;
+        const fromEnvironment = new DodoPayments({ logLevel: 'off' });
+        const customer = await fromEnvironment.customers.create({ email: 'env@example.com', name: 'From Env' });
+        expect((await fromEnvironment.customers.wallets.list(customer.customer_id)).items).toHaveLength(2);
+      }
+    } finally {
+      for (const [name, value] of [['DODO_PAYMENTS_BASE_URL', saved.url], ['DODO_PAYMENTS_API_KEY', saved.key]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('ConflictError (409) reaches the caller after exactly one request, with the original entry', async () => {
     const customerId = await newCustomer('Conflict Customer');
     const proxied = sdkClient(counting.baseUrl, t.apiKey, { maxRetries: 2 });
