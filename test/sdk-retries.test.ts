@@ -7,7 +7,8 @@ import { type TestApp, startTestApp } from './support/test-app.ts';
 
 type LostResponse = 'dropped connection' | '503 instead of the answer' | 'client timeout';
 
-const timeoutMs = 400;
+// Generous enough that a forwarded (not held) answer always beats it on a loaded machine.
+const timeoutMs = 1000;
 
 /** What the proxy does to the first ledger POST; every later request is forwarded untouched. */
 function firstPostAction(lost: LostResponse): ProxyAction {
@@ -17,7 +18,7 @@ function firstPostAction(lost: LostResponse): ProxyAction {
     case '503 instead of the answer':
       return { kind: 'forward-then-replace', status: 503, body: { code: 'SERVICE_UNAVAILABLE', message: 'proxy lost the answer' } };
     case 'client timeout':
-      return { kind: 'forward', holdResponseMs: timeoutMs * 4 };
+      return { kind: 'forward', holdResponseMs: timeoutMs * 2.5 };
   }
 }
 
@@ -145,7 +146,7 @@ describe.each(storeKinds)('SDK retries [%s]', (kind) => {
 
       it('a response that never arrives in time ends in APIConnectionTimeoutError; the credit applied exactly once', async () => {
         const customerId = await newCustomer(0);
-        const proxy = await startProxy(baseURL, (request) => (isLedgerPost(request) ? { kind: 'forward', holdResponseMs: timeoutMs * 4 } : { kind: 'forward' }));
+        const proxy = await startProxy(baseURL, (request) => (isLedgerPost(request) ? { kind: 'forward', holdResponseMs: timeoutMs * 2.5 } : { kind: 'forward' }));
         try {
           const failure = await sdkClient(proxy.baseUrl, t.apiKey, { maxRetries: 1, timeout: timeoutMs })
             .customers.wallets.ledgerEntries.create(customerId, { amount: 90, currency: 'USD', entry_type: 'credit', idempotency_key: `slow_${customerId}` })
