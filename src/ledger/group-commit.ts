@@ -5,6 +5,12 @@ export interface GroupCommitOptions {
   batchSizeMax: number;
   /** How long the first command of an idle batch waits for company; 0 commits on the next turn of the event loop. */
   batchWaitMs: number;
+  /**
+   * Batches in flight at once, each in its own transaction (default 1). Above 1 only on a store whose transactions
+   * run concurrently and lock what they touch (PostgreSQL): while one batch waits for its commit to be durable, the
+   * next one runs its statements.
+   */
+  concurrencyMax?: number;
 }
 
 export interface BatchStats {
@@ -31,7 +37,7 @@ const batchAttemptsMax = 3;
  */
 export class GroupCommitter<C, O> {
   private queue: Pending<C, O>[] = [];
-  private running = false;
+  private inFlight = 0;
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
   readonly stats: BatchStats = { batches: 0, commands: 0, retries: 0, splits: 0 };
@@ -52,7 +58,7 @@ export class GroupCommitter<C, O> {
 
   /** Resolves once every queued command has been committed (used by graceful shutdown). */
   drain(): Promise<void> {
-    if (!this.running && !this.scheduled && this.queue.length === 0) return Promise.resolve();
+    if (this.inFlight === 0 && !this.scheduled && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -60,47 +66,57 @@ export class GroupCommitter<C, O> {
     return this.queue.length;
   }
 
+  private get concurrencyMax(): number {
+    return Math.max(1, this.options.concurrencyMax ?? 1);
+  }
+
   private schedule(): void {
-    if (this.running || this.scheduled) return;
+    if (this.scheduled || this.inFlight >= this.concurrencyMax) return;
     this.scheduled = true;
     const start = () => {
       this.scheduled = false;
-      void this.run();
+      this.startBatches();
     };
-    if (this.options.batchWaitMs > 0) setTimeout(start, this.options.batchWaitMs);
+    if (this.options.batchWaitMs > 0 && this.inFlight === 0) setTimeout(start, this.options.batchWaitMs);
     else setImmediate(start);
   }
 
-  private async run(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.batchSizeMax);
-        await this.commitWithRetry(batch);
-      }
-    } finally {
-      this.running = false;
-      if (this.queue.length > 0) this.schedule();
-      else for (const waiter of this.idleWaiters.splice(0)) waiter();
+  /** Takes up to batchSizeMax queued commands per free slot; a finished batch hands its slot to what queued meanwhile. */
+  private startBatches(): void {
+    while (this.queue.length > 0 && this.inFlight < this.concurrencyMax) {
+      const batch = this.queue.splice(0, this.options.batchSizeMax);
+      this.inFlight += 1;
+      this.commitWithRetry(batch)
+        .catch((error: unknown) => {
+          for (const pending of batch) pending.reject(error);
+        })
+        .finally(() => {
+          this.inFlight -= 1;
+          if (this.queue.length > 0) this.startBatches();
+          else if (this.inFlight === 0 && !this.scheduled) for (const waiter of this.idleWaiters.splice(0)) waiter();
+        });
     }
   }
 
   private async commitWithRetry(batch: Pending<C, O>[]): Promise<void> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= batchAttemptsMax; attempt++) {
+      const startedAt = performance.now();
+      let outcomes: O[];
       try {
-        const startedAt = performance.now();
-        const outcomes = await this.commitBatch(batch.map((p) => p.command));
-        this.stats.batches += 1;
-        this.stats.commands += batch.length;
-        this.onBatch?.(batch.length, performance.now() - startedAt);
-        batch.forEach((pending, index) => pending.resolve(outcomes[index]));
-        return;
+        outcomes = await this.commitBatch(batch.map((p) => p.command));
       } catch (error) {
         lastError = error;
         if (!this.isRetryable(error)) break;
         this.stats.retries += 1;
+        continue;
       }
+      // Committed: from here nothing may send the batch round again.
+      this.stats.batches += 1;
+      this.stats.commands += batch.length;
+      batch.forEach((pending, index) => pending.resolve(outcomes[index]));
+      this.onBatch?.(batch.length, performance.now() - startedAt);
+      return;
     }
     if (batch.length === 1) {
       batch[0].reject(lastError);

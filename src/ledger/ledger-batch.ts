@@ -37,6 +37,13 @@ export interface BatchContext {
   currencies: readonly string[];
 }
 
+/**
+ * Batches one process keeps in flight per store. SQLite has one writer (and one connection), so one. PostgreSQL locks
+ * each batch's customers (in id order) and commits concurrent transactions with shared WAL flushes, so a second batch
+ * can run its statements while the first waits for its fsync.
+ */
+export const batchConcurrencyMax: Record<StoreKind, number> = { sqlite: 1, postgres: 2 };
+
 const walletKey = (customerId: string, currency: string) => `${customerId}\u0000${currency}`;
 const idempotencyKey = (businessId: string, key: string) => `${businessId}\u0000${key}`;
 
@@ -89,11 +96,18 @@ export async function applyBatch(context: BatchContext, commands: PostEntryComma
     const inserts: LedgerEntriesTable[] = [];
     const outcomes = commands.map((command) => decide(command, { context, customers, wallets, seenKeys, inserts, now }));
 
-    const insertedIds = await repo.insertEntries(trx, inserts);
-    if (insertedIds.length !== inserts.length) {
+    const walletMoves = collectWalletMoves(wallets);
+    const customerMoves = collectCustomerMoves(customers);
+    const written = await repo.writeBatch(trx, context.store, { entries: inserts, walletMoves, customerMoves, updatedAt: now });
+    if (written.inserted !== inserts.length) {
       throw new ConcurrentWriteError('an idempotency key of this batch was committed by another writer meanwhile');
     }
-    await writeMoves(trx, wallets, customers, now);
+    if (written.moved !== walletMoves.length) {
+      throw new ConcurrentWriteError(`moved ${written.moved} of ${walletMoves.length} wallets: a balance changed after the batch read it`);
+    }
+    if (written.advanced !== customerMoves.length) {
+      throw new ConcurrentWriteError(`advanced ${written.advanced} of ${customerMoves.length} customer counters: one changed meanwhile`);
+    }
     return outcomes;
   });
 }
@@ -187,12 +201,8 @@ function decide(command: PostEntryCommand, state: DecideState): PostEntryOutcome
   return { kind: 'applied', entry, wallet: snapshot(wallet, state.now) };
 }
 
-async function writeMoves(
-  trx: Parameters<typeof repo.moveWallets>[0],
-  wallets: Map<string, WalletState>,
-  customers: Map<string, CustomerState>,
-  now: string,
-): Promise<void> {
+/** Each wallet's move, conditional on the balance and count the batch read. */
+function collectWalletMoves(wallets: Map<string, WalletState>): repo.WalletMove[] {
   const walletMoves: repo.WalletMove[] = [];
   for (const state of wallets.values()) {
     const entryCountDelta = state.entryCount - state.row.entry_count;
@@ -206,11 +216,10 @@ async function writeMoves(
       entryCountDelta,
     });
   }
-  const moved = await repo.moveWallets(trx, walletMoves, now);
-  if (moved !== walletMoves.length) {
-    throw new ConcurrentWriteError(`moved ${moved} of ${walletMoves.length} wallets: a balance changed after the batch read it`);
-  }
+  return walletMoves;
+}
 
+function collectCustomerMoves(customers: Map<string, CustomerState>): repo.CustomerCountMove[] {
   const customerMoves: repo.CustomerCountMove[] = [];
   for (const [customerId, state] of customers) {
     if (state.entryCount === state.initialEntryCount) continue;
@@ -220,8 +229,5 @@ async function writeMoves(
       entryCountDelta: state.entryCount - state.initialEntryCount,
     });
   }
-  const advanced = await repo.advanceCustomerCounts(trx, customerMoves);
-  if (advanced !== customerMoves.length) {
-    throw new ConcurrentWriteError(`advanced ${advanced} of ${customerMoves.length} customer counters: one changed meanwhile`);
-  }
+  return customerMoves;
 }

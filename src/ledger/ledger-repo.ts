@@ -78,6 +78,11 @@ export interface WalletMove {
  */
 export async function moveWallets(trx: Executor, moves: WalletMove[], updatedAt: string): Promise<number> {
   if (moves.length === 0) return 0;
+  const result = await moveWalletsStatement(moves, updatedAt).execute(trx);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+function moveWalletsStatement(moves: WalletMove[], updatedAt: string) {
   const values = sql.join(
     moves.map(
       (m) =>
@@ -85,7 +90,7 @@ export async function moveWallets(trx: Executor, moves: WalletMove[], updatedAt:
     ),
   );
   // VALUES columns are named column1..column6 on both PostgreSQL and SQLite.
-  const result = await sql`
+  return sql`
     update wallets
        set balance = wallets.balance + v.column5,
            entry_count = wallets.entry_count + v.column6,
@@ -94,8 +99,7 @@ export async function moveWallets(trx: Executor, moves: WalletMove[], updatedAt:
      where wallets.customer_id = v.column1
        and wallets.currency = v.column2
        and wallets.balance = v.column3
-       and wallets.entry_count = v.column4`.execute(trx);
-  return Number(result.numAffectedRows ?? 0n);
+       and wallets.entry_count = v.column4`;
 }
 
 export interface CustomerCountMove {
@@ -106,16 +110,64 @@ export interface CustomerCountMove {
 
 export async function advanceCustomerCounts(trx: Executor, moves: CustomerCountMove[]): Promise<number> {
   if (moves.length === 0) return 0;
+  const result = await advanceCustomerCountsStatement(moves).execute(trx);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+function advanceCustomerCountsStatement(moves: CustomerCountMove[]) {
   const values = sql.join(
     moves.map((m) => sql`(${m.customerId}, cast(${m.expectedEntryCount} as bigint), cast(${m.entryCountDelta} as bigint))`),
   );
-  const result = await sql`
+  return sql`
     update customers
        set entry_count = customers.entry_count + v.column3
       from (values ${values}) as v
      where customers.id = v.column1
-       and customers.entry_count = v.column2`.execute(trx);
-  return Number(result.numAffectedRows ?? 0n);
+       and customers.entry_count = v.column2`;
+}
+
+export interface BatchWrite {
+  entries: LedgerEntriesTable[];
+  walletMoves: WalletMove[];
+  customerMoves: CustomerCountMove[];
+  updatedAt: string;
+}
+
+/** How many entries were inserted, wallets moved and customer counters advanced; the caller compares with what it asked. */
+export interface BatchWriteCounts {
+  inserted: number;
+  moved: number;
+  advanced: number;
+}
+
+/**
+ * Appends a batch's entries and applies its balance and counter moves. On PostgreSQL the three statements travel as
+ * one (data-modifying CTEs), saving two round trips per batch; on SQLite, where a statement costs no round trip, they
+ * run one after another.
+ */
+export async function writeBatch(trx: Executor, store: StoreKind, write: BatchWrite): Promise<BatchWriteCounts> {
+  const { entries, walletMoves, customerMoves, updatedAt } = write;
+  if (store === 'sqlite' || entries.length === 0 || walletMoves.length === 0 || customerMoves.length === 0) {
+    return {
+      inserted: (await insertEntries(trx, entries)).length,
+      moved: await moveWallets(trx, walletMoves, updatedAt),
+      advanced: await advanceCustomerCounts(trx, customerMoves),
+    };
+  }
+  const insert = trx
+    .insertInto('ledger_entries')
+    .values(entries)
+    .onConflict((oc) => oc.columns(['business_id', 'idempotency_key']).doNothing())
+    .returning('id');
+  const result = await sql<{ inserted: number; moved: number; advanced: number }>`
+    with inserted as (${insert}),
+         moved as (${moveWalletsStatement(walletMoves, updatedAt)} returning 1),
+         advanced as (${advanceCustomerCountsStatement(customerMoves)} returning 1)
+    select (select count(*) from inserted) as inserted,
+           (select count(*) from moved) as moved,
+           (select count(*) from advanced) as advanced`.execute(trx);
+  const row = result.rows[0];
+  return { inserted: Number(row.inserted), moved: Number(row.moved), advanced: Number(row.advanced) };
 }
 
 /** The wallets of one customer of one business (empty when the customer is unknown or belongs to another business). */
