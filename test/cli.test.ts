@@ -259,6 +259,20 @@ describe('coffer serve configuration', () => {
     }
   });
 
+  it('a port already in use exits non-zero with a one-line explanation', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const result = await runCli(['serve'], { DATABASE_URL: 'busy.db', PORT: String(port), COFFER_LOG_LEVEL: 'warn' }, temporaryDirectory());
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
   it('refuses an invalid configuration, listing every problem, without a stack trace', async () => {
     const result = await runCli(['serve'], { PORT: 'abc', COFFER_IDEMPOTENCY_REPLAY: 'maybe', DATABASE_URL: 'mysql://x' });
     expect(result.code).not.toBe(0);

@@ -109,6 +109,10 @@ try {
 } catch (error) {
   if (error instanceof ConfigError || error instanceof DurabilityError || error instanceof InvalidArgumentError) {
     process.stderr.write(`coffer: ${error.message}\n`);
+  } else if ((error as NodeJS.ErrnoException).syscall === 'listen') {
+    // A port in use or not allowed is an operator's problem, not a bug: say what to change instead of a stack trace.
+    const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };
+    process.stderr.write(`coffer: cannot listen on ${address}:${port} (${code}); set PORT (and HOST) to a free address\n`);
   } else {
     process.stderr.write(`coffer: ${(error as Error).stack ?? String(error)}\n`);
   }
