@@ -96,7 +96,7 @@ describe.each(storeKinds)('errors [%s]', (kind) => {
     }
   });
 
-  it('answers a JSON body that is not an object with 422', async () => {
+  it('answers a JSON body that is not an object with a 400 or 422 envelope', async () => {
     for (const payload of ['[]', '"text"', '42', 'null']) {
       const response = await t.request('POST', '/customers', { body: payload, headers: json });
       expect([400, 422]).toContain(response.statusCode);
