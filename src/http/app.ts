@@ -14,8 +14,9 @@ import { ledgerRoutes } from '../ledger/ledger-routes.ts';
 import { LedgerService } from '../ledger/ledger-service.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, newId, randomBase62 } from '../shared/ids.ts';
-import { registerErrorHandling } from './error-handler.ts';
+import { handleFrameworkError, registerErrorHandling } from './error-handler.ts';
 import { HttpError } from './errors.ts';
+import { registerJsonBodyParser } from './json-body.ts';
 import { createMetrics } from './metrics.ts';
 import { RateLimiter, registerRateLimit } from './rate-limit.ts';
 import { systemRoutes } from './system-routes.ts';
@@ -68,11 +69,14 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
     return503OnClosing: false,
     // Idle keep-alive connections are closed at shutdown so that they cannot hold it open.
     forceCloseConnections: 'idle',
+    // Bad percent-encoding and over-long path parameters get the error envelope, not Fastify's default body.
+    frameworkErrors: handleFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompilers());
   // Only JSON bodies: text/plain would otherwise be parsed and fail later with a vaguer error.
   app.removeContentTypeParser(['text/plain']);
+  registerJsonBodyParser(app);
   let closing: Promise<void> | undefined;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

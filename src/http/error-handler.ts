@@ -1,5 +1,5 @@
 // Maps every error Fastify or a handler raises to the envelope; nothing internal (stack, SQL) reaches a response.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from './errors.ts';
 import { sendError } from './reply.ts';
 
@@ -29,6 +29,17 @@ export function describeValidation(context: string, issue: ValidationIssue): str
     default:
       return `${field} ${issue.message ?? 'is invalid'}`;
   }
+}
+
+/** Router errors, raised before any route or hook runs: answered with the envelope instead of Fastify's own body. */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A path parameter (customer_id) is longer than 100 characters'
+      : error.code === 'FST_ERR_BAD_URL'
+        ? 'The request path has malformed percent-encoding'
+        : 'The request path could not be routed';
+  sendError(reply, 'INVALID_REQUEST_PARAMETERS', message);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
