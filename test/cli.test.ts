@@ -138,9 +138,8 @@ describe.each(storeKinds)('coffer CLI [%s]', (kind) => {
     for (const secret of [business.api_key, writer.api_key, reader.api_key]) expect(listed.stdout).not.toContain(secret);
     expect(listed.stdout).not.toContain('key_hash');
 
-    expect(await runJson(['keys', 'revoke', writer.api_key_id], database.env)).toEqual({ api_key_id: writer.api_key_id, revoked: true });
-
-    const server = await startServe({ ...database.env, PORT: '0', COFFER_LOG_LEVEL: 'warn' });
+    // With the key cache off, a key revoked by the CLI stops working on the running server at once.
+    const server = await startServe({ ...database.env, PORT: '0', COFFER_LOG_LEVEL: 'warn', COFFER_API_KEY_CACHE_MS: '0' });
     try {
       const created = await api(server.baseUrl, business.api_key, 'POST', '/customers', { email: 'cli@example.com', name: 'CLI' });
       expect(created.status).toBe(200);
@@ -148,7 +147,11 @@ describe.each(storeKinds)('coffer CLI [%s]', (kind) => {
       expect((await api(server.baseUrl, reader.api_key, 'GET', `/customers/${customerId}/wallets`)).status).toBe(200);
       const forbidden = await api(server.baseUrl, reader.api_key, 'POST', '/customers', { email: 'ro@example.com', name: 'RO' });
       expect(forbidden.status).toBe(403);
+      expect((await api(server.baseUrl, writer.api_key, 'GET', '/customers')).status).toBe(200);
+
+      expect(await runJson(['keys', 'revoke', writer.api_key_id], database.env)).toEqual({ api_key_id: writer.api_key_id, revoked: true });
       expect((await api(server.baseUrl, writer.api_key, 'GET', '/customers')).status).toBe(401);
+      expect((await api(server.baseUrl, business.api_key, 'GET', '/customers')).status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);
     }
