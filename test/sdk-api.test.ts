@@ -57,6 +57,10 @@ describe.each(storeKinds)('SDK customers, pages and errors [%s]', (kind) => {
     expect(byEmail.items.map((c) => c.customer_id)).toEqual([created.customer_id]);
     const byName = await client.customers.list({ name: 'admiral' });
     expect(byName.items.map((c) => c.customer_id)).toEqual([created.customer_id]);
+    const window = { created_at_gte: created.created_at, created_at_lte: created.created_at, name: 'hopper' };
+    expect((await client.customers.list(window)).items.map((c) => c.customer_id)).toEqual([created.customer_id]);
+    const later = new Date(Date.parse(created.created_at) + 1000).toISOString();
+    expect((await client.customers.list({ ...window, created_at_gte: later, created_at_lte: later })).items).toEqual([]);
   });
 
   it('lists a new customer\'s wallets: USD and INR at zero, in Dodo\'s shape', async () => {
