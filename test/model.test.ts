@@ -21,7 +21,7 @@ const modes = [
 ];
 
 describe.each(storeKinds)('ledger model [%s]', (kind) => {
-  describe.each(modes)('$name', (mode) => {
+  describe.each(modes.map((mode) => [mode.name, mode] as const))('%s', (_name, mode) => {
     let context: ModelContext;
     beforeAll(async () => {
       context = await startModelContext(kind, { replay: mode.replay });
