@@ -6,11 +6,10 @@ import { entryAmountMax } from '../../src/shared/money.ts';
 import { randomBase62 } from '../../src/shared/ids.ts';
 import { type TestApp, type TestBusiness, startTestApp } from '../support/test-app.ts';
 import { type Command, type CustomerRef, type ListCommand, type Owner, type PostCommand, type RepeatCommand, keyFor, reasonPool } from './commands.ts';
-import { wireEntryMismatch } from './compare.ts';
+import { responseMismatch, wireEntryMismatch } from './compare.ts';
 import { check, checkSequenceEnd, rowsAfterModel } from './invariants.ts';
 import { type LedgerRequest, LedgerModel } from './ledger-model.ts';
 import { type GroupItem, describeGroup, linearize, readMismatch } from './linearize.ts';
-import { responseMismatch } from './compare.ts';
 import { openStoreReader } from './store-reader.ts';
 
 /** One app per store, reused by every sequence; each sequence makes its own customers and keys. */
