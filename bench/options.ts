@@ -22,6 +22,8 @@ export interface BenchOptions {
   keepDatabases: boolean;
   /** Runs Coffer under --cpu-prof; profiles land in bench/results/tmp. */
   profile: boolean;
+  /** Whole runs to make; the ratios are reported per run and as medians. */
+  repeat: number;
 }
 
 export function parseOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions {
@@ -35,6 +37,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     postgresUrl: env.COFFER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     keepDatabases: argv.includes('--keep'),
     profile: argv.includes('--profile'),
+    repeat: Math.max(1, Number(argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? 1) || 1),
     shallowEntryCount: 1_000,
   };
   if (quick) {

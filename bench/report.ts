@@ -27,9 +27,26 @@ export interface StoreReport {
 export interface Ratio {
   name: string;
   value: number;
+  /** '>=' and '<=' have a threshold; 'info' is printed for context only. */
+  op: '>=' | '<=' | 'info';
+  threshold: number;
   target: string;
   pass: boolean;
   durability: string;
+}
+
+function ratio(name: string, value: number, op: Ratio['op'], threshold: number, durability: string): Ratio {
+  const pass = op === 'info' || (op === '>=' ? value >= threshold : value <= threshold);
+  const target = op === 'info' ? '(info)' : `${op === '>=' ? '≥' : '≤'} ${threshold}`;
+  return { name, value, op, threshold, target, pass, durability };
+}
+
+/** The median of each ratio over several runs (the issue's targets are medians of runs). */
+export function medianRatios(runs: Ratio[][]): Ratio[] {
+  return runs[0].map((first) => {
+    const values = runs.map((r) => r.find((x) => x.name === first.name)?.value ?? Number.NaN).sort((a, b) => a - b);
+    return ratio(first.name, values[Math.floor(values.length / 2)], first.op, first.threshold, first.durability);
+  });
 }
 
 export function durabilityLabel(durability: Record<string, string>): string {
@@ -50,42 +67,42 @@ export function computeRatios(stores: StoreReport[], pgbench: PgbenchResult, htt
     if (uniform32 && pgbench.available) {
       const factor = store.kind === 'sqlite' ? 5 : 2;
       const value = uniform32.okPerSecond / pgbench.medianTps;
-      ratios.push({ name: `${store.kind} c=32 entries/s ÷ B_pg`, value, target: `≥ ${factor}`, pass: value >= factor, durability: bPgLabel });
+      ratios.push(ratio(`${store.kind} c=32 entries/s ÷ B_pg`, value, '>=', factor, bPgLabel));
     }
     if (uniform32) {
       const limit = store.kind === 'sqlite' ? 10 : 50;
       const value = uniform32.latencyMs.p99;
-      ratios.push({ name: `${store.kind} c=32 p99 ms`, value, target: `≤ ${limit}`, pass: value <= limit, durability: label });
+      ratios.push(ratio(`${store.kind} c=32 p99 ms`, value, '<=', limit, label));
     }
     for (const connections of [1, 32, 128]) {
       const uniform = find(store, 'coffer', 'uniform-post', connections);
       const hot = find(store, 'coffer', 'hot-post', connections);
       if (!uniform || !hot) continue;
       const value = hot.okPerSecond / uniform.okPerSecond;
-      ratios.push({ name: `${store.kind} hot ÷ uniform, c=${connections}`, value, target: '≥ 0.9', pass: value >= 0.9, durability: label });
+      ratios.push(ratio(`${store.kind} hot ÷ uniform, c=${connections}`, value, '>=', 0.9, label));
     }
     const uniform1 = find(store, 'coffer', 'uniform-post', 1);
     if (uniform1) {
       const limit = store.kind === 'sqlite' ? 2 : 5;
       const value = uniform1.latencyMs.p99;
-      ratios.push({ name: `${store.kind} c=1 p99 ms`, value, target: `≤ ${limit}`, pass: value <= limit, durability: label });
+      ratios.push(ratio(`${store.kind} c=1 p99 ms`, value, '<=', limit, label));
     }
     if (store.kind === 'sqlite' && uniform32 && httpAt32) {
       const value = uniform32.okPerSecond / httpAt32.okPerSecond;
-      ratios.push({ name: 'sqlite c=32 ÷ B_http c=32', value, target: '≥ 0.4', pass: value >= 0.4, durability: label });
+      ratios.push(ratio('sqlite c=32 ÷ B_http c=32', value, '>=', 0.4, label));
     }
     const deep = find(store, 'coffer', 'page-deep');
     const shallow = find(store, 'coffer', 'page-shallow');
     if (deep && shallow) {
       const value = deep.latencyMs.p99 / shallow.latencyMs.p99;
-      ratios.push({ name: `${store.kind} page p99, deep ÷ shallow`, value, target: '≤ 2', pass: value <= 2, durability: label });
+      ratios.push(ratio(`${store.kind} page p99, deep ÷ shallow`, value, '<=', 2, label));
     }
     const megabytes = store.peakRssBytes / 1024 / 1024;
-    ratios.push({ name: `${store.kind} server peak RSS MB (c=128 included)`, value: megabytes, target: '≤ 250', pass: megabytes <= 250, durability: label });
+    ratios.push(ratio(`${store.kind} server peak RSS MB (c=128 included)`, megabytes, '<=', 250, label));
     const naive32 = find(store, 'naive', 'uniform-post', 32);
     if (uniform32 && naive32) {
       const value = uniform32.okPerSecond / naive32.okPerSecond;
-      ratios.push({ name: `${store.kind} c=32 ÷ naive peer c=32`, value, target: '(info)', pass: true, durability: `${label}; naive ${durabilityLabel(store.naiveDurability)}` });
+      ratios.push(ratio(`${store.kind} c=32 ÷ naive peer c=32`, value, 'info', 0, `${label}; naive ${durabilityLabel(store.naiveDurability)}`));
     }
   }
   return ratios;
@@ -123,6 +140,6 @@ export function phaseTable(rows: Array<{ store: string; phase: MeasuredPhase }>)
 export function ratioTable(ratios: Ratio[]): string {
   return table(
     ['figure', 'value', 'target', 'met', 'durability'],
-    ratios.map((r) => [r.name, fixed(r.value, 2), r.target, r.target === '(info)' ? '' : r.pass ? 'yes' : 'NO', r.durability]),
+    ratios.map((r) => [r.name, fixed(r.value, 2), r.target, r.op === 'info' ? '' : r.pass ? 'yes' : 'NO', r.durability]),
   );
 }

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --store=sqlite|postgres] [-- --profile]`: loads Coffer, its naive peer and the
+// `npm run bench [-- --quick] [--store=sqlite|postgres] [--repeat=N] [--profile] [--keep]`: loads Coffer, its naive peer and the
 // baselines over loopback, prints a table and the ratios with their durability settings, and writes JSON + raw output.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,9 +8,9 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { type PhaseSpec, runPhase } from './load.ts';
 import { type BenchOptions, parseOptions } from './options.ts';
-import { measurePgbench } from './pgbench.ts';
+import { type PgbenchResult, measurePgbench } from './pgbench.ts';
 import { type ServerProcess, startServer } from './processes.ts';
-import { type MeasuredPhase, type StoreReport, computeRatios, durabilityLabel, phaseTable, ratioTable } from './report.ts';
+import { type MeasuredPhase, type Ratio, type StoreReport, computeRatios, durabilityLabel, medianRatios, phaseTable, ratioTable } from './report.ts';
 import { benchApiKey, createBenchDatabase, seed } from './seed.ts';
 import { type Next, deepPages, hotPosts, uniformPosts, walletReads } from './workloads.ts';
 
@@ -70,11 +70,14 @@ async function measure(
   });
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   const loadCpu = process.cpuUsage(loadCpuBefore);
+  const serverCpu = cpuSeconds(server.pid) - serverCpuBefore;
+  // Let the requests autocannon abandoned at the deadline finish, so their batches count here and not in the next phase.
+  await new Promise((resolve) => setTimeout(resolve, phaseSettleMs));
   const phase: MeasuredPhase = {
     ...result,
     server: kind,
     workload,
-    serverCpuPercent: ((cpuSeconds(server.pid) - serverCpuBefore) / elapsedSeconds) * 100,
+    serverCpuPercent: (serverCpu / elapsedSeconds) * 100,
     loadCpuPercent: ((loadCpu.user + loadCpu.system) / 1e6 / elapsedSeconds) * 100,
   };
   const batchesAfter = await batchTotals(server);
@@ -85,6 +88,8 @@ async function measure(
   }
   return phase;
 }
+
+const phaseSettleMs = 300;
 
 const cofferArgs = (options: BenchOptions, label: string) => [
   ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(scratchDir, `profile-${stamp}-${label}`)}`] : []),
@@ -190,23 +195,33 @@ async function main(): Promise<void> {
   say(`machine: ${Object.entries(host).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   say(`mode: ${options.quick ? 'quick (smaller data, 2 s phases: for development, not for the targets)' : 'full'}; ${options.phaseSeconds} s per phase; the load generator shares the machine's cores with the server`);
 
-  say(`\n## B_pg: pgbench -i -s ${options.pgbenchScale}, then median of ${options.pgbenchRuns} × pgbench -n -M prepared -N -c 8 -j 2 -T ${options.pgbenchSeconds}`);
-  const pgbench = await measurePgbench(options.postgresUrl, { scale: options.pgbenchScale, seconds: options.pgbenchSeconds, runs: options.pgbenchRuns });
-  fs.appendFileSync(rawFile, pgbench.raw);
-  say(pgbench.available ? `B_pg = ${pgbench.medianTps.toFixed(0)} tps (runs: ${pgbench.runsTps.map((t) => t.toFixed(0)).join(', ')}); ${durabilityLabel(pgbench.durability)}` : 'pgbench not found: B_pg ratios are skipped');
+  const runs: Array<{ pgbench: Omit<PgbenchResult, 'raw'>; stores: StoreReport[]; http: MeasuredPhase[]; ratios: Ratio[] }> = [];
+  for (let run = 1; run <= options.repeat; run++) {
+    if (options.repeat > 1) say(`\n# Run ${run} of ${options.repeat}`);
+    say(`\n## B_pg: pgbench -i -s ${options.pgbenchScale}, then median of ${options.pgbenchRuns} × pgbench -n -M prepared -N -c 8 -j 2 -T ${options.pgbenchSeconds}`);
+    const { raw, ...pgbench } = await measurePgbench(options.postgresUrl, { scale: options.pgbenchScale, seconds: options.pgbenchSeconds, runs: options.pgbenchRuns });
+    fs.appendFileSync(rawFile, raw);
+    say(pgbench.available ? `B_pg = ${pgbench.medianTps.toFixed(0)} tps (runs: ${pgbench.runsTps.map((t) => t.toFixed(0)).join(', ')}); ${durabilityLabel(pgbench.durability)}` : 'pgbench not found: B_pg ratios are skipped');
 
-  const stores: StoreReport[] = [];
-  for (const kind of options.stores) stores.push(await benchStore(kind, options));
-  const http = await benchHttp(options);
+    const stores: StoreReport[] = [];
+    for (const kind of options.stores) stores.push(await benchStore(kind, options));
+    const http = await benchHttp(options);
 
-  const ratios = computeRatios(stores, pgbench, http);
-  say('\n## All phases');
-  say(phaseTable([...stores.flatMap((s) => s.phases.map((phase) => ({ store: s.kind, phase }))), ...http.map((phase) => ({ store: '-', phase }))]));
-  say(`\n## Ratios (B_pg = ${pgbench.medianTps.toFixed(0)} tps, B_http c=32 = ${http[0]?.okPerSecond.toFixed(0)} req/s)`);
-  say(ratioTable(ratios));
+    const ratios = computeRatios(stores, { ...pgbench, raw: '' }, http);
+    say('\n## All phases');
+    say(phaseTable([...stores.flatMap((s) => s.phases.map((phase) => ({ store: s.kind, phase }))), ...http.map((phase) => ({ store: '-', phase }))]));
+    say(`\n## Ratios (B_pg = ${pgbench.medianTps.toFixed(0)} tps, B_http c=32 = ${http[0]?.okPerSecond.toFixed(0)} req/s)`);
+    say(ratioTable(ratios));
+    runs.push({ pgbench, stores, http, ratios });
+  }
+  const medians = runs.length > 1 ? medianRatios(runs.map((r) => r.ratios)) : runs[0].ratios;
+  if (runs.length > 1) {
+    say(`\n## Ratios, median of ${runs.length} runs`);
+    say(ratioTable(medians));
+  }
 
   const jsonFile = path.join(resultsDir, `${stamp}.json`);
-  fs.writeFileSync(jsonFile, `${JSON.stringify({ startedAt, command, machine: host, options, pgbench: { ...pgbench, raw: undefined }, stores, http, ratios }, null, 2)}\n`);
+  fs.writeFileSync(jsonFile, `${JSON.stringify({ startedAt, command, machine: host, options, runs, medianRatios: medians }, null, 2)}\n`);
   say(`\nwrote ${path.relative(root, jsonFile)} and ${path.relative(root, rawFile)}`);
 }
 

@@ -45,6 +45,34 @@ describe('GroupCommitter', () => {
     await committer.drain();
   });
 
+  it('keeps commands on a key held by an in-flight batch for the batch after it', async () => {
+    const batches: string[][] = [];
+    const gates: Array<() => void> = [];
+    const committer = new GroupCommitter<string, string>(
+      async (commands) => {
+        batches.push(commands);
+        const gate = deferred();
+        gates.push(gate.resolve);
+        await gate.promise;
+        return commands;
+      },
+      { batchSizeMax: 10, batchWaitMs: 0, concurrencyMax: 2, conflictKey: (command) => command.split(':')[0] },
+      () => false,
+    );
+    const first = committer.submit('hot:1');
+    await new Promise((r) => setImmediate(r)); // the first batch starts alone and holds "hot"
+    const later = ['hot:2', 'cold:1', 'hot:3', 'warm:1'].map((c) => committer.submit(c));
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([['hot:1'], ['cold:1', 'warm:1']]);
+    gates.shift()!(); // the first batch commits: the hot commands go together into the next one
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(batches[2]).toEqual(['hot:2', 'hot:3']);
+    while (gates.length > 0) gates.shift()!();
+    expect(await Promise.all(later)).toEqual(['hot:2', 'cold:1', 'hot:3', 'warm:1']);
+    await committer.drain();
+  });
+
   it('retries a failing batch, then commits its commands alone so that only the poison one fails', async () => {
     const committed: number[] = [];
     const committer = new GroupCommitter<number, string>(

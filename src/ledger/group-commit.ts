@@ -1,6 +1,6 @@
 // Group commit: requests that arrive while a commit is in flight share the next transaction, each with its own outcome.
 
-export interface GroupCommitOptions {
+export interface GroupCommitOptions<C = unknown> {
   /** Most commands one transaction carries. */
   batchSizeMax: number;
   /** How long the first command of an idle batch waits for company; 0 commits on the next turn of the event loop. */
@@ -11,6 +11,12 @@ export interface GroupCommitOptions {
    * next one runs its statements.
    */
   concurrencyMax?: number;
+  /**
+   * What a command locks (the customer, for the ledger). A batch started while others are in flight leaves out the
+   * commands whose key an in-flight batch holds: they would only wait for its lock, so they queue and join the next
+   * batch after it instead, which keeps a hot key's batches large.
+   */
+  conflictKey?: (command: C) => string;
 }
 
 export interface BatchStats {
@@ -38,13 +44,15 @@ const batchAttemptsMax = 3;
 export class GroupCommitter<C, O> {
   private queue: Pending<C, O>[] = [];
   private inFlight = 0;
+  /** Commands of the in-flight batches, by conflict key. */
+  private readonly busyKeys = new Map<string, number>();
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
   readonly stats: BatchStats = { batches: 0, commands: 0, retries: 0, splits: 0 };
 
   constructor(
     private readonly commitBatch: (commands: C[]) => Promise<O[]>,
-    private readonly options: GroupCommitOptions,
+    private readonly options: GroupCommitOptions<C>,
     private readonly isRetryable: (error: unknown) => boolean,
     private readonly onBatch?: (size: number, durationMs: number) => void,
   ) {}
@@ -84,17 +92,50 @@ export class GroupCommitter<C, O> {
   /** Takes up to batchSizeMax queued commands per free slot; a finished batch hands its slot to what queued meanwhile. */
   private startBatches(): void {
     while (this.queue.length > 0 && this.inFlight < this.concurrencyMax) {
-      const batch = this.queue.splice(0, this.options.batchSizeMax);
+      const batch = this.takeBatch();
+      if (batch.length === 0) return; // everything queued waits for an in-flight batch's keys
       this.inFlight += 1;
+      const keys = this.holdKeys(batch);
       this.commitWithRetry(batch)
         .catch((error: unknown) => {
           for (const pending of batch) pending.reject(error);
         })
         .finally(() => {
           this.inFlight -= 1;
+          this.releaseKeys(keys);
           if (this.queue.length > 0) this.startBatches();
           else if (this.inFlight === 0 && !this.scheduled) for (const waiter of this.idleWaiters.splice(0)) waiter();
         });
+    }
+  }
+
+  /** Up to batchSizeMax queued commands, in queue order, skipping those whose key an in-flight batch holds. */
+  private takeBatch(): Pending<C, O>[] {
+    const conflictKey = this.options.conflictKey;
+    if (!conflictKey || this.busyKeys.size === 0) return this.queue.splice(0, this.options.batchSizeMax);
+    const batch: Pending<C, O>[] = [];
+    const waiting: Pending<C, O>[] = [];
+    for (const pending of this.queue) {
+      if (batch.length < this.options.batchSizeMax && !this.busyKeys.has(conflictKey(pending.command))) batch.push(pending);
+      else waiting.push(pending);
+    }
+    this.queue = waiting;
+    return batch;
+  }
+
+  private holdKeys(batch: Pending<C, O>[]): string[] {
+    const conflictKey = this.options.conflictKey;
+    if (!conflictKey) return [];
+    const keys = batch.map((pending) => conflictKey(pending.command));
+    for (const key of keys) this.busyKeys.set(key, (this.busyKeys.get(key) ?? 0) + 1);
+    return keys;
+  }
+
+  private releaseKeys(keys: string[]): void {
+    for (const key of keys) {
+      const count = this.busyKeys.get(key)! - 1;
+      if (count === 0) this.busyKeys.delete(key);
+      else this.busyKeys.set(key, count);
     }
   }
 

@@ -38,11 +38,15 @@ export interface BatchContext {
 }
 
 /**
- * Batches one process keeps in flight per store. SQLite has one writer (and one connection), so one. PostgreSQL locks
- * each batch's customers (in id order) and commits concurrent transactions with shared WAL flushes, so a second batch
- * can run its statements while the first waits for its fsync.
+ * How group commit schedules batches per store. SQLite has one writer (and one connection): one batch at a time.
+ * PostgreSQL locks each batch's customers (in id order) and commits concurrent transactions with shared WAL flushes,
+ * so a second batch runs its statements while the first waits for its fsync; commands on a customer that an
+ * in-flight batch has locked wait for the batch after it rather than for the lock.
  */
-export const batchConcurrencyMax: Record<StoreKind, number> = { sqlite: 1, postgres: 2 };
+export const batchScheduling: Record<StoreKind, { concurrencyMax: number; conflictKey?: (command: PostEntryCommand) => string }> = {
+  sqlite: { concurrencyMax: 1 },
+  postgres: { concurrencyMax: 2, conflictKey: (command) => command.customerId },
+};
 
 const walletKey = (customerId: string, currency: string) => `${customerId}\u0000${currency}`;
 const idempotencyKey = (businessId: string, key: string) => `${businessId}\u0000${key}`;

@@ -7,7 +7,7 @@ import type { IdGenerator } from '../shared/ids.ts';
 import { totalInUsdCents } from '../shared/money.ts';
 import { type Result, err, ok } from '../shared/result.ts';
 import { GroupCommitter } from './group-commit.ts';
-import { type BatchContext, ConcurrentWriteError, applyBatch, batchConcurrencyMax } from './ledger-batch.ts';
+import { type BatchContext, ConcurrentWriteError, applyBatch, batchScheduling } from './ledger-batch.ts';
 import * as repo from './ledger-repo.ts';
 import type { EventType, PostEntryCommand, PostEntryOutcome, WalletSnapshot } from './ledger-types.ts';
 
@@ -73,7 +73,7 @@ export class LedgerService {
     };
     this.committer = new GroupCommitter(
       (commands) => applyBatch(context, commands),
-      { batchSizeMax: deps.config.batchSizeMax, batchWaitMs: deps.config.batchWaitMs, concurrencyMax: batchConcurrencyMax[store] },
+      { batchSizeMax: deps.config.batchSizeMax, batchWaitMs: deps.config.batchWaitMs, ...batchScheduling[store] },
       isRetryable,
       deps.onBatch,
     );
