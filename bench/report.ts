@@ -8,6 +8,8 @@ export interface MeasuredPhase extends PhaseResult {
   /** CPU the server used during the phase, percent of one core; the load generator's own CPU beside it. */
   serverCpuPercent: number;
   loadCpuPercent: number;
+  /** All postgres processes on the machine during the phase, percent of one core. */
+  postgresCpuPercent: number;
   /** Ledger batches committed during the phase (from /metrics): mean commands per batch and mean ms per batch. */
   batchSizeMean?: number;
   batchMsMean?: number;
@@ -118,7 +120,7 @@ function table(header: string[], rows: string[][]): string {
 
 export function phaseTable(rows: Array<{ store: string; phase: MeasuredPhase }>): string {
   return table(
-    ['store', 'server', 'workload', 'c', 'ok/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'batch mean', 'server CPU %', 'loadgen CPU %'],
+    ['store', 'server', 'workload', 'c', 'ok/s', 'p50 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'batch mean', 'server CPU %', 'loadgen CPU %', 'postgres CPU %'],
     rows.map(({ store, phase: p }) => [
       store,
       p.server,
@@ -133,6 +135,7 @@ export function phaseTable(rows: Array<{ store: string; phase: MeasuredPhase }>)
       p.batchSizeMean === undefined ? '' : fixed(p.batchSizeMean, 1),
       fixed(p.serverCpuPercent, 0),
       fixed(p.loadCpuPercent, 0),
+      fixed(p.postgresCpuPercent, 0),
     ]),
   );
 }

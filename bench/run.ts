@@ -35,6 +35,20 @@ function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU time of every PostgreSQL process on the machine (other users' backends included: the machine is shared). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 async function batchTotals(server: ServerProcess): Promise<{ size: number; count: number; seconds: number } | undefined> {
   if (server.name !== 'coffer') return undefined;
   const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
@@ -57,6 +71,7 @@ async function measure(
 ): Promise<MeasuredPhase> {
   const batchesBefore = await batchTotals(server);
   const serverCpuBefore = cpuSeconds(server.pid);
+  const postgresCpuBefore = postgresCpuSeconds();
   const loadCpuBefore = process.cpuUsage();
   const startedAt = performance.now();
   const result = await runPhase({
@@ -71,6 +86,7 @@ async function measure(
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   const loadCpu = process.cpuUsage(loadCpuBefore);
   const serverCpu = cpuSeconds(server.pid) - serverCpuBefore;
+  const postgresCpu = postgresCpuSeconds() - postgresCpuBefore;
   // Let the requests autocannon abandoned at the deadline finish, so their batches count here and not in the next phase.
   await new Promise((resolve) => setTimeout(resolve, phaseSettleMs));
   const phase: MeasuredPhase = {
@@ -78,6 +94,7 @@ async function measure(
     server: kind,
     workload,
     serverCpuPercent: (serverCpu / elapsedSeconds) * 100,
+    postgresCpuPercent: (postgresCpu / elapsedSeconds) * 100,
     loadCpuPercent: ((loadCpu.user + loadCpu.system) / 1e6 / elapsedSeconds) * 100,
   };
   const batchesAfter = await batchTotals(server);
