@@ -4,7 +4,7 @@ import type { TortureSummary } from './torture.ts';
 export function formatSummary(summary: TortureSummary): string {
   const lines = [
     `== ${summary.store}: seed ${summary.seed}, ${summary.options.clients} clients, ${Math.round(summary.durationMs / 1000)} s`,
-    `operations: ${summary.operations.total}`,
+    `operations: ${summary.operations.issued} issued, ${summary.operations.total} results (a racing credit counts both of its sends)`,
   ];
   for (const [kind, count] of Object.entries(summary.operations.byKind)) {
     const outcomes = Object.entries(count.outcomes).map(([outcome, n]) => `${outcome} ${n}`).join(', ');

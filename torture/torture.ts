@@ -19,7 +19,8 @@ export interface TortureSummary {
   serverLog: string;
   startedAt: string;
   durationMs: number;
-  operations: { total: number; byKind: Book['operations'] };
+  /** issued: operations the clients claimed; total: results counted (a racing credit counts each of its two sends). */
+  operations: { issued: number; total: number; byKind: Book['operations'] };
   requests: Book['requests'];
   kills: number;
   restarts: number;
@@ -57,6 +58,7 @@ export async function runTorture(options: TortureOptions, log: (line: string) =>
   const restartMs: number[] = [];
   let kills = 0;
   let fatal: string | undefined;
+  let issued = 0;
   log(`[${options.store}] database ${database.location}, port ${port}, server log ${serverLog}`);
 
   try {
@@ -65,7 +67,6 @@ export async function runTorture(options: TortureOptions, log: (line: string) =>
     const hotCustomers = customers.slice(0, options.hotCustomers);
     log(`[${options.store}] ${customers.length} customers (${hotCustomers.length} hot); ${options.clients} clients; kills every ${options.killIntervalMinMs}–${options.killIntervalMaxMs} ms`);
 
-    let issued = 0;
     let stopKilling = false;
     let wakeKiller = () => {};
     const killRandom = seededRandom(streamSeed(options.seed, 1_000_003));
@@ -167,7 +168,7 @@ export async function runTorture(options: TortureOptions, log: (line: string) =>
       serverLog,
       startedAt: startedAt.toISOString(),
       durationMs: Date.now() - startedAt.getTime(),
-      operations: { total: book.operationTotal, byKind: book.operations },
+      operations: { issued, total: book.operationTotal, byKind: book.operations },
       requests: book.requests,
       kills,
       restarts: restartMs.length,
