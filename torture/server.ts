@@ -9,16 +9,25 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const readyTimeoutMs = 90_000;
 const stopTimeoutMs = 20_000;
 
-/** Asks the kernel for a free loopback port; the run then keeps it fixed across restarts. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports below Linux's ephemeral range (32768–60999 by default), so that no `listen(0)` elsewhere takes ours while Coffer is down. */
+const fixedPortMin = 20_000;
+const fixedPortMax = 32_000;
+
+async function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A free loopback port that the run then keeps fixed across restarts. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = fixedPortMin + Math.floor(Math.random() * (fixedPortMax - fixedPortMin));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${fixedPortMin} and ${fixedPortMax}; pass --port`);
 }
 
 async function isHealthy(port: number): Promise<boolean> {
