@@ -57,6 +57,13 @@ describe.each(storeKinds)('auth and tenants [%s]', (kind) => {
       }
     });
 
+    it('accepts the Bearer scheme in any letter case (RFC 9110 §11.1)', async () => {
+      for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+        const response = await t.request('GET', '/customers', { key: null, headers: { authorization: `${scheme} ${t.apiKey}` } });
+        expect(response.statusCode, scheme).toBe(200);
+      }
+    });
+
     it('checks the key before reading the body: a bad key with invalid JSON is 401', async () => {
       const response = await t.request('POST', '/customers', {
         body: '{not json',

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { findApiKeyByHash, hashApiKey, listBusinesses } from '../src/businesses/business-service.ts';
+import { findApiKeyByHash, hashApiKey, listBusinesses, revokeApiKey } from '../src/businesses/business-service.ts';
+import { systemClock } from '../src/shared/clock.ts';
 import { randomBase62 } from '../src/shared/ids.ts';
 import { type TestDatabase, createTestDatabase, openTestStore, storeKinds } from './support/stores.ts';
 
@@ -196,6 +197,18 @@ describe.each(storeKinds)('coffer CLI [%s]', (kind) => {
       expect(await second.stop('SIGINT')).toBe(0);
     }
     expect(await holders()).toEqual(afterFirst);
+
+    // Once revoked, the bootstrap key is not brought back to life: serve refuses to start with it.
+    const { store } = await openTestStore(database);
+    try {
+      const row = await findApiKeyByHash(store.db, hashApiKey(key));
+      expect(await revokeApiKey(store.db, systemClock, row!.id)).toBe(true);
+    } finally {
+      await store.close();
+    }
+    const refused = await runCli(['serve'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^coffer: COFFER_BOOTSTRAP_API_KEY was revoked at .+; set a new key\n$/);
   });
 });
 

@@ -10,9 +10,10 @@ export function registerAuth(app: FastifyInstance, authenticator: Authenticator)
     const access = request.routeOptions.config.access ?? 'public';
     if (access === 'public') return;
     const principal = await authenticator.authenticate(request.headers.authorization);
+    // Attached before the access check, so that a refused write is still charged to the key's rate limit.
+    request.principal = principal;
     if (access === 'write' && principal.access !== 'read_write') {
       throw new HttpError('FORBIDDEN', 'This API key is read-only; use a read-write key for this request');
     }
-    request.principal = principal;
   });
 }

@@ -11,11 +11,12 @@ export interface Principal {
 }
 
 const cacheEntriesMax = 10_000;
-const bearerPattern = /^Bearer ([\x21-\x7e]{1,200})$/;
+// The scheme is case-insensitive (RFC 9110 §11.1).
+const bearerPattern = /^Bearer ([\x21-\x7e]{1,200})$/i;
 
 /**
  * Keys are looked up by hash; hits and misses are cached for `cacheMs` so the hot path costs no query.
- * A revocation reaches every process within `cacheMs` (documented in docs/authentication.md).
+ * A revocation reaches every process within `cacheMs` (documented in docs/operations.md).
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal | null; expiresAt: number }>();

@@ -8,6 +8,8 @@ import * as repo from './business-repo.ts';
 
 export type KeyAccess = 'read_write' | 'read_only';
 
+export class BootstrapKeyRevokedError extends Error {}
+
 export interface CreatedKey {
   id: string;
   businessId: string;
@@ -57,6 +59,10 @@ export async function createApiKey(
  */
 export async function ensureBootstrapKey(db: Kysely<Database>, clock: Clock, secret: string): Promise<string> {
   const existing = await repo.findApiKeyByHash(db, hashApiKey(secret));
+  if (existing?.revoked_at) {
+    // A revoked key stays revoked: serving with it would print a key that every request refuses.
+    throw new BootstrapKeyRevokedError(`COFFER_BOOTSTRAP_API_KEY was revoked at ${existing.revoked_at}; set a new key`);
+  }
   if (existing) return existing.business_id;
   const business = await createBusiness(db, clock, 'Default business');
   try {

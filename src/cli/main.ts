@@ -107,7 +107,12 @@ keys
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof DurabilityError || error instanceof InvalidArgumentError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof DurabilityError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof businesses.BootstrapKeyRevokedError
+  ) {
     process.stderr.write(`coffer: ${error.message}\n`);
   } else if ((error as NodeJS.ErrnoException).syscall === 'listen') {
     // A port in use or not allowed is an operator's problem, not a bug: say what to change instead of a stack trace.
