@@ -133,6 +133,11 @@ describe.each(storeKinds)('hostile input [%s]', (kind) => {
       if (raw.statusLine) expect(statusLine, raw.name).toMatch(raw.statusLine);
       else expect(statusLine, raw.name).not.toMatch(/^HTTP\/1\.1 2/);
       expect(answer, raw.name).not.toMatch(/\n\s+at |node_modules|SQLITE_/);
+      if (/^HTTP\/1\.1 4\d\d /.test(statusLine)) {
+        // Even errors raised by the HTTP parser, before any route, carry the {code, message} envelope.
+        const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+        expect(body, raw.name).toEqual({ code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) });
+      }
       const health = await fetch(new URL('/healthz', base));
       expect(health.status, `healthz after ${raw.name}`).toBe(200);
     }

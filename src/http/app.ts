@@ -14,7 +14,7 @@ import { ledgerRoutes } from '../ledger/ledger-routes.ts';
 import { LedgerService } from '../ledger/ledger-service.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, newId, randomBase62 } from '../shared/ids.ts';
-import { handleFrameworkError, registerErrorHandling } from './error-handler.ts';
+import { handleClientError, handleFrameworkError, registerErrorHandling } from './error-handler.ts';
 import { HttpError } from './errors.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { createMetrics } from './metrics.ts';
@@ -71,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
     forceCloseConnections: 'idle',
     // Bad percent-encoding and over-long path parameters get the error envelope, not Fastify's default body.
     frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompilers());

@@ -1,6 +1,7 @@
 // Maps every error Fastify or a handler raises to the envelope; nothing internal (stack, SQL) reaches a response.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError } from './errors.ts';
+import type { Duplex } from 'node:stream';
+import { type ErrorCode, HttpError } from './errors.ts';
 import { sendError } from './reply.ts';
 
 interface ValidationIssue {
@@ -40,6 +41,27 @@ export function handleFrameworkError(error: FastifyError, _request: FastifyReque
         ? 'The request path has malformed percent-encoding'
         : 'The request path could not be routed';
   sendError(reply, 'INVALID_REQUEST_PARAMETERS', message);
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (garbage request line, bad Content-Length or
+ * chunking, headers too large, a request that took too long): answered with the envelope, then the socket closes.
+ */
+export function handleClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message]: [number, string, ErrorCode, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'The request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'The request was not received in time']
+        : [400, 'Bad Request', 'MALFORMED_HTTP_REQUEST', 'The request is not valid HTTP/1.1 (request line, headers or body framing)'];
+  const body = JSON.stringify({ code, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
