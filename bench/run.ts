@@ -35,16 +35,26 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU time of every PostgreSQL process on the machine (other users' backends included: the machine is shared). */
-function postgresCpuSeconds(): number {
-  let total = 0;
+/** CPU seconds of every PostgreSQL process on the machine, by pid (other users' backends included: the machine is shared). */
+function postgresCpuSeconds(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry));
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') byPid.set(Number(entry), cpuSeconds(Number(entry)));
     } catch {
       // the process ended meanwhile
     }
+  }
+  return byPid;
+}
+
+/** CPU the postgres processes used between two samples (a process that ended in between is not counted). */
+function postgresCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) {
+    const delta = seconds - (before.get(pid) ?? 0);
+    if (Number.isFinite(delta) && delta > 0) total += delta;
   }
   return total;
 }
@@ -86,7 +96,7 @@ async function measure(
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   const loadCpu = process.cpuUsage(loadCpuBefore);
   const serverCpu = cpuSeconds(server.pid) - serverCpuBefore;
-  const postgresCpu = postgresCpuSeconds() - postgresCpuBefore;
+  const postgresCpu = postgresCpuBetween(postgresCpuBefore, postgresCpuSeconds());
   // Let the requests autocannon abandoned at the deadline finish, so their batches count here and not in the next phase.
   await new Promise((resolve) => setTimeout(resolve, phaseSettleMs));
   const phase: MeasuredPhase = {

@@ -65,34 +65,8 @@ async function openSqlite(config: Config, logger?: Logger): Promise<Store> {
     }
     logger?.warn({ durability }, `${problem}; starting anyway because COFFER_ALLOW_NON_DURABLE is set`);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database, sqliteStatementsMax) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return { kind: 'sqlite', db, durability, close: () => db.destroy() };
-}
-
-/** Prepared SQLite statements kept for reuse (least recently used dropped first). */
-const sqliteStatementsMax = 256;
-
-/**
- * Kysely's SQLite driver prepares every query afresh, which costs more than running the small ones. Ledger batches
- * repeat a few statement shapes (one per batch size), so keep the recent ones prepared. Kysely only calls all()
- * and run() on them, which finish before the next call, so sharing a statement is safe.
- */
-function withStatementCache(database: SQLite.Database, statementsMax: number): { close(): void; prepare(sql: string): SQLite.Statement } {
-  const statements = new Map<string, SQLite.Statement>();
-  return {
-    close: () => database.close(),
-    prepare(sqlText: string) {
-      let statement = statements.get(sqlText);
-      if (statement) {
-        statements.delete(sqlText);
-      } else {
-        statement = database.prepare(sqlText);
-        if (statements.size >= statementsMax) statements.delete(statements.keys().next().value!);
-      }
-      statements.set(sqlText, statement);
-      return statement;
-    },
-  };
 }
 
 async function openPostgres(config: Config, logger?: Logger): Promise<Store> {
