@@ -36,7 +36,8 @@ interface Pending<C, O> {
 const batchAttemptsMax = 3;
 
 /**
- * Queues commands and runs them through `commitBatch` one transaction at a time. `commitBatch` must return one
+ * Queues commands and runs them through `commitBatch`, one transaction per batch and at most `concurrencyMax`
+ * transactions at a time. `commitBatch` must return one
  * outcome per command (expected failures are outcomes) and throw only when the whole transaction failed; then
  * the batch is retried, and if it keeps failing each command is committed alone so that a poison command fails
  * by itself. A promise resolves only after the transaction holding its command committed.
@@ -84,6 +85,7 @@ export class GroupCommitter<C, O> {
     const start = () => {
       this.scheduled = false;
       this.startBatches();
+      this.notifyIfIdle();
     };
     if (this.options.batchWaitMs > 0 && this.inFlight === 0) setTimeout(start, this.options.batchWaitMs);
     else setImmediate(start);
@@ -104,9 +106,13 @@ export class GroupCommitter<C, O> {
           this.inFlight -= 1;
           this.releaseKeys(keys);
           if (this.queue.length > 0) this.startBatches();
-          else if (this.inFlight === 0 && !this.scheduled) for (const waiter of this.idleWaiters.splice(0)) waiter();
+          this.notifyIfIdle();
         });
     }
+  }
+
+  private notifyIfIdle(): void {
+    if (this.inFlight === 0 && !this.scheduled && this.queue.length === 0) for (const waiter of this.idleWaiters.splice(0)) waiter();
   }
 
   /** Up to batchSizeMax queued commands, in queue order, skipping those whose key an in-flight batch holds. */
