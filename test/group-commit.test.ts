@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../src/db/database.ts';
 import { GroupCommitter } from '../src/ledger/group-commit.ts';
-import { allEntries, balanceOf, createCustomer, credit, openSideStore, postEntry } from './support/fixtures.ts';
+import type { CofferApp } from '../src/http/app.ts';
+import { allEntries, balanceOf, buildSiblingApp, createCustomer, credit, openSideStore, postEntry } from './support/fixtures.ts';
 import { storeKinds } from './support/stores.ts';
 import { type TestApp, startTestApp } from './support/test-app.ts';
 
@@ -225,5 +226,53 @@ describe.each(storeKinds)('group commit bounds and durability [%s]', (kind) => {
     const expected = 1000 + Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? -1 : 1) * (1 + (i % 7))).reduce((a, b) => a + b, 0);
     expect(await balanceOf(t, id, 'USD')).toBe(expected);
     expect(entries.at(-1)!.after_balance).toBe(expected);
+  });
+});
+
+describe.each(storeKinds)('group commit with two Coffer apps on one database [%s]', (kind) => {
+  let t: TestApp;
+  let sibling: CofferApp;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    sibling = await buildSiblingApp(t, {});
+  });
+  afterAll(async () => {
+    await sibling?.close();
+    await t?.close();
+  });
+
+  it('keeps a wallet dense and exact when both apps batch onto it at once', async () => {
+    const hot = (await createCustomer(t)).customer_id;
+    const other = (await createCustomer(t)).customer_id;
+    await credit(t, hot, 500);
+    await credit(t, other, 500);
+    const viaSibling = (customerId: string, body: object) =>
+      sibling.app.inject({
+        method: 'POST',
+        url: `/customers/${customerId}/wallets/ledger-entries`,
+        headers: { authorization: `Bearer ${t.apiKey}` },
+        payload: body,
+      });
+    const responses = await Promise.all(
+      Array.from({ length: 80 }, (_, i) => {
+        const body = { amount: 1 + (i % 5), currency: 'USD', entry_type: i % 4 === 0 ? 'debit' : 'credit', idempotency_key: `two-${kind}-${i}` };
+        const customerId = i % 5 === 4 ? other : hot;
+        return i % 2 === 0 ? postEntry(t, customerId, body) : viaSibling(customerId, body);
+      }),
+    );
+    expect(responses.map((r) => r.statusCode).filter((status) => status !== 200)).toEqual([]);
+
+    const entries = (await allEntries(t, hot, 'USD')).reverse();
+    const expectedCount = 1 + Array.from({ length: 80 }, (_, i) => i).filter((i) => i % 5 !== 4).length;
+    expect(entries).toHaveLength(expectedCount);
+    for (let i = 1; i < entries.length; i++) expect(entries[i].before_balance).toBe(entries[i - 1].after_balance);
+    expect(await balanceOf(t, hot, 'USD')).toBe(entries.at(-1)!.after_balance);
+    const side = await openSideStore(t);
+    try {
+      const rows = await side.db.selectFrom('ledger_entries').select('wallet_seq').where('customer_id', '=', hot).orderBy('wallet_seq').execute();
+      expect(rows.map((r) => r.wallet_seq)).toEqual(Array.from({ length: expectedCount }, (_, i) => i + 1));
+    } finally {
+      await side.close();
+    }
   });
 });
