@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { Store } from '../db/database.ts';
+import { docsPage } from './docs-page.ts';
 import type { Metrics } from './metrics.ts';
 
 export const systemRoutes =
@@ -24,6 +25,5 @@ export const systemRoutes =
       return deps.metrics.registry.metrics();
     });
 
-    const { default: scalar } = await import('@scalar/fastify-api-reference');
-    await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+    await app.register(docsPage);
   };
