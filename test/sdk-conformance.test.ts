@@ -2,35 +2,19 @@
 // The examples below are copied from /work/shared/seed/customer-wallets.md; only types were added so they compile.
 import DodoPayments, { BadRequestError, ConflictError } from 'dodopayments';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LoopbackProxy, sdkClient, startProxy } from './support/sdk.ts';
+import { type LoopbackProxy, sdkClient, useSdkApp } from './support/sdk.ts';
 import { storeKinds } from './support/stores.ts';
-import { type TestApp, startTestApp } from './support/test-app.ts';
+import type { TestApp } from './support/test-app.ts';
 
 describe.each(storeKinds)('SDK conformance [%s]', (kind) => {
+  const sdk = useSdkApp(kind);
+  const { newCustomer, balanceOf, entriesOf } = sdk;
   let t: TestApp;
-  let baseURL: string;
   let client: DodoPayments;
   let counting: LoopbackProxy;
-
-  beforeAll(async () => {
-    t = await startTestApp(kind);
-    baseURL = await t.listen();
-    client = sdkClient(baseURL, t.apiKey);
-    counting = await startProxy(baseURL);
+  beforeAll(() => {
+    ({ t, client, counting } = sdk);
   });
-  afterAll(async () => {
-    await counting?.close();
-    await t?.close();
-  });
-
-  const newCustomer = async (name = 'Ada Lovelace') =>
-    (await client.customers.create({ email: `${name.replace(/\W/g, '').toLowerCase()}@example.com`, name })).customer_id;
-  const balanceOf = async (customerId: string, currency = 'USD') =>
-    (await client.customers.wallets.list(customerId)).items.find((w) => w.currency === currency)?.balance;
-  const entriesOf = async (customerId: string) => {
-    const page = await client.customers.wallets.ledgerEntries.list(customerId, { page_size: 100, page_number: 0 });
-    return page.items;
-  };
 
   // ---- The product doc's examples, verbatim apart from TypeScript annotations. ----
 

@@ -7,41 +7,12 @@ import { type Store, openStore } from '../../src/db/database.ts';
 import { type CofferApp, buildApp } from '../../src/http/app.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { createTestDatabase, openTestStore } from './stores.ts';
+import type { WireCustomer } from '../../src/customers/customer-service.ts';
+import type { WireEntry } from '../../src/ledger/ledger-service.ts';
+import type { WalletSnapshot as WireWallet } from '../../src/ledger/ledger-types.ts';
 import type { TestApp } from './test-app.ts';
 
-export interface WireCustomer {
-  business_id: string;
-  created_at: string;
-  customer_id: string;
-  email: string;
-  name: string;
-  phone_number: string | null;
-  metadata: Record<string, string | number | boolean>;
-}
-
-export interface WireWallet {
-  balance: number;
-  created_at: string;
-  currency: string;
-  customer_id: string;
-  updated_at: string;
-}
-
-export interface WireEntry {
-  id: string;
-  after_balance: number;
-  amount: number;
-  before_balance: number;
-  business_id: string;
-  created_at: string;
-  currency: string;
-  customer_id: string;
-  event_type: string;
-  is_credit: boolean;
-  reason: string | null;
-  reference_object_id: string | null;
-  idempotency_key: string | null;
-}
+export type { WireCustomer, WireEntry, WireWallet };
 
 export interface EntryBody {
   amount: unknown;

@@ -2,6 +2,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import DodoPayments from 'dodopayments';
+import type { CustomerWalletTransaction } from 'dodopayments/resources/customers/wallets/ledger-entries';
+import { afterAll, beforeAll } from 'vitest';
+import type { StoreKind } from '../../src/config/config.ts';
+import { type TestApp, startTestApp } from './test-app.ts';
 
 /** The official SDK pointed at Coffer by `baseURL` only; quiet, with small retry and timeout settings unless given. */
 export function sdkClient(
@@ -137,4 +141,37 @@ export async function startProxy(targetBaseUrl: string, plan: ProxyPlan = forwar
         server.close(() => resolve());
       }),
   };
+}
+
+/** A listening Coffer on one store, an SDK client pointed at it, and a counting proxy in front of it. */
+export interface SdkApp {
+  t: TestApp;
+  baseURL: string;
+  client: DodoPayments;
+  counting: LoopbackProxy;
+  newCustomer(name?: string): Promise<string>;
+  balanceOf(customerId: string, currency?: string): Promise<number | undefined>;
+  entriesOf(customerId: string): Promise<CustomerWalletTransaction[]>;
+}
+
+/** Registers the beforeAll/afterAll that start and stop an SdkApp; its fields are set once beforeAll has run. */
+export function useSdkApp(kind: StoreKind): SdkApp {
+  const app = {} as SdkApp;
+  beforeAll(async () => {
+    app.t = await startTestApp(kind);
+    app.baseURL = await app.t.listen();
+    app.client = sdkClient(app.baseURL, app.t.apiKey);
+    app.counting = await startProxy(app.baseURL);
+  });
+  afterAll(async () => {
+    await app.counting?.close();
+    await app.t?.close();
+  });
+  app.newCustomer = async (name = 'Ada Lovelace') =>
+    (await app.client.customers.create({ email: `${name.replace(/\W/g, '').toLowerCase()}@example.com`, name })).customer_id;
+  app.balanceOf = async (customerId, currency = 'USD') =>
+    (await app.client.customers.wallets.list(customerId)).items.find((w) => w.currency === currency)?.balance;
+  app.entriesOf = async (customerId) =>
+    (await app.client.customers.wallets.ledgerEntries.list(customerId, { page_size: 100, page_number: 0 })).items;
+  return app;
 }
