@@ -11,6 +11,7 @@ import { migrateToLatest } from '../src/db/migrations.ts';
 import type { Database } from '../src/db/schema.ts';
 import { randomBase62 } from '../src/shared/ids.ts';
 import { systemClock } from '../src/shared/clock.ts';
+import { dropPostgresSchema } from '../test/support/stores.ts';
 
 export const benchApiKey = 'ck_rw_bench_0123456789abcdefghijklmnop';
 /** Every uniform wallet starts with this much, so that random credits and debits never run one dry. */
@@ -48,15 +49,7 @@ export async function createBenchDatabase(kind: StoreKind, postgresUrl: string):
   return {
     kind,
     env: { DATABASE_URL: url, COFFER_DB_SCHEMA: schema },
-    drop: async () => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    },
+    drop: () => dropPostgresSchema(url, schema),
   };
 }
 

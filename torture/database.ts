@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { StoreKind } from '../src/config/config.ts';
 import type { Database } from '../src/db/schema.ts';
+import { dropPostgresSchema } from '../test/support/stores.ts';
 
 export interface TortureDatabase {
   kind: StoreKind;
@@ -57,14 +58,6 @@ export function freshDatabase(kind: StoreKind, postgresUrl: string, label: strin
           }),
         }),
       }),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    },
+    drop: () => dropPostgresSchema(postgresUrl, schema),
   };
 }

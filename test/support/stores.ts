@@ -34,16 +34,19 @@ export async function createTestDatabase(kind: StoreKind): Promise<TestDatabase>
   return {
     kind,
     env: { DATABASE_URL: testPostgresUrl, COFFER_DB_SCHEMA: schema },
-    drop: async () => {
-      const client = new pg.Client({ connectionString: testPostgresUrl });
-      await client.connect();
-      try {
-        await client.query(`drop schema if exists "${schema}" cascade`);
-      } finally {
-        await client.end();
-      }
-    },
+    drop: () => dropPostgresSchema(testPostgresUrl, schema),
   };
+}
+
+/** Drops a scratch schema and everything in it (tests, the torture run and the benchmark each make their own). */
+export async function dropPostgresSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Opens and migrates a store for a test database, with extra environment on top. */
