@@ -7,7 +7,7 @@ import pg from 'pg';
 import { ensureBootstrapKey } from '../src/businesses/business-service.ts';
 import { type StoreKind, loadConfig } from '../src/config/config.ts';
 import { openStore } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrations.ts';
+import { migrateToLatest } from '../src/db/migrations/index.ts';
 import type { Database } from '../src/db/schema.ts';
 import { randomBase62 } from '../src/shared/ids.ts';
 import { systemClock } from '../src/shared/clock.ts';

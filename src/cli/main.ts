@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import * as businesses from '../businesses/business-service.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { DurabilityError, openStore } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrations.ts';
+import { migrateToLatest } from '../db/migrations/index.ts';
 import { systemClock } from '../shared/clock.ts';
 import { serve } from './serve.ts';
 

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { createApiKey, createBusiness, ensureBootstrapKey, listBusinesses } from '../businesses/business-service.ts';
 import type { Config } from '../config/config.ts';
 import { openStore } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrations.ts';
+import { migrateToLatest } from '../db/migrations/index.ts';
 import { buildApp } from '../http/app.ts';
 import { systemClock } from '../shared/clock.ts';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Config, type StoreKind, loadConfig } from '../../src/config/config.ts';
 import { type Store, openStore } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrations.ts';
+import { migrateToLatest } from '../../src/db/migrations/index.ts';
 import { randomBase62 } from '../../src/shared/ids.ts';
 
 export const storeKinds: StoreKind[] = ['sqlite', 'postgres'];
