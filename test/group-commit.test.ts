@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../src/db/database.ts';
 import { GroupCommitter } from '../src/ledger/group-commit.ts';
-import type { CofferApp } from '../src/http/app.ts';
+import type { CofferApp } from '../src/app/coffer.ts';
 import { allEntries, balanceOf, buildSiblingApp, createCustomer, credit, openSideStore, postEntry } from './support/fixtures.ts';
 import { storeKinds } from './support/stores.ts';
 import { type TestApp, startTestApp } from './support/test-app.ts';

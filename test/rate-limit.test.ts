@@ -4,7 +4,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createBusiness } from '../src/businesses/business-service.ts';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
-import { type CofferApp, buildApp } from '../src/http/app.ts';
+import { type CofferApp, buildCoffer } from '../src/app/coffer.ts';
 import { RateLimiter } from '../src/http/rate-limit.ts';
 import type { Clock } from '../src/shared/clock.ts';
 import { createTestDatabase, openTestStore, storeKinds } from './support/stores.ts';
@@ -98,7 +98,7 @@ async function startLimitedApp(kind: (typeof storeKinds)[number], env: Record<st
   const database = await createTestDatabase(kind);
   const { config, store } = await openTestStore(database, env);
   const clock = manualClock();
-  const coffer = await buildApp({ config, store, clock, logger: false });
+  const coffer = await buildCoffer({ config, store, clock, logger: false });
   await coffer.app.ready();
   const first = await createBusiness(store.db, clock, 'Limited');
   const second = await createBusiness(store.db, clock, 'Other');

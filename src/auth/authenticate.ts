@@ -2,7 +2,9 @@
 import type { Kysely } from 'kysely';
 import { findApiKeyByHash, hashApiKey, type KeyAccess } from '../businesses/business-service.ts';
 import type { Database } from '../db/schema.ts';
-import { HttpError } from '../http/errors.ts';
+import type { Clock } from '../shared/clock.ts';
+import { type Result, err, ok } from '../shared/result.ts';
+import type { AuthErrorCode } from './auth-errors.ts';
 
 export interface Principal {
   businessId: string;
@@ -23,23 +25,24 @@ export class Authenticator {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
     private readonly cacheMs: number,
   ) {}
 
-  async authenticate(header: string | undefined): Promise<Principal> {
+  async authenticate(header: string | undefined): Promise<Result<Principal, AuthErrorCode>> {
     if (header === undefined || header === '') {
-      throw new HttpError('UNAUTHORIZED', 'Missing API key: send the header "Authorization: Bearer <api key>"');
+      return err('UNAUTHORIZED', 'Missing API key: send the header "Authorization: Bearer <api key>"');
     }
     const match = bearerPattern.exec(header);
-    if (!match) throw new HttpError('UNAUTHORIZED', 'Malformed Authorization header: expected "Bearer <api key>"');
+    if (!match) return err('UNAUTHORIZED', 'Malformed Authorization header: expected "Bearer <api key>"');
     const principal = await this.lookup(match[1]);
-    if (!principal) throw new HttpError('UNAUTHORIZED', 'Invalid or revoked API key');
-    return principal;
+    if (!principal) return err('UNAUTHORIZED', 'Invalid or revoked API key');
+    return ok(principal);
   }
 
   private async lookup(secret: string): Promise<Principal | null> {
     const keyHash = hashApiKey(secret);
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const cached = this.cache.get(keyHash);
     if (cached && cached.expiresAt > now) return cached.principal;
     const row = await findApiKeyByHash(this.db, keyHash);

@@ -6,7 +6,7 @@ import { createApiKey, createBusiness, ensureBootstrapKey, listBusinesses } from
 import type { Config } from '../config/config.ts';
 import { openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
-import { buildApp } from '../http/app.ts';
+import { buildCoffer } from '../app/coffer.ts';
 import { systemClock } from '../shared/clock.ts';
 
 /** On the embedded default only: a first start creates a business and keeps its key beside the database for the next starts. */
@@ -35,7 +35,7 @@ export async function serve(config: Config, options: { embeddedDefault: boolean 
     apiKey = await localKey(config, store.db);
   }
 
-  const coffer = await buildApp({ config, store });
+  const coffer = await buildCoffer({ config, store });
   const address = await coffer.app.listen({ host: config.host, port: config.port });
   const baseUrl = address.replace('[::1]', 'localhost');
 

@@ -21,6 +21,8 @@ export interface Config {
   readonly idempotencyReplay: boolean;
   readonly batchSizeMax: number;
   readonly batchWaitMs: number;
+  /** Ledger commands that may wait for a batch; beyond it a write is refused with 503 SERVER_BUSY. */
+  readonly writeQueueMax: number;
   readonly bodyBytesMax: number;
   /** Requests per second allowed per API key, in each process; 0 disables the limiter. */
   readonly rateLimitPerSecond: number;
@@ -142,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     idempotencyReplay: flag('COFFER_IDEMPOTENCY_REPLAY'),
     batchSizeMax: integer('COFFER_BATCH_SIZE_MAX', 256, 1, 4096),
     batchWaitMs: integer('COFFER_BATCH_WAIT_MS', 0, 0, 1000),
+    writeQueueMax: integer('COFFER_WRITE_QUEUE_MAX', 4096, 1, 1_000_000),
     bodyBytesMax: integer('COFFER_BODY_BYTES_MAX', 65536, 1024, 10 * 1024 * 1024),
     rateLimitPerSecond,
     rateLimitBurst,

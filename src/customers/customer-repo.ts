@@ -1,20 +1,23 @@
 // SQL for customers and the wallets created with them; no business rules.
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Transaction, sql } from 'kysely';
 import type { CustomersTable, Database, WalletsTable } from '../db/schema.ts';
+
+/** The caller's transaction, or the database for a statement on its own. */
+export type Executor = Kysely<Database> | Transaction<Database>;
 
 export type CustomerRow = Omit<CustomersTable, 'entry_count'>;
 
 const customerColumns = ['id', 'business_id', 'email', 'name', 'phone_number', 'metadata', 'created_at', 'updated_at'] as const;
 
-/** Inserts the customer and its zero-balance wallets in one transaction. */
-export async function insertCustomerWithWallets(db: Kysely<Database>, customer: CustomerRow, wallets: WalletsTable[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('customers').values({ ...customer, entry_count: 0 }).execute();
-    await trx.insertInto('wallets').values(wallets).execute();
-  });
+export async function insertCustomer(db: Executor, customer: CustomerRow): Promise<void> {
+  await db.insertInto('customers').values({ ...customer, entry_count: 0 }).execute();
 }
 
-export async function findCustomer(db: Kysely<Database>, businessId: string, id: string): Promise<CustomerRow | undefined> {
+export async function insertWallets(db: Executor, wallets: WalletsTable[]): Promise<void> {
+  await db.insertInto('wallets').values(wallets).execute();
+}
+
+export async function findCustomer(db: Executor, businessId: string, id: string): Promise<CustomerRow | undefined> {
   return db
     .selectFrom('customers')
     .select(customerColumns)
@@ -24,7 +27,7 @@ export async function findCustomer(db: Kysely<Database>, businessId: string, id:
 }
 
 export async function updateCustomer(
-  db: Kysely<Database>,
+  db: Executor,
   businessId: string,
   id: string,
   changes: Partial<Pick<CustomersTable, 'email' | 'name' | 'phone_number' | 'metadata' | 'updated_at'>>,
@@ -45,7 +48,7 @@ export function likeContains(text: string): string {
 }
 
 export async function listCustomers(
-  db: Kysely<Database>,
+  db: Executor,
   businessId: string,
   filter: CustomerFilter,
   offset: number,

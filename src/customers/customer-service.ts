@@ -1,16 +1,17 @@
 // Customer use cases: create (with one zero wallet per configured currency), retrieve, update, list.
 import type { Kysely } from 'kysely';
-import type { Config } from '../config/config.ts';
 import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { type IdGenerator, idPrefixes } from '../shared/ids.ts';
 import { type Result, err, ok } from '../shared/result.ts';
+import type { CustomerErrorCode } from './customer-errors.ts';
 import * as repo from './customer-repo.ts';
 import type { CustomerCreateBody, CustomerListQuery, CustomerUpdateBody } from './customer-schemas.ts';
 
 export interface CustomerDeps {
   db: Kysely<Database>;
-  config: Config;
+  /** Currencies each new customer gets a wallet in. */
+  currencies: readonly string[];
   clock: Clock;
   newId: IdGenerator;
 }
@@ -54,7 +55,7 @@ export class CustomerService {
       created_at: now,
       updated_at: now,
     };
-    const wallets = this.deps.config.currencies.map((currency) => ({
+    const wallets = this.deps.currencies.map((currency) => ({
       customer_id: row.id,
       currency,
       business_id: businessId,
@@ -63,17 +64,21 @@ export class CustomerService {
       created_at: now,
       updated_at: now,
     }));
-    await repo.insertCustomerWithWallets(this.deps.db, row, wallets);
+    // One transaction: the customer, its wallets (and, as they land, the events that report it).
+    await this.deps.db.transaction().execute(async (trx) => {
+      await repo.insertCustomer(trx, row);
+      await repo.insertWallets(trx, wallets);
+    });
     return toWire(row);
   }
 
-  async retrieve(businessId: string, customerId: string): Promise<Result<WireCustomer>> {
+  async retrieve(businessId: string, customerId: string): Promise<Result<WireCustomer, CustomerErrorCode>> {
     const row = await repo.findCustomer(this.deps.db, businessId, customerId);
     return row ? ok(toWire(row)) : notFound(customerId);
   }
 
   /** `null` for email or name leaves them as they are; `null` clears phone_number and metadata. */
-  async update(businessId: string, customerId: string, body: CustomerUpdateBody): Promise<Result<WireCustomer>> {
+  async update(businessId: string, customerId: string, body: CustomerUpdateBody): Promise<Result<WireCustomer, CustomerErrorCode>> {
     const existing = await repo.findCustomer(this.deps.db, businessId, customerId);
     if (!existing) return notFound(customerId);
     const changes: Parameters<typeof repo.updateCustomer>[3] = {};

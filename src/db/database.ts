@@ -7,13 +7,16 @@ import pg from 'pg';
 import type { Config, StoreKind } from '../config/config.ts';
 import type { Database } from './schema.ts';
 
-export interface Store {
+interface StoreBase {
   readonly kind: StoreKind;
   readonly db: Kysely<Database>;
   /** The durability settings in force, as read back from the store (printed by benchmarks and logs). */
   readonly durability: Record<string, string>;
   close(): Promise<void>;
 }
+
+/** Kysely for every query; the raw connection too, for the ledger writer's statements prepared once. */
+export type Store = StoreBase & ({ readonly kind: 'sqlite'; readonly sqlite: SQLite.Database } | { readonly kind: 'postgres'; readonly pool: pg.Pool });
 
 export class DurabilityError extends Error {}
 
@@ -68,7 +71,7 @@ async function openSqlite(config: Config, logger?: Logger): Promise<Store> {
     logger?.warn({ durability }, `${problem}; starting anyway because COFFER_ALLOW_NON_DURABLE is set`);
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { kind: 'sqlite', db, durability, close: () => db.destroy() };
+  return { kind: 'sqlite', db, sqlite: database, durability, close: () => db.destroy() };
 }
 
 /** Prepared SQLite statements kept for reuse (least recently used dropped first), and the longest SQL text kept. */
@@ -143,7 +146,7 @@ async function openPostgres(config: Config, logger?: Logger): Promise<Store> {
     await db.destroy();
     throw error;
   }
-  return { kind: 'postgres', db, durability, close: () => db.destroy() };
+  return { kind: 'postgres', db, pool, durability, close: () => db.destroy() };
 }
 
 /** Why these PostgreSQL settings can lose an acknowledged commit, or null when they cannot. */

@@ -53,6 +53,7 @@ export interface LedgerEntriesTable {
   event_type: string;
   reason: string | null;
   reference_object_id: string | null;
+  /** The client's key, echoed on the wire; uniqueness lives in idempotency_records. */
   idempotency_key: string | null;
   before_balance: number;
   after_balance: number;
@@ -63,10 +64,25 @@ export interface LedgerEntriesTable {
   created_at: string;
 }
 
+/** One idempotency key of one business in one scope, the fingerprint of its command and what it produced. */
+export interface IdempotencyRecordsTable {
+  business_id: string;
+  /** 'client' for keys API clients send; 'coffer:<purpose>' for keys Coffer derives for its own work. */
+  scope: string;
+  key: string;
+  /** What the command would do (idempotency.ts `fingerprint`): a repeat with another fingerprint is a conflict. */
+  fingerprint: string;
+  result_type: string;
+  /** The id of the row the command produced (a ledger entry today), or null for a command that writes none. */
+  result_id: string | null;
+  created_at: string;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
   customers: CustomersTable;
   wallets: WalletsTable;
   ledger_entries: LedgerEntriesTable;
+  idempotency_records: IdempotencyRecordsTable;
 }

@@ -1,42 +1,40 @@
-// Builds the Fastify application from its dependencies (wiring by hand); the server entry point only listens.
+// Fastify plumbing only: the server, strict validation, the envelope, auth, rate limit, metrics and OpenAPI.
+// Routes and services come from the composition root (src/app/coffer.ts); nothing here knows the domains.
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { Authenticator } from '../auth/authenticate.ts';
-import { registerAuth } from '../auth/auth-hook.ts';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
-import { customerRoutes } from '../customers/customer-routes.ts';
-import { CustomerService } from '../customers/customer-service.ts';
-import type { Store } from '../db/database.ts';
-import { ledgerRoutes } from '../ledger/ledger-routes.ts';
-import { LedgerService } from '../ledger/ledger-service.ts';
-import { type Clock, systemClock } from '../shared/clock.ts';
-import { type IdGenerator, newId, randomBase62 } from '../shared/ids.ts';
+import type { Clock } from '../shared/clock.ts';
+import { randomBase62 } from '../shared/ids.ts';
+import { registerAuth } from './auth-hook.ts';
 import { handleClientError, handleFrameworkError, registerErrorHandling } from './error-handler.ts';
 import { HttpError } from './errors.ts';
 import { registerJsonBodyParser } from './json-body.ts';
-import { createMetrics } from './metrics.ts';
+import type { Metrics } from './metrics.ts';
 import { RateLimiter, registerRateLimit } from './rate-limit.ts';
-import { systemRoutes } from './system-routes.ts';
+import { type RegisteredRoute, requireRouteAccess } from './route-config.ts';
 
-export interface AppDeps {
+export interface HttpDeps {
   config: Config;
-  store: Store;
-  clock?: Clock;
-  newId?: IdGenerator;
+  clock: Clock;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  /** The route plugins, registered in order after the plumbing. */
+  routes: FastifyPluginAsync[];
   /** false silences logs (tests); otherwise pino JSON at config.logLevel. */
   logger?: boolean;
   /** Where JSON log lines go instead of stdout (tests capture them). */
   loggerStream?: { write(line: string): void };
 }
 
-export interface CofferApp {
+export interface HttpApp {
   app: FastifyInstance;
-  ledger: LedgerService;
-  customers: CustomerService;
-  /** Stops accepting, lets in-flight requests and the open batch finish, then closes the store. */
+  /** Every registered route with its access level. */
+  routes: readonly RegisteredRoute[];
+  /** Stops accepting: requests arriving from now get the 503 envelope; in-flight ones finish. */
   close(): Promise<void>;
 }
 
@@ -50,11 +48,8 @@ function validatorCompilers() {
     (httpPart === 'body' ? strict : coercing).compile(schema);
 }
 
-export async function buildApp(deps: AppDeps): Promise<CofferApp> {
-  const { config, store } = deps;
-  const clock = deps.clock ?? systemClock;
-  const ids = deps.newId ?? newId;
-
+export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
+  const { config, clock } = deps;
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel, ...(deps.loggerStream ? { stream: deps.loggerStream } : {}) },
     bodyLimit: config.bodyBytesMax,
@@ -74,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
     clientErrorHandler: handleClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First, so that it sees every route: a route without an access level makes the app refuse to start.
+  const routes = requireRouteAccess(app);
   app.setValidatorCompiler(validatorCompilers());
   // Only JSON bodies: text/plain would otherwise be parsed and fail later with a vaguer error.
   app.removeContentTypeParser(['text/plain']);
@@ -91,13 +88,6 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
     if (closing) reply.header('connection', 'close');
   });
 
-  const metrics = createMetrics();
-  const ledger = new LedgerService(
-    { db: store.db, config, clock, newId: ids, onBatch: metrics.observeBatch },
-    store.kind,
-  );
-  const customers = new CustomerService({ db: store.db, config, clock, newId: ids });
-
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -112,24 +102,20 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
   });
 
   registerErrorHandling(app);
-  registerAuth(app, new Authenticator(store.db, config.apiKeyCacheMs));
+  registerAuth(app, deps.authenticator);
   if (config.rateLimitPerSecond > 0) {
     const nowMs = () => clock.now().getTime();
     registerRateLimit(app, new RateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, nowMs }));
   }
-  metrics.register(app);
+  deps.metrics.register(app);
+  for (const routes of deps.routes) await app.register(routes);
 
-  await app.register(systemRoutes({ store, metrics }));
-  await app.register(customerRoutes(customers));
-  await app.register(ledgerRoutes(ledger));
-
-  const close = () => {
-    closing ??= (async () => {
-      await app.close();
-      await ledger.drain();
-      await store.close();
-    })();
-    return closing;
+  return {
+    app,
+    routes,
+    close: () => {
+      closing ??= app.close();
+      return closing;
+    },
   };
-  return { app, ledger, customers, close };
 }

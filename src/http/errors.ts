@@ -1,4 +1,25 @@
 // One error envelope ({code, message}), one exhaustive code → HTTP status map; docs/errors.md has a heading per code.
+// Domains own their codes (src/<domain>/*-errors.ts); the map below must name every one of them, and only them.
+import type { AuthErrorCode } from '../auth/auth-errors.ts';
+import type { CustomerErrorCode } from '../customers/customer-errors.ts';
+import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
+
+/** Codes of the HTTP layer itself: transport, parsing, routing, limits. */
+type HttpLayerCode =
+  | 'INVALID_JSON'
+  | 'MALFORMED_HTTP_REQUEST'
+  | 'NOT_FOUND'
+  | 'REQUEST_TIMEOUT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INVALID_REQUEST_BODY'
+  | 'INVALID_REQUEST_PARAMETERS'
+  | 'HEADERS_TOO_LARGE'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'SERVICE_UNAVAILABLE';
+
+export type ErrorCode = HttpLayerCode | AuthErrorCode | CustomerErrorCode | LedgerErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -21,15 +42,17 @@ export const errorStatus = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
-} as const satisfies Record<string, number>;
-
-export type ErrorCode = keyof typeof errorStatus;
+  SERVER_BUSY: 503,
+} as const satisfies Record<ErrorCode, number>;
 
 /** Codes whose status the SDK would retry but whose answer will not change: sent with `x-should-retry: false`. */
 export const terminalRetryableCodes: ReadonlySet<ErrorCode> = new Set([
   'IDEMPOTENCY_KEY_ALREADY_USED',
   'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST',
 ]);
+
+/** Codes answered with a Retry-After header: the SDK waits that long before its (safe, idempotent) retry. */
+export const retryAfterSecondsByCode: Partial<Record<ErrorCode, number>> = { SERVER_BUSY: 1 };
 
 export interface ErrorBody {
   code: ErrorCode;

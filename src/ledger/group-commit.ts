@@ -17,6 +17,8 @@ export interface GroupCommitOptions<C = unknown> {
    * batch after it instead, which keeps a hot key's batches large.
    */
   conflictKey?: (command: C) => string;
+  /** Most commands waiting for a batch (default unbounded); beyond it `submit` refuses at once (backpressure). */
+  queueMax?: number;
 }
 
 export interface BatchStats {
@@ -24,6 +26,16 @@ export interface BatchStats {
   commands: number;
   retries: number;
   splits: number;
+  /** Commands refused because the queue was full. */
+  refused: number;
+}
+
+/** The queue held `queueMax` commands: this one was not queued, and nothing of it was written. */
+export class QueueFullError extends Error {
+  constructor(readonly queueMax: number) {
+    super(`the write queue is full (${queueMax} commands waiting)`);
+    this.name = 'QueueFullError';
+  }
 }
 
 interface Pending<C, O> {
@@ -49,7 +61,7 @@ export class GroupCommitter<C, O> {
   private readonly busyKeys = new Map<string, number>();
   private scheduled = false;
   private idleWaiters: Array<() => void> = [];
-  readonly stats: BatchStats = { batches: 0, commands: 0, retries: 0, splits: 0 };
+  readonly stats: BatchStats = { batches: 0, commands: 0, retries: 0, splits: 0, refused: 0 };
 
   constructor(
     private readonly commitBatch: (commands: C[]) => Promise<O[]>,
@@ -58,7 +70,13 @@ export class GroupCommitter<C, O> {
     private readonly onBatch?: (size: number, durationMs: number) => void,
   ) {}
 
+  /** Queues a command; rejects at once with QueueFullError when `queueMax` commands already wait. */
   submit(command: C): Promise<O> {
+    const queueMax = this.options.queueMax ?? Number.POSITIVE_INFINITY;
+    if (this.queue.length >= queueMax) {
+      this.stats.refused += 1;
+      return Promise.reject(new QueueFullError(queueMax));
+    }
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ command, resolve, reject });
       this.schedule();

@@ -1,7 +1,7 @@
 // Wire schemas of the ledger endpoints, exactly in Dodo's shapes; they validate requests and document the API.
 import { type Static, Type } from '@sinclair/typebox';
 import { entryAmountMax } from '../shared/money.ts';
-import { eventTypes } from './ledger-types.ts';
+import { eventTypes } from './commands.ts';
 
 export const reasonLengthMax = 3000;
 export const idempotencyKeyLengthMax = 255;

@@ -1,22 +1,26 @@
-// Ledger use cases: post an entry (through group commit), list a customer's entries, list a customer's wallets.
+// Ledger use cases: post an entry (through the writer), list a customer's entries, list a customer's wallets.
 import type { Kysely } from 'kysely';
-import type { Config } from '../config/config.ts';
 import type { Database, LedgerEntriesTable } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
-import type { IdGenerator } from '../shared/ids.ts';
 import { totalInUsdCents } from '../shared/money.ts';
 import { type Result, err, ok } from '../shared/result.ts';
-import { GroupCommitter } from './group-commit.ts';
-import { type BatchContext, ConcurrentWriteError, applyBatch, batchScheduling } from './ledger-batch.ts';
+import type { CommandOutcome, EventType, LedgerCommand, WalletSnapshot } from './commands.ts';
+import type { LedgerErrorCode } from './ledger-errors.ts';
 import * as repo from './ledger-repo.ts';
-import type { EventType, PostEntryCommand, PostEntryOutcome, WalletSnapshot } from './ledger-types.ts';
+import { type LedgerWriter, writerBusy } from './ledger-writer.ts';
+
+export interface LedgerSettings {
+  currencies: readonly string[];
+  fxRatesToUsd: Readonly<Record<string, string>>;
+  /** A repeat of a key with the same request replays the original 200 instead of a 409. */
+  idempotencyReplay: boolean;
+}
 
 export interface LedgerDeps {
   db: Kysely<Database>;
-  config: Config;
+  writer: LedgerWriter;
+  settings: LedgerSettings;
   clock: Clock;
-  newId: IdGenerator;
-  onBatch?: (size: number, durationMs: number) => void;
 }
 
 export interface WireEntry {
@@ -53,78 +57,83 @@ export function toWireEntry(row: LedgerEntriesTable): WireEntry {
   };
 }
 
-/** PostgreSQL serialization failures, deadlocks and SQLite busy errors are worth a retry of the whole batch. */
-function isRetryable(error: unknown): boolean {
-  if (error instanceof ConcurrentWriteError) return true;
-  const code = (error as { code?: unknown })?.code;
-  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
+/** A client's request to credit or debit a wallet (POST …/wallets/ledger-entries). */
+export interface PostEntryRequest {
+  businessId: string;
+  customerId: string;
+  currency: string;
+  amount: number;
+  entryType: 'credit' | 'debit';
+  reason: string | null;
+  idempotencyKey: string | null;
 }
 
+type LedgerResult<T> = Result<T, LedgerErrorCode>;
+
 export class LedgerService {
-  private readonly committer: GroupCommitter<PostEntryCommand, PostEntryOutcome>;
+  constructor(private readonly deps: LedgerDeps) {}
 
-  constructor(private readonly deps: LedgerDeps, store: BatchContext['store']) {
-    const context: BatchContext = {
-      db: deps.db,
-      store,
-      clock: deps.clock,
-      newId: deps.newId,
-      currencies: deps.config.currencies,
-    };
-    this.committer = new GroupCommitter(
-      (commands) => applyBatch(context, commands),
-      { batchSizeMax: deps.config.batchSizeMax, batchWaitMs: deps.config.batchWaitMs, ...batchScheduling[store] },
-      isRetryable,
-      deps.onBatch,
-    );
-  }
-
+  /** Batches, commands, retries, splits and refusals of the writer so far. */
   get batchStats() {
-    return this.committer.stats;
-  }
-
-  /** Resolves when every submitted entry has been committed or failed. */
-  drain(): Promise<void> {
-    return this.committer.drain();
+    return this.deps.writer.stats;
   }
 
   isSupportedCurrency(currency: string): boolean {
-    return this.deps.config.currencies.includes(currency);
+    return this.deps.settings.currencies.includes(currency);
   }
 
-  /** Appends one entry; resolves only after the transaction holding it is durable. */
-  async postEntry(command: PostEntryCommand): Promise<Result<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
+  /** Appends one entry for a client, its key in the client scope; resolves only after the transaction holding it is durable. */
+  postEntry(request: PostEntryRequest): Promise<LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
+    return this.submit({
+      kind: request.entryType,
+      businessId: request.businessId,
+      customerId: request.customerId,
+      currency: request.currency,
+      amount: request.amount,
+      eventType: 'merchant_adjustment',
+      reason: request.reason,
+      referenceObjectId: null,
+      idempotency: request.idempotencyKey === null ? null : { scope: 'client', key: request.idempotencyKey },
+    });
+  }
+
+  /** Submits any entry command, in any idempotency scope (Coffer's own work uses derived `coffer:` scopes). */
+  async submit(command: LedgerCommand): Promise<LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
     if (!this.isSupportedCurrency(command.currency)) {
       return err('UNSUPPORTED_CURRENCY', this.unsupportedCurrencyMessage(command.currency));
     }
-    const outcome = await this.committer.submit(command);
+    const outcome = await this.deps.writer.submit(command);
+    if (outcome === writerBusy) {
+      return err('SERVER_BUSY', 'Coffer has too many writes waiting; nothing was written: retry after the Retry-After seconds');
+    }
+    return this.entryResult(command, outcome);
+  }
+
+  private entryResult(command: LedgerCommand, outcome: CommandOutcome): LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }> {
+    const key = command.idempotency?.key;
     switch (outcome.kind) {
       case 'applied':
         return ok({ outcome: 'applied', wallet: outcome.wallet });
       case 'duplicate':
-        if (this.deps.config.idempotencyReplay) {
+        if (this.deps.settings.idempotencyReplay) {
           // Replay the original 200: the wallet as that entry left it.
           const original = { ...outcome.wallet, balance: outcome.entry.after_balance, updated_at: outcome.entry.created_at };
           return ok({ outcome: 'replayed', wallet: original });
         }
-        return err(
-          'IDEMPOTENCY_KEY_ALREADY_USED',
-          `Idempotency key "${command.idempotencyKey}" was already used; the original entry is returned in "entry"`,
-          { entry: toWireEntry(outcome.entry), wallet: outcome.wallet },
-        );
+        return err('IDEMPOTENCY_KEY_ALREADY_USED', `Idempotency key "${key}" was already used; the original entry is returned in "entry"`, {
+          entry: toWireEntry(outcome.entry),
+          wallet: outcome.wallet,
+        });
       case 'key_conflict':
         return err(
           'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST',
-          `Idempotency key "${command.idempotencyKey}" was already used for a different request (customer, currency, amount or entry_type differ)`,
-          { entry: toWireEntry(outcome.entry) },
+          `Idempotency key "${key}" was already used for a different request (customer, currency, amount or entry_type differ)`,
+          outcome.entry ? { entry: toWireEntry(outcome.entry) } : undefined,
         );
       case 'customer_not_found':
         return err('CUSTOMER_NOT_FOUND', `Customer ${command.customerId} not found`);
       case 'insufficient_funds':
-        return err('INSUFFICIENT_WALLET_FUNDS', 'Insufficient funds in wallet', {
-          balance: outcome.balance,
-          currency: command.currency,
-        });
+        return err('INSUFFICIENT_WALLET_FUNDS', 'Insufficient funds in wallet', { balance: outcome.balance, currency: command.currency });
       case 'balance_limit_exceeded':
         return err(
           'WALLET_BALANCE_LIMIT_EXCEEDED',
@@ -133,11 +142,10 @@ export class LedgerService {
         );
     }
   }
-
   async listWallets(
     businessId: string,
     customerId: string,
-  ): Promise<Result<{ items: WalletSnapshot[]; total_balance_usd: number }>> {
+  ): Promise<LedgerResult<{ items: WalletSnapshot[]; total_balance_usd: number }>> {
     const rows = await repo.walletsOfCustomer(this.deps.db, businessId, customerId);
     if (rows.length === 0 && (await repo.customerEntryCount(this.deps.db, businessId, customerId)) === undefined) {
       return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
@@ -150,14 +158,14 @@ export class LedgerService {
       updated_at: r.updated_at,
     }));
     // A currency added to the configuration after the customer was created shows as an empty wallet.
-    for (const currency of this.deps.config.currencies) {
+    for (const currency of this.deps.settings.currencies) {
       if (!items.some((w) => w.currency === currency)) {
         const createdAt = rows[0]?.created_at ?? this.deps.clock.now().toISOString();
         items.push({ customer_id: customerId, currency, balance: 0, created_at: createdAt, updated_at: createdAt });
       }
     }
-    const rated = items.filter((w) => w.currency in this.deps.config.fxRatesToUsd);
-    return ok({ items, total_balance_usd: totalInUsdCents(rated, this.deps.config.fxRatesToUsd) });
+    const rated = items.filter((w) => w.currency in this.deps.settings.fxRatesToUsd);
+    return ok({ items, total_balance_usd: totalInUsdCents(rated, this.deps.settings.fxRatesToUsd) });
   }
 
   /** Newest first; page N of size S is a range of the dense entry sequence, so every page costs the same. */
@@ -165,7 +173,7 @@ export class LedgerService {
     businessId: string,
     customerId: string,
     query: { pageNumber: number; pageSize: number; currency?: string },
-  ): Promise<Result<{ items: WireEntry[] }>> {
+  ): Promise<LedgerResult<{ items: WireEntry[] }>> {
     const { pageNumber, pageSize, currency } = query;
     let total: number | undefined;
     if (currency === undefined) {
@@ -191,6 +199,6 @@ export class LedgerService {
   }
 
   private unsupportedCurrencyMessage(currency: string): string {
-    return `Currency ${currency} is not supported for wallets; supported: ${this.deps.config.currencies.join(', ')}`;
+    return `Currency ${currency} is not supported for wallets; supported: ${this.deps.settings.currencies.join(', ')}`;
   }
 }

@@ -1,5 +1,6 @@
 // Identifiers shaped like Dodo's: a prefix, an underscore, then 21 base62 characters, the random ones from node:crypto.
 import { randomBytes } from 'node:crypto';
+import { type Clock, systemClock } from './clock.ts';
 
 const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const idLength = 21;
@@ -46,7 +47,12 @@ export type IdGenerator = (prefix: string) => string;
  * index of a table is appended to instead of having a random page dirtied by every insert: far fewer pages written
  * per ledger commit. The time part is not a clock to rely on; ordering and paging use the ledger's sequences.
  */
-export const newId: IdGenerator = (prefix) => `${prefix}_${base62Time(Date.now())}${randomBase62(idLength - timeLength)}`;
+export function idGenerator(clock: Clock): IdGenerator {
+  return (prefix) => `${prefix}_${base62Time(clock.now().getTime())}${randomBase62(idLength - timeLength)}`;
+}
+
+/** Ids timed by the system clock, for the CLI's own records (businesses, keys); services take an `idGenerator(clock)`. */
+export const newId: IdGenerator = idGenerator(systemClock);
 
 export const idPrefixes = {
   business: 'bus',

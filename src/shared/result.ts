@@ -1,12 +1,12 @@
 // Expected failures are values: services return Ok or Err with a domain error code; only broken invariants throw.
-import type { ErrorCode } from '../http/errors.ts';
+// Each domain owns its codes (ledger-errors.ts, customer-errors.ts, …); src/http maps every code to a status.
 
 export type Ok<T> = { ok: true; value: T };
-export type Err = { ok: false; code: ErrorCode; message: string; details?: Record<string, unknown> };
-export type Result<T> = Ok<T> | Err;
+export type Err<C extends string = string> = { ok: false; code: C; message: string; details?: Record<string, unknown> };
+export type Result<T, C extends string = string> = Ok<T> | Err<C>;
 
 export const ok = <T>(value: T): Ok<T> => ({ ok: true, value });
-export const err = (code: ErrorCode, message: string, details?: Record<string, unknown>): Err => ({
+export const err = <C extends string>(code: C, message: string, details?: Record<string, unknown>): Err<C> => ({
   ok: false,
   code,
   message,

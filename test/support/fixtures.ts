@@ -4,12 +4,12 @@ import { expect } from 'vitest';
 import { createApiKey, createBusiness } from '../../src/businesses/business-service.ts';
 import { type StoreKind, loadConfig } from '../../src/config/config.ts';
 import { type Store, openStore } from '../../src/db/database.ts';
-import { type CofferApp, buildApp } from '../../src/http/app.ts';
+import { type CofferApp, buildCoffer } from '../../src/app/coffer.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { createTestDatabase, openTestStore } from './stores.ts';
 import type { WireCustomer } from '../../src/customers/customer-service.ts';
 import type { WireEntry } from '../../src/ledger/ledger-service.ts';
-import type { WalletSnapshot as WireWallet } from '../../src/ledger/ledger-types.ts';
+import type { WalletSnapshot as WireWallet } from '../../src/ledger/commands.ts';
 import type { TestApp } from './test-app.ts';
 
 export type { WireCustomer, WireEntry, WireWallet };
@@ -101,7 +101,7 @@ export async function openSideStore(t: TestApp): Promise<Store> {
 /** Another Coffer app on the same database with different settings (e.g. a currency added later). */
 export async function buildSiblingApp(t: TestApp, extraEnv: Record<string, string>): Promise<CofferApp> {
   const config = loadConfig({ COFFER_RATE_LIMIT_PER_SECOND: '0', ...t.env, ...extraEnv });
-  const coffer = await buildApp({ config, store: await openStore(config), logger: false });
+  const coffer = await buildCoffer({ config, store: await openStore(config), logger: false });
   await coffer.app.ready();
   return coffer;
 }
@@ -127,7 +127,7 @@ export async function startLoggedApp(kind: StoreKind): Promise<LoggedApp> {
   const { config, store } = await openTestStore(database, { COFFER_RATE_LIMIT_PER_SECOND: '0', COFFER_LOG_LEVEL: 'info' });
   const lines: string[] = [];
   const loggerStream = { write: (chunk: string) => void lines.push(...chunk.split('\n').filter((line) => line !== '')) };
-  const coffer = await buildApp({ config, store, loggerStream });
+  const coffer = await buildCoffer({ config, store, loggerStream });
   await coffer.app.ready();
   const business = await createBusiness(store.db, systemClock, 'Logged business');
   const key = await createApiKey(store.db, systemClock, { businessId: business.id, access: 'read_write' });

@@ -2,8 +2,8 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createApiKey, createBusiness } from '../../src/businesses/business-service.ts';
 import type { StoreKind } from '../../src/config/config.ts';
-import { type CofferApp, buildApp } from '../../src/http/app.ts';
-import { systemClock } from '../../src/shared/clock.ts';
+import { type CofferApp, buildCoffer } from '../../src/app/coffer.ts';
+import { type Clock, systemClock } from '../../src/shared/clock.ts';
 import { createTestDatabase, openTestStore } from './stores.ts';
 
 export interface TestBusiness {
@@ -25,11 +25,11 @@ export interface TestApp extends TestBusiness {
   close(): Promise<void>;
 }
 
-export async function startTestApp(kind: StoreKind, extraEnv: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(kind: StoreKind, extraEnv: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
   const database = await createTestDatabase(kind);
   // In-process suites send thousands of requests on one key: the limiter is off unless a test turns it on.
   const { config, store } = await openTestStore(database, { COFFER_RATE_LIMIT_PER_SECOND: '0', ...extraEnv });
-  const coffer = await buildApp({ config, store, logger: false });
+  const coffer = await buildCoffer({ config, store, logger: false, clock: options.clock });
   await coffer.app.ready();
 
   const addBusiness = async (name = 'Test business'): Promise<TestBusiness> => {

@@ -3,6 +3,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { StoreKind } from '../../config/config.ts';
 import * as core from './0001_core.ts';
+import * as idempotencyRecords from './0002_idempotency_records.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -10,7 +11,10 @@ interface MigrationFile {
 }
 
 /** Applied in this order; names sort in the same order, as Kysely's migrator requires. */
-export const migrationFiles: ReadonlyArray<readonly [name: string, file: MigrationFile]> = [['0001_core', core]];
+export const migrationFiles: ReadonlyArray<readonly [name: string, file: MigrationFile]> = [
+  ['0001_core', core],
+  ['0002_idempotency_records', idempotencyRecords],
+];
 
 class InCodeMigrationProvider implements MigrationProvider {
   constructor(private readonly store: StoreKind) {}
@@ -21,13 +25,22 @@ class InCodeMigrationProvider implements MigrationProvider {
 }
 
 /** Applies every pending migration; throws with the failing migration's name and error. */
-export async function migrateToLatest(db: Kysely<any>, store: StoreKind): Promise<string[]> {
+export function migrateToLatest(db: Kysely<any>, store: StoreKind): Promise<string[]> {
+  return migrate(db, store, (migrator) => migrator.migrateToLatest());
+}
+
+/** Applies the migrations up to and including `name` (tests of a migration start from the schema before it). */
+export function migrateTo(db: Kysely<any>, store: StoreKind, name: string): Promise<string[]> {
+  return migrate(db, store, (migrator) => migrator.migrateTo(name));
+}
+
+async function migrate(db: Kysely<any>, store: StoreKind, run: (migrator: Migrator) => ReturnType<Migrator['migrateToLatest']>): Promise<string[]> {
   // On PostgreSQL, name the schema: otherwise Kysely finds its migration tables in any schema of the database
   // (another Coffer, another test run) and skips creating them in this one.
   const migrationTableSchema =
     store === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0].schema : undefined;
   const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(store), migrationTableSchema });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await run(migrator);
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`);

@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '../http/error-schema.ts';
 import { sendErr } from '../http/reply.ts';
 import { CustomerIdParams } from '../ledger/ledger-schemas.ts';
-import { Customer, CustomerCreateBody, CustomerListQuery, CustomerListResponse, CustomerUpdateBody } from './customer-schemas.ts';
-import type { CustomerService } from './customer-service.ts';
+import { Customer, CustomerCreateBody, CustomerListQuery, CustomerListResponse, CustomerUpdateBody } from '../customers/customer-schemas.ts';
+import type { CustomerService } from '../customers/customer-service.ts';
 
 export const customerRoutes =
   (service: CustomerService): FastifyPluginAsyncTypebox =>

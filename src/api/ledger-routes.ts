@@ -10,8 +10,8 @@ import {
   LedgerEntryListResponse,
   WalletListResponse,
   pageSizeDefault,
-} from './ledger-schemas.ts';
-import type { LedgerService } from './ledger-service.ts';
+} from '../ledger/ledger-schemas.ts';
+import type { LedgerService } from '../ledger/ledger-service.ts';
 
 export const ledgerRoutes =
   (service: LedgerService): FastifyPluginAsyncTypebox =>
@@ -53,10 +53,8 @@ export const ledgerRoutes =
           customerId: request.params.customer_id,
           currency: body.currency,
           amount: body.amount,
-          isCredit: body.entry_type === 'credit',
-          eventType: 'merchant_adjustment',
+          entryType: body.entry_type,
           reason: body.reason ?? null,
-          referenceObjectId: null,
           idempotencyKey: body.idempotency_key ?? null,
         });
         if (!result.ok) return sendErr(reply, result);

@@ -1,0 +1,89 @@
+// The composition root: builds the store's writer, the services, the HTTP app (and the job runtime), and stops them
+// in reverse order. The only place that picks the system clock and id generator; everything below takes them.
+import type { FastifyInstance } from 'fastify';
+import { customerRoutes } from '../api/customer-routes.ts';
+import { ledgerRoutes } from '../api/ledger-routes.ts';
+import { Authenticator } from '../auth/authenticate.ts';
+import type { Config } from '../config/config.ts';
+import { CustomerService } from '../customers/customer-service.ts';
+import type { Store } from '../db/database.ts';
+import { buildHttpApp } from '../http/app.ts';
+import { createMetrics } from '../http/metrics.ts';
+import type { RegisteredRoute } from '../http/route-config.ts';
+import { systemRoutes } from '../http/system-routes.ts';
+import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
+import { LedgerService } from '../ledger/ledger-service.ts';
+import { LedgerWriter } from '../ledger/ledger-writer.ts';
+import { type Clock, systemClock } from '../shared/clock.ts';
+import { type IdGenerator, idGenerator } from '../shared/ids.ts';
+
+export interface CofferDeps {
+  config: Config;
+  /** An opened, migrated store; Coffer closes it when it stops. */
+  store: Store;
+  /** Defaults to the system clock; tests pass one they can move. */
+  clock?: Clock;
+  /** Defaults to time-ordered ids from `clock`. */
+  newId?: IdGenerator;
+  /** false silences logs (tests); otherwise pino JSON at config.logLevel. */
+  logger?: boolean;
+  loggerStream?: { write(line: string): void };
+}
+
+export interface CofferApp {
+  app: FastifyInstance;
+  /** Every route with its access level (each declared one, or the app would not have started). */
+  routes: readonly RegisteredRoute[];
+  store: Store;
+  clock: Clock;
+  writer: LedgerWriter;
+  ledger: LedgerService;
+  customers: CustomerService;
+  /** Stops in reverse order: no new requests (in-flight ones finish), the open batch commits, the store closes. */
+  close(): Promise<void>;
+}
+
+export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
+  const { config, store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const newId = deps.newId ?? idGenerator(clock);
+
+  const metrics = createMetrics();
+  const writer = new LedgerWriter({
+    store,
+    clock,
+    newId,
+    currencies: config.currencies,
+    limits: { batchSizeMax: config.batchSizeMax, batchWaitMs: config.batchWaitMs, writeQueueMax: config.writeQueueMax },
+    onBatch: metrics.observeBatch,
+  });
+  registerWriterMetrics(metrics.registry, writer);
+  const ledger = new LedgerService({
+    db: store.db,
+    writer,
+    clock,
+    settings: { currencies: config.currencies, fxRatesToUsd: config.fxRatesToUsd, idempotencyReplay: config.idempotencyReplay },
+  });
+  const customers = new CustomerService({ db: store.db, currencies: config.currencies, clock, newId });
+
+  const http = await buildHttpApp({
+    config,
+    clock,
+    authenticator: new Authenticator(store.db, clock, config.apiKeyCacheMs),
+    metrics,
+    routes: [systemRoutes({ store, metrics }), customerRoutes(customers), ledgerRoutes(ledger)],
+    logger: deps.logger,
+    loggerStream: deps.loggerStream,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await http.close();
+      await writer.drain();
+      await store.close();
+    })();
+    return closing;
+  };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, close };
+}

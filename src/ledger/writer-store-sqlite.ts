@@ -1,0 +1,97 @@
+// SQLite writer store: statements prepared once on the raw connection, run synchronously inside BEGIN IMMEDIATE.
+import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { Database, LedgerEntriesTable, WalletsTable } from '../db/schema.ts';
+import type { LoadRequest, LoadedBatch, LoadedRecord, LockedCustomer, WriteSet } from './batch-state.ts';
+import type { IdempotencyRecordRow } from './idempotency.ts';
+import { type WriterStore, type WriterTransaction, expectCount } from './writer-store.ts';
+
+const entryColumns = [
+  'id', 'business_id', 'customer_id', 'currency', 'amount', 'is_credit', 'event_type', 'reason', 'reference_object_id',
+  'idempotency_key', 'before_balance', 'after_balance', 'customer_seq', 'wallet_seq', 'created_at',
+] as const;
+const walletColumns = ['customer_id', 'currency', 'business_id', 'balance', 'entry_count', 'created_at', 'updated_at'] as const;
+const recordColumns = ['business_id', 'scope', 'key', 'fingerprint', 'result_type', 'result_id', 'created_at'] as const;
+
+const insertSql = (table: string, columns: readonly string[], tail = '') =>
+  `insert into ${table} (${columns.join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')}) ${tail}`;
+
+/**
+ * One writer at a time holds SQLite's write lock (BEGIN IMMEDIATE), so the customers it reads are locked for the
+ * whole batch. The batch runs on Kysely's connection (taken through `db.connection()`, so no Kysely query can
+ * interleave), but its statements go straight to better-sqlite3, prepared once: no query building, no SQL parsing,
+ * and one row per statement call, whatever the batch size.
+ */
+export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Database): WriterStore {
+  const statements = {
+    begin: database.prepare('begin immediate'),
+    commit: database.prepare('commit'),
+    rollback: database.prepare('rollback'),
+    customers: database.prepare<[string]>(
+      'select id, business_id, entry_count from customers where id in (select value from json_each(?)) order by id',
+    ),
+    wallets: database.prepare<[string]>(
+      `select ${walletColumns.join(', ')} from wallets where customer_id in (select value from json_each(?))`,
+    ),
+    record: database.prepare<[string, string, string]>(
+      `select ${recordColumns.join(', ')} from idempotency_records where business_id = ? and scope = ? and key = ?`,
+    ),
+    entry: database.prepare<[string]>(`select ${entryColumns.join(', ')} from ledger_entries where id = ?`),
+    insertEntry: database.prepare(insertSql('ledger_entries', entryColumns)),
+    insertRecord: database.prepare(insertSql('idempotency_records', recordColumns, 'on conflict do nothing')),
+    insertWallet: database.prepare(insertSql('wallets', walletColumns)),
+    moveWallet: database.prepare(
+      `update wallets set balance = @balance, entry_count = @entryCount, updated_at = @updatedAt
+        where customer_id = @customerId and currency = @currency and balance = @expectedBalance and entry_count = @expectedEntryCount`,
+    ),
+    moveCustomer: database.prepare(
+      'update customers set entry_count = @entryCount where id = @customerId and entry_count = @expectedEntryCount',
+    ),
+  };
+
+  const tx: WriterTransaction = {
+    async load(request: LoadRequest): Promise<LoadedBatch> {
+      const ids = JSON.stringify(request.customerIds);
+      const customers = statements.customers.all(ids) as LockedCustomer[];
+      const wallets = customers.length > 0 ? (statements.wallets.all(ids) as WalletsTable[]) : [];
+      const records: LoadedRecord[] = [];
+      for (const { businessId, scope, key } of request.keys) {
+        const record = statements.record.get(businessId, scope, key) as IdempotencyRecordRow | undefined;
+        if (!record) continue;
+        const entry = record.result_id === null ? undefined : (statements.entry.get(record.result_id) as LedgerEntriesTable | undefined);
+        records.push({ record, entry: entry ?? null });
+      }
+      return { customers, wallets, records };
+    },
+    async write(set: WriteSet): Promise<void> {
+      for (const wallet of set.newWallets) statements.insertWallet.run(wallet);
+      for (const entry of set.entries) statements.insertEntry.run(entry);
+      let recorded = 0;
+      for (const record of set.idempotencyRecords) recorded += statements.insertRecord.run(record).changes;
+      expectCount('idempotency records', recorded, set.idempotencyRecords.length);
+      let moved = 0;
+      for (const move of set.walletMoves) moved += statements.moveWallet.run(move).changes;
+      expectCount('wallet balances', moved, set.walletMoves.length);
+      let advanced = 0;
+      for (const move of set.customerMoves) advanced += statements.moveCustomer.run(move).changes;
+      expectCount('customer entry counters', advanced, set.customerMoves.length);
+    },
+  };
+
+  return {
+    description: 'SQLite: BEGIN IMMEDIATE, 2 reads + 2 per key, one prepared insert per entry and record, one update per wallet and customer, COMMIT',
+    transaction<T>(work: (tx: WriterTransaction) => Promise<T>): Promise<T> {
+      return db.connection().execute(async () => {
+        statements.begin.run();
+        try {
+          const result = await work(tx);
+          statements.commit.run();
+          return result;
+        } catch (error) {
+          if (database.inTransaction) statements.rollback.run();
+          throw error;
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,175 @@
+// Unit tests of the pure deciders and the batch state, without a database: what each command kind decides and writes.
+import { describe, expect, it } from 'vitest';
+import { BatchState, type LoadedBatch, batchTime, loadRequestFor } from '../../src/ledger/batch-state.ts';
+import type { CreditCommand, DebitCommand, LedgerCommand } from '../../src/ledger/commands.ts';
+import { decide } from '../../src/ledger/deciders.ts';
+import { fingerprint } from '../../src/ledger/idempotency.ts';
+import { InvariantError } from '../../src/shared/result.ts';
+
+const now = '2026-12-01T10:00:00.000Z';
+let counter = 0;
+const newId = (prefix: string) => `${prefix}_${String(++counter).padStart(21, '0')}`;
+
+function loaded(balance = 1000, extra: Partial<LoadedBatch> = {}): LoadedBatch {
+  return {
+    customers: [
+      { id: 'cus_a', business_id: 'bus_1', entry_count: 4 },
+      { id: 'cus_other', business_id: 'bus_2', entry_count: 0 },
+    ],
+    wallets: [
+      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z' },
+      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z' },
+      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
+    ],
+    records: [],
+    ...extra,
+  };
+}
+
+function command(kind: 'credit' | 'debit', amount: number, key: string | null = null, overrides: Partial<CreditCommand> = {}): LedgerCommand {
+  return {
+    kind,
+    businessId: 'bus_1',
+    customerId: 'cus_a',
+    currency: 'USD',
+    amount,
+    eventType: 'merchant_adjustment',
+    reason: null,
+    referenceObjectId: null,
+    idempotency: key === null ? null : { scope: 'client', key },
+    ...overrides,
+  } as CreditCommand | DebitCommand;
+}
+
+/** Decides the commands in order against one batch state, applying each decision as the batch does. */
+function run(commands: LedgerCommand[], batch = loaded()) {
+  const state = new BatchState(batch, now, newId, ['USD', 'INR', 'EUR'], commands);
+  const outcomes = commands.map((c) => {
+    const decision = decide(c, state);
+    state.apply(decision.writes);
+    return decision;
+  });
+  return { outcomes, writeSet: state.writeSet(), state };
+}
+
+describe('deciders', () => {
+  it('credit appends an entry at the next sequences and moves the wallet and customer counters', () => {
+    const { outcomes, writeSet } = run([command('credit', 250, 'k1')]);
+    expect(outcomes[0].outcome).toMatchObject({ kind: 'applied', wallet: { balance: 1250, updated_at: now } });
+    expect(writeSet.entries).toHaveLength(1);
+    expect(writeSet.entries[0]).toMatchObject({ before_balance: 1000, after_balance: 1250, is_credit: 1, wallet_seq: 4, customer_seq: 5, created_at: now, idempotency_key: 'k1' });
+    expect(writeSet.idempotencyRecords).toEqual([
+      { business_id: 'bus_1', scope: 'client', key: 'k1', fingerprint: fingerprint(command('credit', 250) as CreditCommand), result_type: 'ledger_entry', result_id: writeSet.entries[0].id, created_at: now },
+    ]);
+    expect(writeSet.walletMoves).toEqual([
+      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, balance: 1250, entryCount: 4, updatedAt: now },
+    ]);
+    expect(writeSet.customerMoves).toEqual([{ customerId: 'cus_a', expectedEntryCount: 4, entryCount: 5 }]);
+  });
+
+  it('debit is refused when the running balance is short, and writes nothing', () => {
+    const { outcomes, writeSet } = run([command('debit', 600), command('debit', 600)]);
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'insufficient_funds']);
+    expect(outcomes[1]).toEqual({ outcome: { kind: 'insufficient_funds', balance: 400 }, writes: [] });
+    expect(writeSet.entries).toHaveLength(1);
+    expect(writeSet.walletMoves[0]).toMatchObject({ balance: 400, entryCount: 4 });
+  });
+
+  it('a debit of exactly the balance empties the wallet', () => {
+    const { outcomes } = run([command('debit', 1000)]);
+    expect(outcomes[0].outcome).toMatchObject({ kind: 'applied', wallet: { balance: 0 } });
+  });
+
+  it('credit past the largest balance is refused', () => {
+    const { outcomes } = run([command('credit', 2)], loaded(Number.MAX_SAFE_INTEGER - 1));
+    expect(outcomes[0].outcome).toEqual({ kind: 'balance_limit_exceeded', balance: Number.MAX_SAFE_INTEGER - 1 });
+  });
+
+  it("another business's customer is not found, and so is an unknown one", () => {
+    const { outcomes, writeSet } = run([command('credit', 5, null, { customerId: 'cus_other' }), command('credit', 5, null, { customerId: 'cus_none' })]);
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['customer_not_found', 'customer_not_found']);
+    expect(writeSet.entries).toEqual([]);
+  });
+
+  it('a key repeated in the same batch is a duplicate of the first; a different request with it is a conflict', () => {
+    const { outcomes, writeSet } = run([command('credit', 10, 'k'), command('credit', 10, 'k', { reason: 'relabelled' }), command('credit', 11, 'k'), command('debit', 10, 'k')]);
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'duplicate', 'key_conflict', 'key_conflict']);
+    expect(writeSet.entries).toHaveLength(1);
+    expect(writeSet.idempotencyRecords).toHaveLength(1);
+  });
+
+  it('a key stored before: same fingerprint is a duplicate with the current wallet, another is a conflict', () => {
+    const entry = {
+      id: 'cwt_old', business_id: 'bus_1', customer_id: 'cus_a', currency: 'USD', amount: 7, is_credit: 1, event_type: 'merchant_adjustment',
+      reason: 'first', reference_object_id: null, idempotency_key: 'old', before_balance: 993, after_balance: 1000, customer_seq: 4, wallet_seq: 3, created_at: '2026-11-30T00:00:00.000Z',
+    };
+    const record = { business_id: 'bus_1', scope: 'client', key: 'old', fingerprint: fingerprint(command('credit', 7) as CreditCommand), result_type: 'ledger_entry', result_id: 'cwt_old', created_at: entry.created_at };
+    const { outcomes, writeSet } = run([command('credit', 7, 'old'), command('credit', 8, 'old'), command('credit', 7, 'old', { currency: 'INR' })], loaded(1000, { records: [{ record, entry }] }));
+    expect(outcomes[0].outcome).toEqual({ kind: 'duplicate', entry, wallet: expect.objectContaining({ balance: 1000, currency: 'USD' }) });
+    expect(outcomes[1].outcome).toEqual({ kind: 'key_conflict', entry });
+    expect(outcomes[2].outcome).toEqual({ kind: 'key_conflict', entry });
+    expect(writeSet.entries).toEqual([]);
+  });
+
+  it('the same key text in another scope is another key', () => {
+    const coffer = command('credit', 5, null, { idempotency: { scope: 'coffer:test', key: 'k' } });
+    const { outcomes, writeSet } = run([command('credit', 5, 'k'), coffer]);
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'applied']);
+    expect(writeSet.idempotencyRecords.map((r) => r.scope)).toEqual(['client', 'coffer:test']);
+    // Only a client's key is echoed on the wire entry.
+    expect(writeSet.entries.map((e) => e.idempotency_key)).toEqual(['k', null]);
+  });
+
+  it('a wallet of a newly configured currency is created with its final state', () => {
+    const { outcomes, writeSet } = run([command('credit', 40, null, { currency: 'EUR' }), command('debit', 15, null, { currency: 'EUR' })]);
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'applied']);
+    expect(writeSet.newWallets).toEqual([
+      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now },
+    ]);
+    expect(writeSet.walletMoves).toEqual([]);
+  });
+
+  it('fingerprints ignore the reason but not kind, customer, currency, amount, event type or reference', () => {
+    const base = command('credit', 5) as CreditCommand;
+    expect(fingerprint({ ...base, reason: 'other' } as CreditCommand)).toBe(fingerprint(base));
+    for (const change of [{ kind: 'debit' }, { customerId: 'cus_b' }, { currency: 'INR' }, { amount: 6 }, { eventType: 'refund' }, { referenceObjectId: 'inv_1' }]) {
+      expect(fingerprint({ ...base, ...change } as CreditCommand)).not.toBe(fingerprint(base));
+    }
+  });
+});
+
+describe('batch state', () => {
+  it('refuses a write that does not start from the running balance (paired with the database CHECKs)', () => {
+    const c = command('credit', 5);
+    const state = new BatchState(loaded(), now, newId, ['USD'], [c]);
+    const decision = decide(c, state);
+    const entry = { ...(decision.writes[0] as { entry: { before_balance: number } }).entry, before_balance: 999, after_balance: 1004 };
+    expect(() => state.apply([{ type: 'entry', entry: entry as never }])).toThrow(InvariantError);
+  });
+
+  it('refuses recording one key twice', () => {
+    const c = command('credit', 5, 'k');
+    const state = new BatchState(loaded(), now, newId, ['USD'], [c]);
+    const decision = decide(c, state);
+    state.apply(decision.writes);
+    expect(() => state.apply(decision.writes.filter((w) => w.type === 'idempotency_record'))).toThrow(InvariantError);
+  });
+
+  it("the batch's time never runs before the last change of a wallet it locked", () => {
+    const batch = loaded();
+    expect(batchTime(new Date('2026-12-01T10:00:00.000Z'), batch)).toBe('2026-12-01T10:00:00.000Z');
+    // A clock behind the wallet's last change (another process's clock, or a clock stepped back).
+    expect(batchTime(new Date('2026-11-01T00:00:00.000Z'), batch)).toBe('2026-11-30T00:00:00.000Z');
+  });
+
+  it('loads each customer once, in id order, and each key once', () => {
+    const request = loadRequestFor([command('credit', 1, 'b', { customerId: 'cus_z' }), command('credit', 1, 'b', { customerId: 'cus_z' }), command('debit', 1, 'a')]);
+    expect(request).toEqual({
+      customerIds: ['cus_a', 'cus_z'],
+      keys: [
+        { businessId: 'bus_1', scope: 'client', key: 'b' },
+        { businessId: 'bus_1', scope: 'client', key: 'a' },
+      ],
+    });
+  });
+});
