@@ -6,7 +6,8 @@ import { ledgerRoutes } from '../api/ledger-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { CustomerService } from '../customers/customer-service.ts';
-import type { Store } from '../db/database.ts';
+import { type Store, openStore } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrations/index.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
 import type { RegisteredRoute } from '../http/route-config.ts';
@@ -41,6 +42,23 @@ export interface CofferApp {
   customers: CustomerService;
   /** Stops in reverse order: no new requests (in-flight ones finish), the open batch commits, the store closes. */
   close(): Promise<void>;
+}
+
+/** Opens and migrates the configured store, then builds Coffer on it (what `coffer serve` runs). */
+export async function openCoffer(
+  config: Config,
+  options: { logger: { info(object: object, message: string): void; warn(object: object, message: string): void } },
+): Promise<CofferApp> {
+  const store = await openStore(config, options.logger);
+  try {
+    const applied = await migrateToLatest(store.db, store.kind);
+    if (applied.length > 0) options.logger.info({ migrations: applied }, 'migrations applied');
+    options.logger.info({ durability: store.durability }, 'store opened');
+    return await buildCoffer({ config, store });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
 
 export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {

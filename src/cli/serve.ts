@@ -4,9 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { createApiKey, createBusiness, ensureBootstrapKey, listBusinesses } from '../businesses/business-service.ts';
 import type { Config } from '../config/config.ts';
-import { openStore } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrations/index.ts';
-import { buildCoffer } from '../app/coffer.ts';
+import { openCoffer } from '../app/coffer.ts';
 import { systemClock } from '../shared/clock.ts';
 
 /** On the embedded default only: a first start creates a business and keeps its key beside the database for the next starts. */
@@ -22,10 +20,8 @@ async function localKey(config: Config, db: Parameters<typeof listBusinesses>[0]
 
 export async function serve(config: Config, options: { embeddedDefault: boolean }): Promise<void> {
   const logger = pino({ level: config.logLevel });
-  const store = await openStore(config, logger);
-  const applied = await migrateToLatest(store.db, store.kind);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
-  logger.info({ durability: store.durability }, 'store opened');
+  const coffer = await openCoffer(config, { logger });
+  const store = coffer.store;
 
   let apiKey: string | null = null;
   if (config.bootstrapApiKey) {
@@ -35,7 +31,6 @@ export async function serve(config: Config, options: { embeddedDefault: boolean 
     apiKey = await localKey(config, store.db);
   }
 
-  const coffer = await buildCoffer({ config, store });
   const address = await coffer.app.listen({ host: config.host, port: config.port });
   const baseUrl = address.replace('[::1]', 'localhost');
 
