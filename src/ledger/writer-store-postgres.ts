@@ -69,17 +69,8 @@ const insertWalletsStatement = `
 insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at)
 select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])`;
 
-interface LockedRow {
-  customer_id: string;
-  customer_business_id: string;
-  customer_entry_count: number;
-  currency: string;
-  business_id: string;
-  balance: number;
-  entry_count: number;
-  created_at: string;
-  updated_at: string;
-}
+/** A wallet row with its customer's columns beside it. */
+type LockedRow = WalletsTable & { customer_business_id: string; customer_entry_count: number };
 
 type RecordRow = IdempotencyRecordRow & { entry: LedgerEntriesTable | null };
 
@@ -88,17 +79,9 @@ const column = <T, K extends keyof T>(rows: readonly T[], key: K): Array<T[K]> =
 function loaded(wallets: LockedRow[], records: RecordRow[]): LoadedBatch {
   const customers = new Map<string, LockedCustomer>();
   const walletRows: WalletsTable[] = [];
-  for (const row of wallets) {
-    customers.set(row.customer_id, { id: row.customer_id, business_id: row.customer_business_id, entry_count: row.customer_entry_count });
-    walletRows.push({
-      customer_id: row.customer_id,
-      currency: row.currency,
-      business_id: row.business_id,
-      balance: row.balance,
-      entry_count: row.entry_count,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-    });
+  for (const { customer_business_id, customer_entry_count, ...wallet } of wallets) {
+    customers.set(wallet.customer_id, { id: wallet.customer_id, business_id: customer_business_id, entry_count: customer_entry_count });
+    walletRows.push(wallet);
   }
   return {
     customers: [...customers.values()],
