@@ -63,10 +63,31 @@ export interface LedgerEntriesTable {
   created_at: string;
 }
 
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** Unique per kind: enqueuing the same (kind, key) again is a no-op. */
+  key: string;
+  payload: string; // JSON value
+  state: 'pending' | 'done' | 'failed';
+  due_at: string;
+  /** Claims so far, counting the one running now. */
+  attempts: Generated<number>;
+  /** NULL: the runtime's default applies. */
+  attempts_max: number | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
   customers: CustomersTable;
   wallets: WalletsTable;
   ledger_entries: LedgerEntriesTable;
+  jobs: JobsTable;
 }

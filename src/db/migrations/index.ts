@@ -3,6 +3,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { StoreKind } from '../../config/config.ts';
 import * as core from './0001_core.ts';
+import * as jobs from './0003_jobs.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -10,7 +11,10 @@ interface MigrationFile {
 }
 
 /** Applied in this order; names sort in the same order, as Kysely's migrator requires. */
-export const migrationFiles: ReadonlyArray<readonly [name: string, file: MigrationFile]> = [['0001_core', core]];
+export const migrationFiles: ReadonlyArray<readonly [name: string, file: MigrationFile]> = [
+  ['0001_core', core],
+  ['0003_jobs', jobs],
+];
 
 class InCodeMigrationProvider implements MigrationProvider {
   constructor(private readonly store: StoreKind) {}
