@@ -278,7 +278,11 @@ describe.each(storeKinds)('job runtime [%s]', (kind) => {
 
     const round = worker.tick();
     await blocked.started;
-    await waitUntil(async () => (await metric('coffer_jobs_failed_total'))['test.fail'] === 1, 5_000, 'the failing job failed');
+    await waitUntil(
+      async () => (await metric('coffer_jobs_failed_total'))['test.fail'] === 1 && (await metric('coffer_jobs_running'))[testJobKind] === 0,
+      5_000,
+      'all but the blocked job finished',
+    );
     expect(await metric('coffer_jobs_running')).toEqual({ [testJobKind]: 0, 'test.block': 1, 'test.fail': 0 });
     expect(await metric('coffer_jobs_due')).toEqual({ [testJobKind]: 0, 'test.block': 0, 'test.fail': 0 });
     expect(await metric('coffer_job_attempts_total')).toEqual({ [testJobKind]: 2, 'test.block': 1, 'test.fail': 1 });

@@ -1,5 +1,5 @@
 // The job runtime's SQL: claim due jobs under a lease, record each attempt's outcome only while the lease is ours, count due jobs.
-import { type Expression, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
 import type { Database, JobsTable } from '../db/schema.ts';
 import { isoTimestamp } from '../shared/clock.ts';
@@ -30,14 +30,15 @@ function idIsClaimable(store: StoreKind, candidates: ReturnType<typeof candidate
     : sql<SqlBool>`id in ${candidates}`;
 }
 
+/** Pending, due at `now`, and not under a live lease. */
+const isClaimableAt = (now: string) => (eb: ExpressionBuilder<Database, 'jobs'>) =>
+  eb.and([eb('state', '=', 'pending'), eb('due_at', '<=', now), eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)])]);
+
 function candidateIds(db: Kysely<Database>, request: ClaimRequest) {
-  const now = isoTimestamp(request.now);
   let query = db
     .selectFrom('jobs')
     .select('id')
-    .where('state', '=', 'pending')
-    .where('due_at', '<=', now)
-    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)]))
+    .where(isClaimableAt(isoTimestamp(request.now)))
     .where('kind', 'in', request.kinds);
   if (request.excludeIds.length > 0) query = query.where('id', 'not in', request.excludeIds);
   return query.orderBy('due_at').orderBy('id').limit(request.limit);
@@ -56,6 +57,8 @@ export async function claimJobs(db: Kysely<Database>, store: StoreKind, request:
       updated_at: now,
     })
     .where(idIsClaimable(store, candidateIds(db, request)))
+    // Checked again on the row as the UPDATE finds it: the claim never takes a row another claimer just leased.
+    .where(isClaimableAt(now))
     .returningAll()
     .execute();
   return rows.sort((a, b) => (a.due_at < b.due_at ? -1 : a.due_at > b.due_at ? 1 : a.id < b.id ? -1 : 1));
@@ -104,9 +107,7 @@ export async function countDueByKind(db: Kysely<Database>, now: Date): Promise<M
   const rows = await db
     .selectFrom('jobs')
     .select(['kind', (eb) => eb.fn.countAll<number>().as('count')])
-    .where('state', '=', 'pending')
-    .where('due_at', '<=', at)
-    .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', at)]))
+    .where(isClaimableAt(at))
     .groupBy('kind')
     .execute();
   return new Map(rows.map((row) => [row.kind, Number(row.count)]));
