@@ -1,5 +1,6 @@
 // The composition root: builds the store's writer, the services, the HTTP app (and the job runtime), and stops them
 // in reverse order. The only place that picks the system clock and id generator; everything below takes them.
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { customerRoutes } from '../api/customer-routes.ts';
 import { ledgerRoutes } from '../api/ledger-routes.ts';
@@ -12,11 +13,13 @@ import { buildHttpApp } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
 import type { RegisteredRoute } from '../http/route-config.ts';
 import { systemRoutes } from '../http/system-routes.ts';
+import { JobRuntime } from '../jobs/job-runtime.ts';
+import type { JobHandler } from '../jobs/job-types.ts';
 import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
 import { LedgerService } from '../ledger/ledger-service.ts';
 import { LedgerWriter } from '../ledger/ledger-writer.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
-import { type IdGenerator, idGenerator } from '../shared/ids.ts';
+import { type IdGenerator, idGenerator, randomBase62 } from '../shared/ids.ts';
 
 export interface CofferDeps {
   config: Config;
@@ -29,6 +32,10 @@ export interface CofferDeps {
   /** false silences logs (tests); otherwise pino JSON at config.logLevel. */
   logger?: boolean;
   loggerStream?: { write(line: string): void };
+  /** Job kinds this process runs (each feature adds its own here); none yet in production. */
+  jobHandlers?: Readonly<Record<string, JobHandler>>;
+  /** Whether the job runtime polls on its own (`coffer serve` does; tests drive `jobs.tick()` themselves). */
+  startJobs?: boolean;
 }
 
 export interface CofferApp {
@@ -40,7 +47,11 @@ export interface CofferApp {
   writer: LedgerWriter;
   ledger: LedgerService;
   customers: CustomerService;
-  /** Stops in reverse order: no new requests (in-flight ones finish), the open batch commits, the store closes. */
+  jobs: JobRuntime;
+  /**
+   * Stops in reverse order: no new requests (in-flight ones finish), no new job claims (running handlers finish),
+   * the open batch commits, the store closes.
+   */
   close(): Promise<void>;
 }
 
@@ -54,7 +65,7 @@ export async function openCoffer(
     const applied = await migrateToLatest(store.db, store.kind);
     if (applied.length > 0) options.logger.info({ migrations: applied }, 'migrations applied');
     options.logger.info({ durability: store.durability }, 'store opened');
-    return await buildCoffer({ config, store });
+    return await buildCoffer({ config, store, startJobs: true });
   } catch (error) {
     await store.close();
     throw error;
@@ -94,14 +105,27 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     loggerStream: deps.loggerStream,
   });
 
+  const jobs = new JobRuntime({
+    db: store.db,
+    store: store.kind,
+    clock,
+    owner: `${hostname()}:${process.pid}:${randomBase62(8)}`,
+    handlers: deps.jobHandlers ?? {},
+    limits: config.jobs,
+    logger: http.app.log,
+    registry: metrics.registry,
+  });
+  if (deps.startJobs) jobs.start();
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await http.close();
+      await jobs.stop();
       await writer.drain();
       await store.close();
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, jobs, close };
 }

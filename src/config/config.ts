@@ -1,5 +1,6 @@
 // Parses the process environment once into a typed, frozen configuration; no other module reads process.env.
 import path from 'node:path';
+import { type JobLimits, jobAttemptsMaxLimit, jobLimitsDefault } from '../jobs/job-limits.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -35,6 +36,8 @@ export interface Config {
   readonly logLevel: string;
   readonly apiKeyCacheMs: number;
   readonly shutdownTimeoutMs: number;
+  /** The background-job runtime's limits (src/jobs/job-limits.ts). */
+  readonly jobs: Readonly<JobLimits>;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -153,9 +156,24 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel: env.COFFER_LOG_LEVEL || env.LOG_LEVEL || 'info',
     apiKeyCacheMs: integer('COFFER_API_KEY_CACHE_MS', 5000, 0, 600_000),
     shutdownTimeoutMs: integer('COFFER_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    jobs: Object.freeze({
+      pollIntervalMs: integer('COFFER_JOBS_POLL_MS', jobLimitsDefault.pollIntervalMs, 10, 600_000),
+      leaseMs: integer('COFFER_JOBS_LEASE_MS', jobLimitsDefault.leaseMs, 1_000, 86_400_000),
+      claimBatchMax: integer('COFFER_JOBS_CLAIM_MAX', jobLimitsDefault.claimBatchMax, 1, 1_000),
+      backoffBaseMs: integer('COFFER_JOBS_BACKOFF_BASE_MS', jobLimitsDefault.backoffBaseMs, 1, 3_600_000),
+      backoffMaxMs: integer('COFFER_JOBS_BACKOFF_MAX_MS', jobLimitsDefault.backoffMaxMs, 1, 86_400_000),
+      attemptsMaxDefault: integer('COFFER_JOBS_ATTEMPTS_MAX', jobLimitsDefault.attemptsMaxDefault, 1, jobAttemptsMaxLimit),
+      handlerTimeoutMs: integer('COFFER_JOBS_HANDLER_TIMEOUT_MS', jobLimitsDefault.handlerTimeoutMs, 1, 86_400_000),
+    }),
   };
   if (env.COFFER_BOOTSTRAP_API_KEY !== undefined && env.COFFER_BOOTSTRAP_API_KEY !== '' && env.COFFER_BOOTSTRAP_API_KEY.length < 16) {
     problems.push('COFFER_BOOTSTRAP_API_KEY must be at least 16 characters');
+  }
+  if (config.jobs.handlerTimeoutMs >= config.jobs.leaseMs) {
+    problems.push('COFFER_JOBS_HANDLER_TIMEOUT_MS must be less than COFFER_JOBS_LEASE_MS (a live process gives up on a job before its lease ends)');
+  }
+  if (config.jobs.backoffMaxMs < config.jobs.backoffBaseMs) {
+    problems.push('COFFER_JOBS_BACKOFF_MAX_MS must be at least COFFER_JOBS_BACKOFF_BASE_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

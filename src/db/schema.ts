@@ -78,6 +78,27 @@ export interface IdempotencyRecordsTable {
   created_at: string;
 }
 
+/** A background job: a row per (kind, key), claimed under a lease by the job runtime (src/jobs). */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** Unique per kind: enqueuing the same (kind, key) again is a no-op. */
+  key: string;
+  payload: string; // JSON value
+  state: 'pending' | 'done' | 'failed';
+  due_at: string;
+  /** Claims so far, counting the one running now. */
+  attempts: Generated<number>;
+  /** NULL: the runtime's default applies. */
+  attempts_max: number | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
@@ -85,4 +106,5 @@ export interface Database {
   wallets: WalletsTable;
   ledger_entries: LedgerEntriesTable;
   idempotency_records: IdempotencyRecordsTable;
+  jobs: JobsTable;
 }

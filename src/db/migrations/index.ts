@@ -4,6 +4,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import type { StoreKind } from '../../config/config.ts';
 import * as core from './0001_core.ts';
 import * as idempotencyRecords from './0002_idempotency_records.ts';
+import * as jobs from './0003_jobs.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -14,7 +15,16 @@ interface MigrationFile {
 export const migrationFiles: ReadonlyArray<readonly [name: string, file: MigrationFile]> = [
   ['0001_core', core],
   ['0002_idempotency_records', idempotencyRecords],
+  ['0003_jobs', jobs],
 ];
+
+const catalogRetriesMax = 5;
+
+/** PostgreSQL's "schema/relation … does not exist" (3F000, 42P01) or a catalog row vanishing (XX000 cache lookup). */
+function isConcurrentCatalogChange(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === '3F000' || code === '42P01' || /cache lookup failed|does not exist/.test(message ?? '');
+}
 
 class InCodeMigrationProvider implements MigrationProvider {
   constructor(private readonly store: StoreKind) {}
@@ -40,7 +50,13 @@ async function migrate(db: Kysely<any>, store: StoreKind, run: (migrator: Migrat
   const migrationTableSchema =
     store === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0].schema : undefined;
   const migrator = new Migrator({ db, provider: new InCodeMigrationProvider(store), migrationTableSchema });
-  const { error, results } = await run(migrator);
+  let { error, results } = await run(migrator);
+  // Kysely looks for its own tables by listing every schema's tables; on PostgreSQL a schema that another deployment
+  // (or test run) drops during the listing fails it before any migration ran. Nothing was applied: list again.
+  for (let attempt = 1; error && !results?.length && isConcurrentCatalogChange(error) && attempt <= catalogRetriesMax; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    ({ error, results } = await run(migrator));
+  }
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String((error as Error).message ?? error)}`);

@@ -1,0 +1,44 @@
+// What a job handler receives and returns, and how a claimed job looks to it.
+
+/** A job as its handler sees it, while this process holds its lease. */
+export interface LeasedJob {
+  id: string;
+  kind: string;
+  /** Unique per kind; the handler's effect must be idempotent by it (a job can run again after its process died). */
+  key: string;
+  /** The JSON value given to enqueueJob, parsed. */
+  payload: unknown;
+  /** 1 on the first run; counts every claim, including ones whose process died. */
+  attempts: number;
+  attemptsMax: number;
+  dueAt: Date;
+  leaseExpiresAt: Date;
+  createdAt: Date;
+}
+
+export interface JobContext {
+  /** Fires when the handler exceeds handlerTimeoutMs: stop work, the attempt already counts as failed. */
+  signal: AbortSignal;
+  /** The runtime clock's time when this attempt started. */
+  now: Date;
+}
+
+/**
+ * An expected failure is a value: `retry` tries again after the backoff (or fails the job on its last attempt),
+ * `fail` gives up now. Returning nothing, or `{ status: 'done' }`, completes the job. A thrown error is a retry.
+ */
+export type JobOutcome = { status: 'done' } | { status: 'retry'; error: string } | { status: 'fail'; error: string };
+
+export type JobHandler = (job: LeasedJob, context: JobContext) => Promise<JobOutcome | void>;
+
+/** What one claim round did. */
+export interface TickResult {
+  claimed: number;
+  succeeded: number;
+  /** Jobs that reached their final failure in this round (state 'failed'). */
+  failed: number;
+  /** Jobs that failed this attempt and are due again after the backoff. */
+  retried: number;
+  /** Jobs whose outcome was not recorded because their lease had passed to another owner meanwhile. */
+  lost: number;
+}
