@@ -1,8 +1,6 @@
 // Builds the Fastify application from its dependencies (wiring by hand); the server entry point only listens.
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Authenticator } from '../auth/authenticate.ts';
 import { registerAuth } from '../auth/auth-hook.ts';
@@ -16,10 +14,12 @@ import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, newId, randomBase62 } from '../shared/ids.ts';
 import { handleClientError, handleFrameworkError, registerErrorHandling } from './error-handler.ts';
 import { HttpError } from './errors.ts';
+import { registerInputIntegrity } from './input-integrity.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { createMetrics } from './metrics.ts';
 import { RateLimiter, registerRateLimit } from './rate-limit.ts';
 import { systemRoutes } from './system-routes.ts';
+import { validatorCompilers } from './validators.ts';
 
 export interface AppDeps {
   config: Config;
@@ -41,14 +41,6 @@ export interface CofferApp {
 }
 
 const requestIdPattern = /^[\w.\-:]{1,128}$/;
-
-/** Bodies are validated strictly (no coercion, unknown fields rejected); query strings and paths coerce strings to numbers. */
-function validatorCompilers() {
-  const strict = addFormats.default(new Ajv.default({ coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false, allErrors: false }));
-  const coercing = addFormats.default(new Ajv.default({ coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false, allErrors: false }));
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
-    (httpPart === 'body' ? strict : coercing).compile(schema);
-}
 
 export async function buildApp(deps: AppDeps): Promise<CofferApp> {
   const { config, store } = deps;
@@ -72,12 +64,15 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
     // Bad percent-encoding and over-long path parameters get the error envelope, not Fastify's default body.
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: handleClientError,
+    // A request without exactly one Host header gets the error envelope from an onRequest hook, not Node's empty 400.
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompilers());
   // Only JSON bodies: text/plain would otherwise be parsed and fail later with a vaguer error.
   app.removeContentTypeParser(['text/plain']);
   registerJsonBodyParser(app);
+  registerInputIntegrity(app);
   let closing: Promise<void> | undefined;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
