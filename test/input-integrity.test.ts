@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../src/db/database.ts';
 import { dateTimeProblem } from '../src/http/date-time.ts';
-import { numberProblem } from '../src/http/json-numbers.ts';
+import { findRoundTripProblem, numberProblem } from '../src/http/json-scan.ts';
 import { exchange } from './hostile/raw-socket.ts';
 import { openStoreReader, tableCounts } from './model/store-reader.ts';
 import { createCustomer, leaksInternals } from './support/fixtures.ts';
@@ -21,6 +21,13 @@ describe('number and date-time rules (pure)', () => {
     ['1e-400', 'inexact'], ['0.1000000000000000055511151231257827', 'inexact'],
   ])('number %s → %s', (token, expected) => {
     expect(numberProblem(token)).toBe(expected);
+  });
+
+  it('finds repeated keys at any depth, after escapes are decoded, and numbers deep inside arrays', () => {
+    expect(findRoundTripProblem('{"a":1,"b":{"c":1,"\\u0063":2}}')).toEqual({ path: ['b'], token: 'c', reason: 'duplicate_key' });
+    expect(findRoundTripProblem('{"amount":1,"amount":2}')).toEqual({ path: [], token: 'amount', reason: 'duplicate_key' });
+    expect(findRoundTripProblem('[{"a":1},{"a":1}]')).toBeNull();
+    expect(findRoundTripProblem('{"x":[1,[2,{"y":"1e999","z":1e999}]]}')).toEqual({ path: ['x', '1', '1', 'z'], token: '1e999', reason: 'out_of_range' });
   });
 
   it.each([
@@ -70,6 +77,14 @@ describe.each(storeKinds)('round trips and refusals [%s]', (kind) => {
       await expect422(await t.request('PATCH', `/customers/${customerId}`, { body: update, headers: json }), 'INVALID_REQUEST_BODY', field);
       expect(await tableCounts(reader)).toEqual(before);
       expect((await t.request('GET', '/customers?page_size=100')).statusCode).toBe(200);
+    });
+
+    it('refuses a key given twice (JSON.parse would silently keep the last), naming it', async () => {
+      const body = '{"amount":1,"currency":"USD","entry_type":"credit","amount":1000000}';
+      const response = await t.request('POST', entriesUrl(), { body, headers: json });
+      await expect422(response, 'INVALID_REQUEST_BODY', '"amount" more than once');
+      const nested = '{"email":"d@example.com","name":"D","metadata":{"k":"a","k":"b"}}';
+      await expect422(await t.request('POST', '/customers', { body: nested, headers: json }), 'INVALID_REQUEST_BODY', 'body.metadata has the key "k"');
     });
 
     it('refuses an amount of 1e400 or 30 digits at the parser, naming body.amount', async () => {

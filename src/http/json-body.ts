@@ -2,7 +2,7 @@
 // refuses what would not survive a round trip: bytes that are not UTF-8, numbers a JavaScript number cannot hold.
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from './errors.ts';
-import { findUnfaithfulNumber } from './json-numbers.ts';
+import { findRoundTripProblem } from './json-scan.ts';
 
 /** Keys that could reach an object's prototype once a parsed body is copied or merged. */
 function forbiddenKey(key: string, value: unknown): string | null {
@@ -13,12 +13,15 @@ function forbiddenKey(key: string, value: unknown): string | null {
 
 const tokenShownLengthMax = 40;
 
-/** 422 naming the field whose number would be changed by parsing (Infinity, lost digits, underflow to 0). */
-function checkNumbers(text: string): void {
-  const found = findUnfaithfulNumber(text);
+/** 422 naming the field whose number parsing would change (Infinity, lost digits, underflow to 0), or a repeated key. */
+function checkRoundTrip(text: string): void {
+  const found = findRoundTripProblem(text);
   if (!found) return;
   const field = ['body', ...found.path].join('.');
   const token = found.token.length > tokenShownLengthMax ? `${found.token.slice(0, tokenShownLengthMax)}…` : found.token;
+  if (found.reason === 'duplicate_key') {
+    throw new HttpError('INVALID_REQUEST_BODY', `${field} has the key ${JSON.stringify(token)} more than once; send each field once`);
+  }
   const why =
     found.reason === 'out_of_range'
       ? 'beyond the range of a JSON number Coffer can hold (about ±1.8e308)'
@@ -28,7 +31,7 @@ function checkNumbers(text: string): void {
 
 /**
  * JSON.parse, refusing `__proto__` and `constructor.prototype` keys anywhere (as Fastify's default parser does), then
- * refusing numbers that would not round-trip. The reviver only runs when the text could spell such a key, directly or
+ * refusing numbers that would not round-trip and repeated keys. The reviver only runs when the text could spell such a key, directly or
  * through a \u escape.
  */
 export function parseJsonBody(text: string): unknown {
@@ -48,7 +51,7 @@ export function parseJsonBody(text: string): unknown {
     // V8's message says what and where ("Unexpected token ... in JSON at position 12"); it holds no internals.
     throw new HttpError('INVALID_JSON', `Request body is not valid JSON: ${(error as Error).message}`);
   }
-  checkNumbers(text);
+  checkRoundTrip(text);
   return parsed;
 }
 

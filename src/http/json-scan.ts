@@ -1,12 +1,13 @@
-// Finds a number in a JSON text that a JavaScript number cannot hold exactly, so that it is refused rather than
-// silently changed: 1e400 parses to Infinity (then serializes as null), 12345678901234567890 to …67168, 1e-400 to 0.
+// Finds what JSON.parse would silently change in a JSON text, so that it is refused instead: a number a JavaScript
+// number cannot hold exactly (1e400 parses to Infinity, then serializes as null; 12345678901234567890 to …67168;
+// 1e-400 to 0), or a key given twice in one object (JSON.parse keeps the last; another reader may keep the first).
 
-export interface UnfaithfulNumber {
-  /** Keys and array indexes from the document's root to the number. */
+export interface RoundTripProblem {
+  /** Keys and array indexes from the document's root to the number, or to the repeated key. */
   path: string[];
-  /** The number as it was written. */
+  /** The number or the key as it was written. */
   token: string;
-  reason: 'out_of_range' | 'inexact';
+  reason: 'out_of_range' | 'inexact' | 'duplicate_key';
 }
 
 const decimalPattern = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
@@ -26,7 +27,7 @@ function decimalKey(text: string): string {
 }
 
 /** Null when the number as written equals the number Coffer would store and send back; -0 equals 0. */
-export function numberProblem(token: string): UnfaithfulNumber['reason'] | null {
+export function numberProblem(token: string): 'out_of_range' | 'inexact' | null {
   if (token.length <= 16 && /^-?\d{1,15}$/.test(token)) return null;
   const value = Number(token);
   if (!Number.isFinite(value)) return 'out_of_range';
@@ -42,13 +43,18 @@ interface Frame {
   inObject: boolean;
   key: string;
   index: number;
+  /** The object's keys so far (objects only). */
+  keys: Set<string> | null;
 }
+
+const pathOf = (frames: Frame[]) => frames.map((f) => (f.inObject ? f.key : String(f.index)));
 
 /**
  * Scans a text that JSON.parse has already accepted (so only its structure needs tracking) and returns the first
- * number that would not survive, with its path; null when every number is held exactly. Iterative: depth costs no stack.
+ * number that would not survive or key that repeats, with its path; null when there is none. Iterative: depth costs
+ * no stack.
  */
-export function findUnfaithfulNumber(text: string): UnfaithfulNumber | null {
+export function findRoundTripProblem(text: string): RoundTripProblem | null {
   const frames: Frame[] = [];
   let expectKey = false;
   let i = 0;
@@ -57,7 +63,13 @@ export function findUnfaithfulNumber(text: string): UnfaithfulNumber | null {
     if (code === 0x22) {
       let end = i + 1;
       for (let c = text.charCodeAt(end); c !== 0x22; c = text.charCodeAt(end)) end += c === 0x5c ? 2 : 1;
-      if (expectKey) frames[frames.length - 1].key = JSON.parse(text.slice(i, end + 1)) as string;
+      if (expectKey) {
+        const top = frames[frames.length - 1];
+        const raw = text.slice(i + 1, end);
+        top.key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        if (top.keys!.has(top.key)) return { path: pathOf(frames.slice(0, -1)), token: top.key, reason: 'duplicate_key' };
+        top.keys!.add(top.key);
+      }
       i = end + 1;
       continue;
     }
@@ -66,15 +78,15 @@ export function findUnfaithfulNumber(text: string): UnfaithfulNumber | null {
       while (end < text.length && isNumberCharacter(text.charCodeAt(end))) end += 1;
       const token = text.slice(i, end);
       const reason = numberProblem(token);
-      if (reason) return { path: frames.map((f) => (f.inObject ? f.key : String(f.index))), token, reason };
+      if (reason) return { path: pathOf(frames), token, reason };
       i = end;
       continue;
     }
     if (code === 0x7b) {
-      frames.push({ inObject: true, key: '', index: 0 });
+      frames.push({ inObject: true, key: '', index: 0, keys: new Set() });
       expectKey = true;
     } else if (code === 0x5b) {
-      frames.push({ inObject: false, key: '', index: 0 });
+      frames.push({ inObject: false, key: '', index: 0, keys: null });
       expectKey = false;
     } else if (code === 0x7d || code === 0x5d) {
       frames.pop();
