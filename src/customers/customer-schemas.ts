@@ -53,14 +53,16 @@ export const CustomerUpdateBody = Type.Object(
 );
 export type CustomerUpdateBody = Static<typeof CustomerUpdateBody>;
 
+const dateTimeDescription = 'RFC 3339 date-time with a time zone, years 0000 to 9999 UTC, at most millisecond precision, no leap second.';
+
 export const CustomerListQuery = Type.Object(
   {
     page_number: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
     page_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
     email: Type.Optional(Type.String({ maxLength: 254, pattern: noControlCharacters, description: 'Exact email, case-insensitive.' })),
     name: Type.Optional(Type.String({ maxLength: 255, pattern: noControlCharacters, description: 'Partial name, case-insensitive.' })),
-    created_at_gte: Type.Optional(Type.String({ format: 'date-time' })),
-    created_at_lte: Type.Optional(Type.String({ format: 'date-time' })),
+    created_at_gte: Type.Optional(Type.String({ format: 'date-time', description: dateTimeDescription })),
+    created_at_lte: Type.Optional(Type.String({ format: 'date-time', description: dateTimeDescription })),
   },
   { additionalProperties: false },
 );

@@ -3,10 +3,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { type IdGenerator, idPrefixes } from '../shared/ids.ts';
-import { type Result, err, ok } from '../shared/result.ts';
+import { type Result, assertInvariant, err } from '../shared/result.ts';
 import type { CustomerErrorCode } from './customer-errors.ts';
 import * as repo from './customer-repo.ts';
 import type { CustomerCreateBody, CustomerListQuery, CustomerUpdateBody } from './customer-schemas.ts';
+import { type WireCustomer, toWire } from './customer-wire.ts';
+
+export type { WireCustomer };
 
 export interface CustomerDeps {
   db: Kysely<Database>;
@@ -14,28 +17,6 @@ export interface CustomerDeps {
   currencies: readonly string[];
   clock: Clock;
   newId: IdGenerator;
-}
-
-export interface WireCustomer {
-  business_id: string;
-  created_at: string;
-  customer_id: string;
-  email: string;
-  name: string;
-  phone_number: string | null;
-  metadata: Record<string, string | number | boolean>;
-}
-
-function toWire(row: repo.CustomerRow): WireCustomer {
-  return {
-    business_id: row.business_id,
-    created_at: row.created_at,
-    customer_id: row.id,
-    email: row.email,
-    name: row.name,
-    phone_number: row.phone_number,
-    metadata: JSON.parse(row.metadata),
-  };
 }
 
 const notFound = (id: string) => err('CUSTOMER_NOT_FOUND', `Customer ${id} not found`);
@@ -64,17 +45,20 @@ export class CustomerService {
       created_at: now,
       updated_at: now,
     }));
+    const wire = toWire(row);
+    // The body passed its schema and the JSON parser's checks, so the row must be servable.
+    assertInvariant(wire.ok, `new customer ${row.id} would not be servable`);
     // One transaction: the customer, its wallets (and, as they land, the events that report it).
     await this.deps.db.transaction().execute(async (trx) => {
       await repo.insertCustomer(trx, row);
       await repo.insertWallets(trx, wallets);
     });
-    return toWire(row);
+    return wire.value;
   }
 
   async retrieve(businessId: string, customerId: string): Promise<Result<WireCustomer, CustomerErrorCode>> {
     const row = await repo.findCustomer(this.deps.db, businessId, customerId);
-    return row ? ok(toWire(row)) : notFound(customerId);
+    return row ? toWire(row) : notFound(customerId);
   }
 
   /** `null` for email or name leaves them as they are; `null` clears phone_number and metadata. */
@@ -86,14 +70,18 @@ export class CustomerService {
     if (body.name != null) changes.name = body.name;
     if (body.phone_number !== undefined) changes.phone_number = body.phone_number;
     if (body.metadata !== undefined) changes.metadata = JSON.stringify(body.metadata ?? {});
+    // A stored row that cannot be served is refused unless this update repairs it (for instance, new metadata).
+    const updated = toWire({ ...existing, ...changes });
+    if (!updated.ok) return updated;
     if (Object.keys(changes).length > 0) {
       changes.updated_at = this.deps.clock.now().toISOString();
       await repo.updateCustomer(this.deps.db, businessId, customerId, changes);
     }
-    return ok(toWire({ ...existing, ...changes }));
+    return updated;
   }
 
-  async list(businessId: string, query: CustomerListQuery): Promise<{ items: WireCustomer[] }> {
+  /** Rows that cannot be served are left out of the page, and their ids returned in `skipped`, so the page still answers. */
+  async list(businessId: string, query: CustomerListQuery): Promise<{ items: WireCustomer[]; skipped: string[] }> {
     const pageSize = query.page_size ?? 10;
     const pageNumber = query.page_number ?? 0;
     const rows = await repo.listCustomers(
@@ -108,6 +96,13 @@ export class CustomerService {
       pageNumber * pageSize,
       pageSize,
     );
-    return { items: rows.map(toWire) };
+    const items: WireCustomer[] = [];
+    const skipped: string[] = [];
+    for (const row of rows) {
+      const wire = toWire(row);
+      if (wire.ok) items.push(wire.value);
+      else skipped.push(row.id);
+    }
+    return { items, skipped };
   }
 }

@@ -2,8 +2,6 @@
 // Routes and services come from the composition root (src/app/coffer.ts); nothing here knows the domains.
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
@@ -12,10 +10,12 @@ import { randomBase62 } from '../shared/ids.ts';
 import { registerAuth } from './auth-hook.ts';
 import { handleClientError, handleFrameworkError, registerErrorHandling } from './error-handler.ts';
 import { HttpError } from './errors.ts';
+import { registerInputIntegrity } from './input-integrity.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import type { Metrics } from './metrics.ts';
 import { RateLimiter, registerRateLimit } from './rate-limit.ts';
 import { type RegisteredRoute, requireRouteAccess } from './route-config.ts';
+import { validatorCompilers } from './validators.ts';
 
 export interface HttpDeps {
   config: Config;
@@ -40,14 +40,6 @@ export interface HttpApp {
 
 const requestIdPattern = /^[\w.\-:]{1,128}$/;
 
-/** Bodies are validated strictly (no coercion, unknown fields rejected); query strings and paths coerce strings to numbers. */
-function validatorCompilers() {
-  const strict = addFormats.default(new Ajv.default({ coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false, allErrors: false }));
-  const coercing = addFormats.default(new Ajv.default({ coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false, allErrors: false }));
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
-    (httpPart === 'body' ? strict : coercing).compile(schema);
-}
-
 export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const { config, clock } = deps;
   const app = Fastify({
@@ -67,6 +59,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
     // Bad percent-encoding and over-long path parameters get the error envelope, not Fastify's default body.
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: handleClientError,
+    // A request without exactly one Host header gets the error envelope from an onRequest hook, not Node's empty 400.
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // First, so that it sees every route: a route without an access level makes the app refuse to start.
@@ -75,6 +69,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   // Only JSON bodies: text/plain would otherwise be parsed and fail later with a vaguer error.
   app.removeContentTypeParser(['text/plain']);
   registerJsonBodyParser(app);
+  registerInputIntegrity(app);
   let closing: Promise<void> | undefined;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -108,7 +103,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
     registerRateLimit(app, new RateLimiter({ perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst, nowMs }));
   }
   deps.metrics.register(app);
-  for (const routes of deps.routes) await app.register(routes);
+  for (const plugin of deps.routes) await app.register(plugin);
 
   return {
     app,

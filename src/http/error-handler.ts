@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Duplex } from 'node:stream';
 import { type ErrorCode, HttpError } from './errors.ts';
 import { sendError } from './reply.ts';
+import { rawErrorResponse, registerTransportErrors } from './transport-errors.ts';
 
 interface ValidationIssue {
   instancePath: string;
@@ -27,6 +28,10 @@ export function describeValidation(context: string, issue: ValidationIssue): str
       return `${field} has an invalid value`;
     case 'const':
       return `${field} must be ${JSON.stringify(issue.params.allowedValue)}`;
+    case 'format':
+      return issue.params.format === 'date-time'
+        ? `${field} must be an RFC 3339 date-time with a time zone that Coffer can hold (years 0000 to 9999 UTC, at most millisecond precision, no leap second), such as 2025-03-01T10:00:00Z`
+        : `${field} must match format "${String(issue.params.format)}"`;
     default:
       return `${field} ${issue.message ?? 'is invalid'}`;
   }
@@ -49,22 +54,18 @@ export function handleFrameworkError(error: FastifyError, _request: FastifyReque
  */
 export function handleClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, code, message]: [number, string, ErrorCode, string] =
+  const [reason, code, message]: [string, ErrorCode, string] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'The request headers are too large']
+      ? ['Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'The request headers are too large']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'REQUEST_TIMEOUT', 'The request was not received in time']
-        : [400, 'Bad Request', 'MALFORMED_HTTP_REQUEST', 'The request is not valid HTTP/1.1 (request line, headers or body framing)'];
-  const body = JSON.stringify({ code, message });
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+        ? ['Request Timeout', 'REQUEST_TIMEOUT', 'The request was not received in time']
+        : ['Bad Request', 'MALFORMED_HTTP_REQUEST', 'The request is not valid HTTP/1.1 (request line, headers or body framing)'];
+  if (socket.writable) socket.write(rawErrorResponse(reason, code, message));
   socket.destroy();
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
+  registerTransportErrors(app);
   app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[] }, request, reply) => {
     if (error instanceof HttpError) return sendError(reply, error.code, error.message, {}, error.headers);
     if (error.validation && error.validation.length > 0) {

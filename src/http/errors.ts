@@ -8,6 +8,7 @@ import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 type HttpLayerCode =
   | 'INVALID_JSON'
   | 'MALFORMED_HTTP_REQUEST'
+  | 'EXPECTATION_FAILED'
   | 'NOT_FOUND'
   | 'REQUEST_TIMEOUT'
   | 'PAYLOAD_TOO_LARGE'
@@ -35,12 +36,14 @@ export const errorStatus = {
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  EXPECTATION_FAILED: 417,
   INVALID_REQUEST_BODY: 422,
   INVALID_REQUEST_PARAMETERS: 422,
   UNSUPPORTED_CURRENCY: 422,
   HEADERS_TOO_LARGE: 431,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
+  STORED_RECORD_UNREADABLE: 500,
   SERVICE_UNAVAILABLE: 503,
   SERVER_BUSY: 503,
 } as const satisfies Record<ErrorCode, number>;
@@ -49,6 +52,7 @@ export const errorStatus = {
 export const terminalRetryableCodes: ReadonlySet<ErrorCode> = new Set([
   'IDEMPOTENCY_KEY_ALREADY_USED',
   'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST',
+  'STORED_RECORD_UNREADABLE',
 ]);
 
 /** Codes answered with a Retry-After header: the SDK waits that long before its (safe, idempotent) retry. */

@@ -80,4 +80,8 @@ export const rawExchanges: RawExchange[] = [
     then: 'wait',
     statusLine: /^HTTP\/1\.1 400 /,
   },
+  { name: 'an HTTP/1.1 request without a Host header', send: 'GET /healthz HTTP/1.1\r\n\r\n', then: 'wait', statusLine: /^HTTP\/1\.1 400 / },
+  { name: 'two Host headers', send: 'GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', then: 'wait', statusLine: /^HTTP\/1\.1 400 / },
+  { name: 'an unsupported Expect header', send: 'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 202-accepted\r\n\r\n', then: 'wait', statusLine: /^HTTP\/1\.1 417 / },
+  { name: 'CONNECT (Coffer is not a proxy)', send: 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', then: 'wait', statusLine: /^HTTP\/1\.1 404 / },
 ];

@@ -1,0 +1,206 @@
+// One schema-driven fuzz run on one store: a real Coffer app with two businesses, requests built from its own
+// /openapi.json, every response checked, /healthz polled, then the ledger and every stored customer re-read.
+import type { StoreKind } from '../../src/config/config.ts';
+import { seededRandom, streamSeed } from '../../torture/random.ts';
+import { openStoreReader } from '../model/store-reader.ts';
+import { type TestApp, startTestApp } from '../support/test-app.ts';
+import { type FuzzResponse, TenantSecrets, checkResponse } from './checks.ts';
+import { ledgerProblems } from './ledger-invariants.ts';
+import { type Operation, operationsOf } from './operations.ts';
+import { type FuzzRequest, type FuzzWorld, buildRequest } from './requests.ts';
+
+export interface FuzzOptions {
+  store: StoreKind;
+  seed: number;
+  requests: number;
+  /** Requests in flight at once (their content depends only on the seed and their index). */
+  concurrency: number;
+  log?: (line: string) => void;
+}
+
+export interface Finding {
+  index: number;
+  problems: string[];
+  request: { operation: string; method: string; url: string; headers: Record<string, string>; payload?: string; mutations: string[] };
+  response?: { status: number; body: string };
+}
+
+export interface FuzzSummary {
+  store: StoreKind;
+  seed: number;
+  requests: number;
+  byStatus: Record<string, number>;
+  byCode: Record<string, number>;
+  operations: number;
+  findings: Finding[];
+  findingCount: number;
+  entries: number;
+  wallets: number;
+  customersReread: number;
+  durationMs: number;
+}
+
+const findingsKeptMax = 25;
+
+/** Request `index`'s own stream; the seed is mixed first, so that nearby seeds do not share streams at shifted indexes. */
+export const requestSeed = (seed: number, index: number) => streamSeed(streamSeed(seed, 0x5eed), index);
+const healthEvery = 250;
+
+async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld> {
+  const other = await t.addBusiness('Other tenant');
+  const make = async (key: string, businessId: string, label: string, count: number) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const email = `${label}-${i}-secret@${label}.example`;
+      const response = await t.request('POST', '/customers', { key, body: { email, name: `${label} ${i}`, metadata: { tier: 'gold', n: i } } });
+      const id = response.json().customer_id as string;
+      await t.request('POST', `/customers/${id}/wallets/ledger-entries`, { key, body: { amount: 100_000, currency: 'USD', entry_type: 'credit' } });
+      secrets.add(businessId, id);
+      secrets.add(businessId, email);
+      ids.push(id);
+    }
+    return ids;
+  };
+  return {
+    own: { businessId: t.businessId, apiKey: t.apiKey, readOnlyKey: t.readOnlyKey, customerIds: await make(t.apiKey, t.businessId, 'own', 4) },
+    other: { businessId: other.businessId, apiKey: other.apiKey, customerIds: await make(other.apiKey, other.businessId, 'other', 2) },
+  };
+}
+
+function callerOf(request: FuzzRequest, world: FuzzWorld): string | null {
+  if (request.auth === 'write' || request.auth === 'read') return world.own.businessId;
+  if (request.auth === 'other') return world.other.businessId;
+  return null;
+}
+
+async function send(t: TestApp, request: FuzzRequest): Promise<FuzzResponse> {
+  const response = await t.coffer.app.inject({
+    method: request.method as 'GET',
+    url: request.url,
+    headers: request.headers,
+    ...(request.payload === undefined ? {} : { payload: request.payload }),
+  });
+  return { status: response.statusCode, headers: response.headers, body: response.body };
+}
+
+const shown = (payload: FuzzRequest['payload']) =>
+  payload === undefined ? undefined : (typeof payload === 'string' ? payload : `base64:${payload.toString('base64')}`).slice(0, 600);
+
+/** Pages through every customer of a business and reads each one, its wallets and its first page of entries. */
+async function rereadAll(t: TestApp, key: string, problems: string[]): Promise<number> {
+  let count = 0;
+  for (let page = 0; page < 1000; page++) {
+    const list = await t.request('GET', `/customers?page_size=100&page_number=${page}`, { key });
+    if (list.statusCode !== 200) {
+      problems.push(`customer list page ${page} answered ${list.statusCode}`);
+      return count;
+    }
+    if (list.headers['x-coffer-skipped-records']) problems.push(`list page ${page} skipped ${list.headers['x-coffer-skipped-records']}`);
+    const items = list.json().items as Array<{ customer_id: string }>;
+    if (items.length === 0) return count;
+    for (const { customer_id: id } of items) {
+      count += 1;
+      for (const url of [`/customers/${id}`, `/customers/${id}/wallets`, `/customers/${id}/wallets/ledger-entries?page_size=100`]) {
+        const response = await t.request('GET', url, { key });
+        if (response.statusCode !== 200) problems.push(`GET ${url} answered ${response.statusCode}: ${response.body.slice(0, 200)}`);
+      }
+    }
+  }
+  return count;
+}
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
+  const log = options.log ?? (() => {});
+  const started = performance.now();
+  const t = await startTestApp(options.store);
+  const reader = await openStoreReader(t);
+  const secrets = new TenantSecrets();
+  const summary: FuzzSummary = {
+    store: options.store, seed: options.seed, requests: 0, byStatus: {}, byCode: {}, operations: 0, findings: [], findingCount: 0,
+    entries: 0, wallets: 0, customersReread: 0, durationMs: 0,
+  };
+  const record = (finding: Finding) => {
+    summary.findingCount += 1;
+    if (summary.findings.length < findingsKeptMax) summary.findings.push(finding);
+  };
+  try {
+    const world = await makeWorld(t, secrets);
+    const document = (await t.request('GET', '/openapi.json', { key: null })).json();
+    const operations: Operation[] = operationsOf(document);
+    summary.operations = operations.length;
+    const byLabel = new Map(operations.map((o) => [`${o.method} ${o.path}`, o]));
+    log(`fuzz ${options.store}: seed ${options.seed}, ${options.requests} requests over ${operations.length} operations from /openapi.json`);
+
+    let next = 0;
+    const worker = async () => {
+      while (next < options.requests) {
+        const index = next++;
+        const request = buildRequest(index, operations, world, seededRandom(requestSeed(options.seed, index)));
+        const operation = byLabel.get(request.operation)!;
+        let response: FuzzResponse;
+        try {
+          response = await send(t, request);
+        } catch (error) {
+          record({ index, problems: [`request threw: ${(error as Error).message}`], request: { ...request, payload: shown(request.payload) } });
+          continue;
+        }
+        summary.requests += 1;
+        summary.byStatus[response.status] = (summary.byStatus[response.status] ?? 0) + 1;
+        const caller = callerOf(request, world);
+        const problems = checkResponse(operation, request, response, secrets, caller);
+        if (response.status < 300 && caller !== null) {
+          const created = /"customer_id":"(cus_\w+)"/.exec(response.body);
+          // A customer created by a fuzzed request belongs to the caller's business from now on.
+          if (created && request.method === 'POST' && request.url === '/customers') secrets.add(caller, created[1]);
+        }
+        if (response.status >= 400 && request.method !== 'HEAD') {
+          const code = /"code":"([A-Z_]+)"/.exec(response.body)?.[1] ?? '?';
+          summary.byCode[code] = (summary.byCode[code] ?? 0) + 1;
+        }
+        if (problems.length > 0) {
+          record({ index, problems, request: { ...request, payload: shown(request.payload) }, response: { status: response.status, body: response.body.slice(0, 600) } });
+        }
+        if (index % healthEvery === 0) {
+          const health = await t.request('GET', '/healthz', { key: null });
+          if (health.statusCode !== 200) record({ index, problems: [`/healthz answered ${health.statusCode}`], request: { ...request, payload: shown(request.payload) } });
+        }
+        if (index > 0 && index % 5000 === 0) log(`  ${index} requests, ${summary.findingCount} findings`);
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+
+    const after: string[] = [];
+    const health = await t.request('GET', '/healthz', { key: null });
+    if (health.statusCode !== 200) after.push(`/healthz answered ${health.statusCode} after the run`);
+    await t.coffer.writer.drain();
+    const ledger = await ledgerProblems(reader);
+    after.push(...ledger.problems);
+    summary.entries = ledger.entries;
+    summary.wallets = ledger.wallets;
+    summary.customersReread = (await rereadAll(t, world.own.apiKey, after)) + (await rereadAll(t, world.other.apiKey, after));
+    for (const problem of after) record({ index: -1, problems: [problem], request: { operation: 'after the run', method: '', url: '', headers: {}, mutations: [] } });
+  } finally {
+    await reader.close();
+    await t.close();
+  }
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}
+
+export function formatSummary(summary: FuzzSummary): string {
+  const statuses = Object.entries(summary.byStatus).sort().map(([status, count]) => `${status}: ${count}`).join(', ');
+  const codes = Object.entries(summary.byCode).sort((a, b) => b[1] - a[1]).map(([code, count]) => `${code} ${count}`).join(', ');
+  const lines = [
+    `fuzz ${summary.store} seed ${summary.seed}: ${summary.requests} requests over ${summary.operations} operations in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `  by status: ${statuses}`,
+    `  error codes: ${codes}`,
+    `  after the run: ${summary.entries} entries in ${summary.wallets} wallets checked, ${summary.customersReread} customers re-read`,
+    `  findings: ${summary.findingCount}`,
+  ];
+  for (const finding of summary.findings) {
+    lines.push(`  - request #${finding.index} (rebuild: seed ${summary.seed}, index ${finding.index}): ${finding.problems.join('; ')}`);
+    lines.push(`    ${JSON.stringify(finding.request)}`);
+    if (finding.response) lines.push(`    → ${finding.response.status} ${finding.response.body}`);
+  }
+  return lines.join('\n');
+}
