@@ -33,44 +33,16 @@ export type DemoResult = { ok: true; summary: DemoSummary } | { ok: false; messa
 
 export const demoCustomersMax = 10_000;
 export const demoMonthsMax = 36;
-/** Requests sent at once: each group has at most one request per customer, so order within a customer is kept. */
-const groupSizeMax = 64;
-/** A group spans at most this much story time; its entries are stamped within it. */
-const groupSpanMs = 4 * 3_600_000;
-/** How far the demo clock moves on each reading, so that entries of one group get distinct, increasing times. */
-const clockTickMs = 7_000;
-
-/** A clock the demo moves through the months: each reading ticks forward a little, never past the group's end. */
+/** A clock the demo moves through the months; the API stamps each request with the story's time of its event. */
 class StoryClock implements Clock {
   private currentMs = 0;
-  private limitMs = 0;
-  moveTo(startMs: number, limitMs: number): void {
-    this.currentMs = Math.max(this.currentMs, startMs);
-    this.limitMs = Math.max(limitMs, this.currentMs);
+  /** Never backwards: the ledger's timestamps follow its sequences. */
+  moveTo(atMs: number): void {
+    this.currentMs = Math.max(this.currentMs, atMs);
   }
   now(): Date {
-    const reading = new Date(this.currentMs);
-    this.currentMs = Math.min(this.currentMs + clockTickMs, this.limitMs);
-    return reading;
+    return new Date(this.currentMs);
   }
-}
-
-/** Consecutive events with no customer twice, at most groupSizeMax of them, spanning at most groupSpanMs. */
-function groupEvents(events: DemoEvent[]): DemoEvent[][] {
-  const groups: DemoEvent[][] = [];
-  let group: DemoEvent[] = [];
-  let customers = new Set<number>();
-  for (const event of events) {
-    if (group.length > 0 && (group.length >= groupSizeMax || customers.has(event.customer) || event.atMs - group[0].atMs > groupSpanMs)) {
-      groups.push(group);
-      group = [];
-      customers = new Set();
-    }
-    group.push(event);
-    customers.add(event.customer);
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
 }
 
 export async function runDemo(config: Config, store: Store, options: DemoOptions): Promise<DemoResult> {
@@ -80,7 +52,7 @@ export async function runDemo(config: Config, store: Store, options: DemoOptions
   }
   const plan = planDemo({ ...options, endMs: options.endMs ?? Date.now(), currencies: config.currencies });
   const clock = new StoryClock();
-  clock.moveTo(plan.startMs - 86_400_000, plan.startMs);
+  clock.moveTo(plan.startMs - 86_400_000);
   const businessName = 'Demo Coffee Roasters';
   const business = await createBusiness(store.db, clock, businessName);
   const key = await createApiKey(store.db, clock, { businessId: business.id, access: 'read_write', name: 'demo key' });
@@ -112,12 +84,11 @@ export async function runDemo(config: Config, store: Store, options: DemoOptions
     done += 1;
   };
   try {
-    const groups = groupEvents(plan.events);
-    for (const [index, group] of groups.entries()) {
-      const nextStartMs = groups[index + 1]?.[0].atMs ?? plan.endMs;
-      clock.moveTo(group[group.length - 1].atMs, Math.min(nextStartMs, plan.endMs));
-      await Promise.all(group.map(send));
-      options.onProgress?.(done, plan.events.length);
+    // One request at a time, each at its event's time: every entry gets its own timestamp (a batch shares one).
+    for (const event of plan.events) {
+      clock.moveTo(event.atMs);
+      await send(event);
+      if (done % 50 === 0 || done === plan.events.length) options.onProgress?.(done, plan.events.length);
     }
   } finally {
     await coffer.close();
