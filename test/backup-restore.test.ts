@@ -1,4 +1,5 @@
 // `coffer backup` under write load from a real `coffer serve`, `coffer restore` into a fresh path, verify on the copy, and the refusals.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,11 @@ vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 const apiKey = 'backup-test-key-0123456789abcdef';
 const clients = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const hasCommand = (name: string) => spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+function run(command: string, args: string[]): void {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  expect(result.status, `${command} ${args.join(' ')}: ${result.stderr}`).toBe(0);
+}
 const entryCount = (file: string) => {
   const db = new SQLite(file, { readonly: true });
   try {
@@ -42,6 +48,28 @@ describe.each(storeKinds)('coffer backup and restore [%s]', (kind) => {
     expect(restore.code).toBe(2);
     expect(restore.stderr).toMatch(/for PostgreSQL use pg_restore.*docs\/operations\.md/);
     expect(fs.existsSync(path.join(dir, 'pg.db'))).toBe(false);
+  });
+
+  it.runIf(kind === 'postgres')('the documented pg_dump / pg_restore commands bring a schema back that verifies', async () => {
+    if (!hasCommand('pg_dump') || !hasCommand('pg_restore')) {
+      console.info('pg_dump / pg_restore not installed: the PostgreSQL drill is not run');
+      return;
+    }
+    expect((await runCoffer(['demo', '--customers', '15', '--months', '2'], database.env)).code).toBe(0);
+    const schema = database.env.COFFER_DB_SCHEMA;
+    const url = database.env.DATABASE_URL;
+    const counts = async () => JSON.parse((await runCoffer(['verify', '--json'], database.env)).stdout).rows as Record<string, number>;
+    const before = await counts();
+    const dump = path.join(dir, 'coffer.dump');
+    // The three commands of docs/operations.md, "Backup and restore", PostgreSQL.
+    run('pg_dump', ['--format=custom', `--schema=${schema}`, `--file=${dump}`, url]);
+    run('psql', [url, '-q', '-c', `drop schema if exists "${schema}" cascade`]);
+    run('pg_restore', [`--dbname=${url}`, dump]);
+    const verify = await runCoffer(['verify'], database.env);
+    expect(verify.stdout).toContain('verify: OK, no findings');
+    expect(verify.code).toBe(0);
+    expect(await counts()).toEqual(before);
+    expect(before.ledger_entries).toBeGreaterThan(15);
   });
 
   it.runIf(kind === 'sqlite')('back up while coffer serve takes writes, restore, verify the copy; restore refuses a running store', async () => {
