@@ -1,4 +1,8 @@
 // `coffer verify` passes a store written by real API traffic and names exactly what is wrong in each corrupted copy.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
 import { openStore } from '../src/db/database.ts';
@@ -122,6 +126,12 @@ const cases: Case[] = [
     }),
     kinds: () => ['wallet_seq_gap'],
     names: (w) => ({ entry_id: w.aliceUsd[3], wallet_seq: 5 }),
+  },
+  {
+    name: "a wallet's first entry renumbered 0",
+    corruption: (w) => ({ sql: [`update ledger_entries set wallet_seq = 0 where id = ${q(w.aliceUsd[0])}`] }),
+    kinds: () => ['wallet_seq_gap'],
+    names: (w) => ({ customer_id: w.alice, currency: 'USD' }),
   },
   {
     name: 'a customer_seq skipped (the counter moved with it)',
@@ -327,5 +337,18 @@ describe('coffer verify refusals', () => {
     const run = await runCoffer(['verify'], { DATABASE_URL: '/tmp/coffer-verify-none/nothing.db' });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('no database at /tmp/coffer-verify-none/nothing.db');
+    expect(fs.existsSync('/tmp/coffer-verify-none')).toBe(false);
+  });
+
+  it('exits 2 on a database without Coffer tables', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-verify-'));
+    try {
+      new SQLite(path.join(dir, 'other.db')).exec('create table t (x)');
+      const run = await runCoffer(['verify'], { DATABASE_URL: path.join(dir, 'other.db') });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('holds no Coffer tables (wrong DATABASE_URL or COFFER_DB_SCHEMA?)');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

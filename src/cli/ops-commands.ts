@@ -9,6 +9,7 @@ import { formatFinding } from '../ops/findings.ts';
 import { progressBar } from '../ops/progress.ts';
 import { backupSqliteStore } from '../ops/sqlite-backup.ts';
 import { restoreSqliteStore } from '../ops/sqlite-restore.ts';
+import { hasTable } from '../ops/verify-context.ts';
 import { type VerifyReport, verifyStore } from '../ops/verify.ts';
 
 /** Exit codes of these commands. */
@@ -74,7 +75,12 @@ export function registerOpsCommands(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(
       guarded(async (options: { json?: boolean }) => {
-        const { store } = await openExisting({ migrate: false });
+        const { store, config } = await openExisting({ migrate: false });
+        if (!(await store.db.transaction().execute((trx) => hasTable(trx, store.kind, 'ledger_entries')))) {
+          await store.close();
+          const where = config.store === 'sqlite' ? config.databaseUrl : `schema ${config.databaseSchema}`;
+          throw new Refusal(`${where} holds no Coffer tables (wrong DATABASE_URL or COFFER_DB_SCHEMA?)`);
+        }
         const bar = progressBar('verify', 'rows', options.json ? { enabled: false } : {});
         try {
           const report = await verifyStore(store, { onProgress: ({ rowsRead, rowsTotal }) => bar.update(rowsRead, rowsTotal) });

@@ -81,13 +81,15 @@ async function verifyCustomerSequences(context: VerifyContext, customers: Custom
     }
     lastSeq = 0;
   };
-  let cursor: [string, number] = [customers[0].id, 0];
+  let cursor: [string, number] | null = null;
   for (;;) {
     const after = cursor;
     const entries: EntryRow[] = await trx
       .selectFrom('ledger_entries')
       .select(['id', 'customer_id', 'business_id', 'customer_seq'])
-      .where((eb) => eb(eb.refTuple('customer_id', 'customer_seq'), '>', eb.tuple(...after)))
+      .where((eb) =>
+        after === null ? eb('customer_id', '>=', customers[0].id) : eb(eb.refTuple('customer_id', 'customer_seq'), '>', eb.tuple(...after)),
+      )
       .where('customer_id', '<=', lastId)
       .orderBy('customer_id')
       .orderBy('customer_seq')

@@ -71,7 +71,8 @@ async function verifyWalletPage(context: VerifyContext, wallets: WalletRow[]): P
   const last = wallets[wallets.length - 1];
   let position = 0;
   let chain: Chain = { entries: 0, lastSeq: 0, lastAfter: 0, sum: 0 };
-  let cursor: [string, string, number] = [first.customer_id, first.currency, 0];
+  // The first page starts at the first wallet itself (whatever its entries' wallet_seq), the next after the last entry read.
+  let cursor: [string, string, number] | null = null;
   for (;;) {
     const after = cursor;
     const entries: EntryRow[] = await trx
@@ -91,7 +92,11 @@ async function verifyWalletPage(context: VerifyContext, wallets: WalletRow[]): P
         storedText(store, 'reference_object_id').as('reference_object_id'),
         storedText(store, 'idempotency_key').as('idempotency_key'),
       ])
-      .where((eb) => eb(eb.refTuple('customer_id', 'currency', 'wallet_seq'), '>', eb.tuple(...after)))
+      .where((eb) =>
+        after === null
+          ? eb(eb.refTuple('customer_id', 'currency'), '>=', eb.tuple(first.customer_id, first.currency))
+          : eb(eb.refTuple('customer_id', 'currency', 'wallet_seq'), '>', eb.tuple(...after)),
+      )
       .where((eb) => eb(eb.refTuple('customer_id', 'currency'), '<=', eb.tuple(last.customer_id, last.currency)))
       .orderBy('customer_id')
       .orderBy('currency')
