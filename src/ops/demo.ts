@@ -33,6 +33,7 @@ export type DemoResult = { ok: true; summary: DemoSummary } | { ok: false; messa
 
 export const demoCustomersMax = 10_000;
 export const demoMonthsMax = 36;
+
 /** A clock the demo moves through the months; the API stamps each request with the story's time of its event. */
 class StoryClock implements Clock {
   private currentMs = 0;
