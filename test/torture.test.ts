@@ -1,16 +1,40 @@
-// The crash-and-concurrency torture, short and seeded, on both stores; and proof that its checker catches lost or doubled money.
+// The crash-and-concurrency torture, short and seeded, on both stores, then `coffer verify` on what it left; and proof that its checker catches lost or doubled money.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.ts';
+import { openStore } from '../src/db/database.ts';
+import { formatFinding } from '../src/ops/findings.ts';
+import { verifyStore } from '../src/ops/verify.ts';
 import { Book } from '../torture/book.ts';
 import { checkInvariants } from '../torture/invariants.ts';
 import { shortDefaults } from '../torture/options.ts';
 import { formatSummary } from '../torture/report.ts';
 import type { ApiSnapshot, DatabaseSnapshot, EntryRow } from '../torture/snapshots.ts';
 import { runTorture } from '../torture/torture.ts';
-import { storeKinds } from './support/stores.ts';
+import { dropPostgresSchema, storeKinds } from './support/stores.ts';
+
+/** `coffer verify`'s check of the store a torture run left (kept for it), then the store is dropped. */
+async function verifyTortureStore(summary: Awaited<ReturnType<typeof runTorture>>): Promise<string[]> {
+  const schema = / schema (\S+)$/.exec(summary.database)?.[1];
+  const env = schema
+    ? { DATABASE_URL: summary.options.postgresUrl, COFFER_DB_SCHEMA: schema }
+    : { DATABASE_URL: summary.database };
+  const store = await openStore(loadConfig(env));
+  try {
+    const report = await verifyStore(store);
+    expect(report.rows.ledger_entries).toBe(summary.entries);
+    return report.findings.map(formatFinding);
+  } finally {
+    await store.close();
+    if (schema) await dropPostgresSchema(summary.options.postgresUrl, schema);
+    else fs.rmSync(path.dirname(summary.database), { recursive: true, force: true });
+  }
+}
 
 describe.each(storeKinds)('torture: SIGKILL under 64 concurrent clients [%s]', (kind) => {
   it('keeps every acknowledged entry exactly once and every balance consistent across ≥ 3 kills', async () => {
-    const summary = await runTorture({ ...shortDefaults, store: kind, seed: 20_240_601 });
+    const summary = await runTorture({ ...shortDefaults, store: kind, seed: 20_240_601, keep: true });
     const report = formatSummary(summary);
     if (!summary.passed) console.error(report);
     expect(summary.error).toBeUndefined();
@@ -22,6 +46,7 @@ describe.each(storeKinds)('torture: SIGKILL under 64 concurrent clients [%s]', (
     expect(summary.requests.noResponse).toBeGreaterThan(0); // the kills really cut requests off
     expect(summary.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.detail} ${i.examples.join('; ')}`)).toEqual([]);
     expect(summary.invariants).toHaveLength(11);
+    expect(await verifyTortureStore(summary), 'coffer verify on the store the run left').toEqual([]);
   }, 240_000);
 });
 

@@ -1,10 +1,11 @@
-// The `coffer` command line: serve, migrate, business and API key administration.
+// The `coffer` command line: serve, migrate, business and API key administration, and the operator's tools.
 import { Command, InvalidArgumentError } from 'commander';
 import * as businesses from '../businesses/business-service.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { DurabilityError, openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
 import { systemClock } from '../shared/clock.ts';
+import { registerOpsCommands } from './ops-commands.ts';
 import { serve } from './serve.ts';
 
 async function withStore<T>(run: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
@@ -103,6 +104,8 @@ keys
       print({ api_key_id: keyId, revoked: true });
     });
   });
+
+registerOpsCommands(program);
 
 try {
   await program.parseAsync(process.argv);
