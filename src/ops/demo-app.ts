@@ -1,7 +1,7 @@
-// The one place the demo builds Coffer's HTTP app in-process (so it can be re-pointed when the wiring moves).
+// The one place the demo builds Coffer in-process, through the composition root, on a clock the demo moves.
+import { type CofferApp, buildCoffer } from '../app/coffer.ts';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../db/database.ts';
-import { type CofferApp, buildApp } from '../http/app.ts';
 import type { Clock } from '../shared/clock.ts';
 
 /**
@@ -9,8 +9,8 @@ import type { Clock } from '../shared/clock.ts';
  * app leaves the store open: the demo's caller opened it and closes it.
  */
 export async function buildDemoApp(config: Config, store: Store, clock: Clock): Promise<CofferApp> {
-  const borrowed: Store = { kind: store.kind, db: store.db, durability: store.durability, close: async () => {} };
-  const coffer = await buildApp({ config: { ...config, rateLimitPerSecond: 0 }, store: borrowed, clock, logger: false });
+  const borrowed: Store = { ...store, close: async () => {} };
+  const coffer = await buildCoffer({ config: { ...config, rateLimitPerSecond: 0 }, store: borrowed, clock, logger: false });
   await coffer.app.ready();
   return coffer;
 }

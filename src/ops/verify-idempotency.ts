@@ -12,7 +12,7 @@ export async function verifyIdempotency(context: VerifyContext): Promise<boolean
     select e.id, e.customer_id, e.business_id, e.idempotency_key from ledger_entries e
     where e.idempotency_key is not null and not exists (
       select 1 from idempotency_records r
-      where r.business_id = e.business_id and r.key = e.idempotency_key and r.result_type = 'ledger_entry' and r.result_id = e.id)
+      where r.business_id = e.business_id and r.scope = 'client' and r.key = e.idempotency_key and r.result_type = 'ledger_entry' and r.result_id = e.id)
     limit ${context.pageRowsMax}`.execute(trx);
   for (const row of missing.rows) {
     findings.add(

@@ -1,6 +1,6 @@
 // Verify pass over wallets and their entries in wallet_seq order: balances, arithmetic, chains, sequences, counters, entry values.
 import { sql } from 'kysely';
-import { eventTypes } from '../ledger/ledger-types.ts';
+import { eventTypes } from '../ledger/commands.ts';
 import { decodeStoredText, isServableTimestamp } from './stored-values.ts';
 import { type VerifyContext, storedText } from './verify-context.ts';
 
