@@ -1,13 +1,14 @@
 // `coffer serve`: opens the store, migrates, bootstraps a key if asked, listens, and shuts down gracefully on SIGTERM.
 import fs from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { createApiKey, createBusiness, ensureBootstrapKey, listBusinesses } from '../businesses/business-service.ts';
 import type { Config } from '../config/config.ts';
 import { openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
 import { buildApp } from '../http/app.ts';
 import { systemClock } from '../shared/clock.ts';
+import { banner } from './banner.ts';
+import { createLogging } from './logging.ts';
 
 /** On the embedded default only: a first start creates a business and keeps its key beside the database for the next starts. */
 async function localKey(config: Config, db: Parameters<typeof listBusinesses>[0]): Promise<string | null> {
@@ -20,8 +21,10 @@ async function localKey(config: Config, db: Parameters<typeof listBusinesses>[0]
   return key.secret;
 }
 
-export async function serve(config: Config, options: { embeddedDefault: boolean }): Promise<void> {
-  const logger = pino({ level: config.logLevel });
+export async function serve(config: Config, options: { embeddedDefault: boolean; version: string }): Promise<void> {
+  const terminal = process.stdout.isTTY === true;
+  const logging = createLogging(config.logLevel, { terminal, colour: terminal && process.stdout.hasColors() });
+  const logger = logging.logger;
   const store = await openStore(config, logger);
   const applied = await migrateToLatest(store.db, store.kind);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -35,7 +38,7 @@ export async function serve(config: Config, options: { embeddedDefault: boolean 
     apiKey = await localKey(config, store.db);
   }
 
-  const coffer = await buildApp({ config, store });
+  const coffer = await buildApp({ config, store, loggerStream: logging.stream, requestLogLevel: logging.requestLogLevel });
   const address = await coffer.app.listen({ host: config.host, port: config.port });
   const baseUrl = address.replace('[::1]', 'localhost');
 
@@ -60,16 +63,17 @@ export async function serve(config: Config, options: { embeddedDefault: boolean 
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
-  const banner = [
-    '',
-    `Coffer is listening on ${baseUrl} (${store.kind}${store.kind === 'sqlite' ? `: ${config.databaseUrl}` : ''})`,
-    apiKey
-      ? `API key: ${apiKey}`
-      : 'API key: create one with `npx coffer business create --name "My business"` then `npx coffer keys create --business <id>`',
-    `API reference: ${baseUrl}/docs`,
-    'Try it:',
-    `  curl -s -X POST ${baseUrl}/customers -H "Authorization: Bearer ${apiKey ?? '<api key>'}" -H "Content-Type: application/json" -d '{"email":"ada@example.com","name":"Ada"}'`,
-    '',
-  ].join('\n');
-  process.stdout.write(`${banner}\n`);
+  const keyFile = path.join(path.dirname(config.databaseUrl), 'api-key.txt');
+  const metricsUrl = config.metricsPort === null ? `${baseUrl}/metrics` : `http://${config.host}:${config.metricsPort}/metrics`;
+  process.stdout.write(
+    banner({
+      version: options.version,
+      baseUrl,
+      store: store.kind,
+      sqliteFile: store.kind === 'sqlite' ? config.databaseUrl : null,
+      apiKey,
+      apiKeyFile: options.embeddedDefault && !config.bootstrapApiKey && apiKey ? keyFile : null,
+      metricsUrl,
+    }),
+  );
 }
