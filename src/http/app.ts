@@ -19,6 +19,7 @@ import { HttpError } from './errors.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { createMetrics } from './metrics.ts';
 import { RateLimiter, registerRateLimit } from './rate-limit.ts';
+import { type RequestLogLevel, requestLogController } from './request-log.ts';
 import { systemRoutes } from './system-routes.ts';
 
 export interface AppDeps {
@@ -30,6 +31,8 @@ export interface AppDeps {
   logger?: boolean;
   /** Where JSON log lines go instead of stdout (tests capture them). */
   loggerStream?: { write(line: string): void };
+  /** The level of the one line logged per request (default info; `coffer serve` on a terminal uses debug). */
+  requestLogLevel?: RequestLogLevel;
 }
 
 export interface CofferApp {
@@ -57,6 +60,7 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
 
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel, ...(deps.loggerStream ? { stream: deps.loggerStream } : {}) },
+    logController: requestLogController(deps.requestLogLevel),
     bodyLimit: config.bodyBytesMax,
     // false: Fastify would otherwise trust any incoming x-request-id as is; genReqId reads and checks it instead.
     requestIdHeader: false,
@@ -119,7 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<CofferApp> {
   }
   metrics.register(app);
 
-  await app.register(systemRoutes({ store, metrics }));
+  await app.register(systemRoutes({ store, metrics, config }));
   await app.register(customerRoutes(customers));
   await app.register(ledgerRoutes(ledger));
 
