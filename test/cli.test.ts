@@ -13,8 +13,8 @@ import { type TestDatabase, createTestDatabase, openTestStore, storeKinds } from
 
 const cofferBin = fileURLToPath(new URL('../bin/coffer.js', import.meta.url));
 
-// Each child process loads the TypeScript sources through tsx (about 1–2 s of CPU); on a busy 2-core machine a test
-// that starts several of them needs more than the suite's default minute.
+// Each child process runs the compiled dist/ (or, when it is missing or stale, the sources through tsx: 1–2 s of CPU);
+// on a busy 2-core machine a test that starts several of them needs more than the suite's default minute.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 /** A clean environment: nothing from the test runner's own PORT, DATABASE_URL or COFFER_* leaks into the child. */
@@ -50,9 +50,9 @@ interface Server {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `coffer serve` and resolves once its banner is out. */
-function startServe(env: Record<string, string>, cwd = os.tmpdir()): Promise<Server> {
-  const child = spawn('node', [cofferBin, 'serve'], { env: childEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `coffer serve [args]` and resolves once its banner is out. */
+function startServe(env: Record<string, string>, cwd = os.tmpdir(), args: string[] = []): Promise<Server> {
+  const child = spawn('node', [cofferBin, 'serve', ...args], { env: childEnv(env), cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -296,5 +296,138 @@ describe('coffer serve configuration', () => {
     expect(result.stderr).toContain('COFFER_IDEMPOTENCY_REPLAY must be true or false');
     expect(result.stderr).toContain('DATABASE_URL must be');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('coffer --version', () => {
+  it('prints the version from package.json and exits 0', async () => {
+    const { version } = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    for (const flag of ['--version', '-V']) {
+      const result = await runCli([flag], {});
+      expect(result).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+  });
+});
+
+describe.each(storeKinds)('coffer serve flags [%s]', (kind) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => database?.drop());
+
+  it('--port, --host and --database-url override PORT, HOST and DATABASE_URL', async () => {
+    const port = await freePort();
+    const { DATABASE_URL: url, ...rest } = database.env;
+    // The environment names another store and a busy-looking port: the flags win.
+    const env = { ...rest, DATABASE_URL: 'mysql://not-used', PORT: 'not-a-port', HOST: '0.0.0.0', COFFER_BOOTSTRAP_API_KEY: `flags_${randomBase62(20)}` };
+    const server = await startServe(env, os.tmpdir(), ['--port', String(port), '--host', '127.0.0.1', '--database-url', url]);
+    try {
+      expect(server.baseUrl).toBe(`http://127.0.0.1:${port}`);
+      expect(await (await fetch(`${server.baseUrl}/healthz`)).json()).toEqual({ status: 'ok', store: kind });
+      expect(server.output()).toContain(`(${kind}`);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('bad flag values are listed like bad variables, without a stack trace', async () => {
+    const result = await runCli(['serve', '--port', '99999', '--database-url', 'mysql://x'], database.env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('invalid configuration');
+    expect(result.stderr).toContain('PORT must be an integer from 0 to 65535, got "99999"');
+    expect(result.stderr).toContain('DATABASE_URL must be');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('coffer serve on the embedded default: banner, GET /, logs', () => {
+  const directories: string[] = [];
+  afterAll(() => {
+    for (const directory of directories) fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('prints the banner after the start-up logs, and its SDK example runs as printed', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-'));
+    directories.push(cwd);
+    const server = await startServe({}, cwd, ['--port', '0']);
+    try {
+      const output = server.output();
+      const bannerAt = output.indexOf('Coffer is listening on');
+      // Not a terminal: JSON lines, all of them before the banner.
+      const logLines = output.split('\n').filter((line) => line.startsWith('{'));
+      expect(logLines.map((line) => JSON.parse(line).msg)).toEqual(expect.arrayContaining(['store opened', 'migrations applied']));
+      for (const line of logLines) expect(output.indexOf(line)).toBeLessThan(bannerAt);
+
+      const snippet = output
+        .slice(output.indexOf('From the official SDK'))
+        .split('\n')
+        .slice(1)
+        .filter((line) => line.startsWith('  '))
+        .map((line) => line.slice(2))
+        .join('\n');
+      expect(snippet).toContain(`bearerToken: '${server.apiKey}', baseURL: '${server.baseUrl}'`);
+      // Run from the project root, where dodopayments is installed, as the banner's instruction says (node example.mjs).
+      const example = path.join(cwd, 'example.mjs');
+      fs.writeFileSync(example, snippet.replace("from 'dodopayments'", `from '${import.meta.resolve('dodopayments')}'`));
+      const ran = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile('node', [example], { timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }));
+      });
+      expect(ran.stderr).toBe('');
+      expect(ran.code).toBe(0);
+      expect(ran.stdout).toMatch(/balance: 1000/);
+
+      const root = await fetch(`${server.baseUrl}/`);
+      expect(root.status).toBe(200);
+      expect((await root.json()).links).toMatchObject({ docs: '/docs', openapi: '/openapi.json' });
+
+      // One JSON line per request, at info, when stdout is not a terminal.
+      await fetch(`${server.baseUrl}/healthz`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const requestLines = server
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.includes('/healthz'))
+        .map((line) => JSON.parse(line));
+      expect(requestLines).toHaveLength(1);
+      expect(requestLines[0]).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', url: '/healthz' }, res: { statusCode: 200 } });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
+
+describe('coffer serve on a terminal', () => {
+  it('logs short human-readable lines (no JSON), and request lines only at debug', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-cli-tty-'));
+    // util-linux `script` gives the child a pseudo-terminal as stdout, as an interactive shell would.
+    const child = spawn('script', ['-qfec', `node ${cofferBin} serve --port 0`, '/dev/null'], {
+      env: childEnv({ NO_COLOR: '1', TERM: 'xterm' }),
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const baseUrl = await vi.waitFor(
+        () => {
+          const match = /Coffer is listening on (http:\/\/\S+)/.exec(output);
+          if (!match || !output.includes('Ctrl-C')) throw new Error(`no banner yet:\n${output}`);
+          return match[1];
+        },
+        { timeout: 30_000, interval: 100 },
+      );
+      expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const lines = output.replace(/\r/g, '').split('\n');
+      expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+      expect(lines.some((line) => /^\[\d\d:\d\d:\d\d\] INFO: store opened/.test(line))).toBe(true);
+      expect(output).not.toContain('/healthz 200');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 // One torture run on one store: start Coffer, load it with concurrent clients while SIGKILLing it, then check everything.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Book } from './book.ts';
@@ -16,6 +17,7 @@ export interface TortureSummary {
   seed: number;
   options: TortureOptions;
   database: string;
+  /** Removed at the end of a passing run unless --keep; kept (and printed) otherwise. */
   serverLog: string;
   startedAt: string;
   durationMs: number;
@@ -126,7 +128,11 @@ export async function runTorture(options: TortureOptions, log: (line: string) =>
     const snapshot = await readDatabase(db).finally(() => db.destroy());
     const report = checkInvariants(book, snapshot, api, server.unexpectedExits);
     const passed = report.invariants.every((i) => i.ok);
-    if (passed && !options.keep) await database.drop();
+    // A passing run leaves nothing behind in the temp directory; a failing one (or --keep) keeps the log and database.
+    if (passed && !options.keep) {
+      await database.drop();
+      fs.rmSync(serverLog, { force: true });
+    }
     return {
       ...baseSummary(),
       gracefulStop,

@@ -11,6 +11,7 @@ import { type Store, openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
+import type { RequestLogLevel } from '../http/request-log.ts';
 import type { RegisteredRoute } from '../http/route-config.ts';
 import { systemRoutes } from '../http/system-routes.ts';
 import { JobRuntime } from '../jobs/job-runtime.ts';
@@ -32,6 +33,8 @@ export interface CofferDeps {
   /** false silences logs (tests); otherwise pino JSON at config.logLevel. */
   logger?: boolean;
   loggerStream?: { write(line: string): void };
+  /** The level of the one line logged per request (default info; `coffer serve` on a terminal uses debug). */
+  requestLogLevel?: RequestLogLevel;
   /** Job kinds this process runs (each feature adds its own here); none yet in production. */
   jobHandlers?: Readonly<Record<string, JobHandler>>;
   /** Whether the job runtime polls on its own (`coffer serve` does; tests drive `jobs.tick()` themselves). */
@@ -58,14 +61,18 @@ export interface CofferApp {
 /** Opens and migrates the configured store, then builds Coffer on it (what `coffer serve` runs). */
 export async function openCoffer(
   config: Config,
-  options: { logger: { info(object: object, message: string): void; warn(object: object, message: string): void } },
+  options: {
+    logger: { info(object: object, message: string): void; warn(object: object, message: string): void };
+    loggerStream?: CofferDeps['loggerStream'];
+    requestLogLevel?: CofferDeps['requestLogLevel'];
+  },
 ): Promise<CofferApp> {
   const store = await openStore(config, options.logger);
   try {
     const applied = await migrateToLatest(store.db, store.kind);
     if (applied.length > 0) options.logger.info({ migrations: applied }, 'migrations applied');
     options.logger.info({ durability: store.durability }, 'store opened');
-    return await buildCoffer({ config, store, startJobs: true });
+    return await buildCoffer({ config, store, startJobs: true, loggerStream: options.loggerStream, requestLogLevel: options.requestLogLevel });
   } catch (error) {
     await store.close();
     throw error;
@@ -100,9 +107,10 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     clock,
     authenticator: new Authenticator(store.db, clock, config.apiKeyCacheMs),
     metrics,
-    routes: [systemRoutes({ store, metrics }), customerRoutes(customers), ledgerRoutes(ledger)],
+    routes: [systemRoutes({ store, metrics, config }), customerRoutes(customers), ledgerRoutes(ledger)],
     logger: deps.logger,
     loggerStream: deps.loggerStream,
+    requestLogLevel: deps.requestLogLevel,
   });
 
   const jobs = new JobRuntime({

@@ -1,4 +1,5 @@
 // The `coffer` command line: serve, migrate, business and API key administration, and the operator's tools.
+import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import * as businesses from '../businesses/business-service.ts';
 import { ConfigError, loadConfig } from '../config/config.ts';
@@ -21,16 +22,30 @@ async function withStore<T>(run: (store: Awaited<ReturnType<typeof openStore>>) 
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
+/** The same relative path from src/cli/ and from dist/cli/. */
+const version: string = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
 const program = new Command()
   .name('coffer')
+  .version(version, '-V, --version', 'print the version and exit')
   .description('Coffer: customer wallets with a Dodo-compatible API. Configure with PORT, HOST, DATABASE_URL (see README).');
 
 program
   .command('serve')
   .description('run migrations, then serve the HTTP API')
-  .action(async () => {
-    const config = loadConfig(process.env);
-    await serve(config, { embeddedDefault: !process.env.DATABASE_URL });
+  .option('--port <port>', 'listening port (overrides PORT; 0 picks a free one)')
+  .option('--host <address>', 'listening address (overrides HOST)')
+  .option('--database-url <url>', 'SQLite file or postgres:// URL (overrides DATABASE_URL)')
+  .action(async (options: { port?: string; host?: string; databaseUrl?: string }) => {
+    // The flags go through loadConfig as the variables they override, so a bad value is reported like a bad variable.
+    const env = {
+      ...process.env,
+      ...(options.port !== undefined ? { PORT: options.port } : {}),
+      ...(options.host !== undefined ? { HOST: options.host } : {}),
+      ...(options.databaseUrl !== undefined ? { DATABASE_URL: options.databaseUrl } : {}),
+    };
+    const config = loadConfig(env);
+    await serve(config, { embeddedDefault: !env.DATABASE_URL, version });
   });
 
 program

@@ -1,11 +1,12 @@
 // `coffer serve`: opens the store, migrates, bootstraps a key if asked, listens, and shuts down gracefully on SIGTERM.
 import fs from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { createApiKey, createBusiness, ensureBootstrapKey, listBusinesses } from '../businesses/business-service.ts';
 import type { Config } from '../config/config.ts';
 import { openCoffer } from '../app/coffer.ts';
 import { systemClock } from '../shared/clock.ts';
+import { banner } from './banner.ts';
+import { createLogging } from './logging.ts';
 
 /** On the embedded default only: a first start creates a business and keeps its key beside the database for the next starts. */
 async function localKey(config: Config, db: Parameters<typeof listBusinesses>[0]): Promise<string | null> {
@@ -18,9 +19,11 @@ async function localKey(config: Config, db: Parameters<typeof listBusinesses>[0]
   return key.secret;
 }
 
-export async function serve(config: Config, options: { embeddedDefault: boolean }): Promise<void> {
-  const logger = pino({ level: config.logLevel });
-  const coffer = await openCoffer(config, { logger });
+export async function serve(config: Config, options: { embeddedDefault: boolean; version: string }): Promise<void> {
+  const terminal = process.stdout.isTTY === true;
+  const logging = createLogging(config.logLevel, { terminal, colour: terminal && process.stdout.hasColors() });
+  const logger = logging.logger;
+  const coffer = await openCoffer(config, { logger, loggerStream: logging.stream, requestLogLevel: logging.requestLogLevel });
   const store = coffer.store;
 
   let apiKey: string | null = null;
@@ -55,16 +58,17 @@ export async function serve(config: Config, options: { embeddedDefault: boolean 
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 
-  const banner = [
-    '',
-    `Coffer is listening on ${baseUrl} (${store.kind}${store.kind === 'sqlite' ? `: ${config.databaseUrl}` : ''})`,
-    apiKey
-      ? `API key: ${apiKey}`
-      : 'API key: create one with `npx coffer business create --name "My business"` then `npx coffer keys create --business <id>`',
-    `API reference: ${baseUrl}/docs`,
-    'Try it:',
-    `  curl -s -X POST ${baseUrl}/customers -H "Authorization: Bearer ${apiKey ?? '<api key>'}" -H "Content-Type: application/json" -d '{"email":"ada@example.com","name":"Ada"}'`,
-    '',
-  ].join('\n');
-  process.stdout.write(`${banner}\n`);
+  const keyFile = path.join(path.dirname(config.databaseUrl), 'api-key.txt');
+  const metricsUrl = config.metricsPort === null ? `${baseUrl}/metrics` : `http://${config.host}:${config.metricsPort}/metrics`;
+  process.stdout.write(
+    banner({
+      version: options.version,
+      baseUrl,
+      store: store.kind,
+      sqliteFile: store.kind === 'sqlite' ? config.databaseUrl : null,
+      apiKey,
+      apiKeyFile: options.embeddedDefault && !config.bootstrapApiKey && apiKey ? keyFile : null,
+      metricsUrl,
+    }),
+  );
 }

@@ -38,6 +38,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** The background-job runtime's limits (src/jobs/job-limits.ts). */
   readonly jobs: Readonly<JobLimits>;
+  /** When set, GET /metrics requires `Authorization: Bearer <this token>`. */
+  readonly metricsToken: string | null;
+  /** When set, /metrics is served on its own listener (at `host`) on this port instead of the API port. */
+  readonly metricsPort: number | null;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -165,7 +169,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       attemptsMaxDefault: integer('COFFER_JOBS_ATTEMPTS_MAX', jobLimitsDefault.attemptsMaxDefault, 1, jobAttemptsMaxLimit),
       handlerTimeoutMs: integer('COFFER_JOBS_HANDLER_TIMEOUT_MS', jobLimitsDefault.handlerTimeoutMs, 1, 86_400_000),
     }),
+    metricsToken: env.COFFER_METRICS_TOKEN || null,
+    metricsPort: env.COFFER_METRICS_PORT ? integer('COFFER_METRICS_PORT', 0, 1, 65535) : null,
   };
+  if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');
+  if (config.metricsPort !== null && config.metricsPort === port && port !== 0) problems.push('COFFER_METRICS_PORT must differ from PORT');
   if (env.COFFER_BOOTSTRAP_API_KEY !== undefined && env.COFFER_BOOTSTRAP_API_KEY !== '' && env.COFFER_BOOTSTRAP_API_KEY.length < 16) {
     problems.push('COFFER_BOOTSTRAP_API_KEY must be at least 16 characters');
   }

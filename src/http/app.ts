@@ -14,6 +14,7 @@ import { registerInputIntegrity } from './input-integrity.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import type { Metrics } from './metrics.ts';
 import { RateLimiter, registerRateLimit } from './rate-limit.ts';
+import { type RequestLogLevel, requestLogController } from './request-log.ts';
 import { type RegisteredRoute, requireRouteAccess } from './route-config.ts';
 import { validatorCompilers } from './validators.ts';
 
@@ -28,6 +29,8 @@ export interface HttpDeps {
   logger?: boolean;
   /** Where JSON log lines go instead of stdout (tests capture them). */
   loggerStream?: { write(line: string): void };
+  /** The level of the one line logged per request (default info; `coffer serve` on a terminal uses debug). */
+  requestLogLevel?: RequestLogLevel;
 }
 
 export interface HttpApp {
@@ -44,6 +47,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
   const { config, clock } = deps;
   const app = Fastify({
     logger: deps.logger === false ? false : { level: config.logLevel, ...(deps.loggerStream ? { stream: deps.loggerStream } : {}) },
+    logController: requestLogController(deps.requestLogLevel),
     bodyLimit: config.bodyBytesMax,
     // false: Fastify would otherwise trust any incoming x-request-id as is; genReqId reads and checks it instead.
     requestIdHeader: false,

@@ -1,12 +1,16 @@
-// Unauthenticated operational routes: health, the OpenAPI document, the API reference page, Prometheus metrics.
+// Unauthenticated operational routes: the root page, health, the OpenAPI document, the API reference page, Prometheus metrics.
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
+import type { Config } from '../config/config.ts';
 import type { Store } from '../db/database.ts';
+import { withCodeSamples } from './code-samples.ts';
 import { docsPage } from './docs-page.ts';
 import type { Metrics } from './metrics.ts';
+import { metricsRoutes } from './metrics-routes.ts';
+import { rootPage } from './root-page.ts';
 
 export const systemRoutes =
-  (deps: { store: Store; metrics: Metrics }): FastifyPluginAsync =>
+  (deps: { store: Store; metrics: Metrics; config: Config }): FastifyPluginAsync =>
   async (app) => {
     const hide = { hide: true };
     app.get('/healthz', { config: { access: 'public' }, schema: hide }, async (_request, reply) => {
@@ -18,12 +22,10 @@ export const systemRoutes =
       }
     });
 
-    app.get('/openapi.json', { config: { access: 'public' }, schema: hide }, async () => app.swagger());
+    let document: object | undefined;
+    app.get('/openapi.json', { config: { access: 'public' }, schema: hide }, async () => (document ??= withCodeSamples(app.swagger())));
 
-    app.get('/metrics', { config: { access: 'public' }, schema: hide }, async (_request, reply) => {
-      reply.type(deps.metrics.registry.contentType);
-      return deps.metrics.registry.metrics();
-    });
-
+    await app.register(metricsRoutes({ config: deps.config, metrics: deps.metrics }));
     await app.register(docsPage);
+    await app.register(rootPage);
   };

@@ -1,0 +1,108 @@
+// Every operation in /openapi.json carries an official-SDK example (x-codeSamples), and each example runs as printed
+// against Coffer (through a recording proxy: it must call that very operation); GET / points to the docs.
+import DodoPayments from 'dodopayments';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathParameterSample, sampleBaseUrl } from '../src/http/code-samples.ts';
+import { type LoopbackProxy, startProxy } from './support/sdk.ts';
+import { storeKinds } from './support/stores.ts';
+import { type TestApp, startTestApp } from './support/test-app.ts';
+
+interface CodeSample {
+  lang: string;
+  label: string;
+  source: string;
+}
+
+const AsyncFunction = (async () => {}).constructor as new (...names: string[]) => (...values: unknown[]) => Promise<void>;
+
+describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) => {
+  let t: TestApp;
+  let proxy: LoopbackProxy;
+  // biome-ignore lint: the document is free-form JSON
+  let doc: any;
+  let customerId: string;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+    proxy = await startProxy(await t.listen());
+    doc = (await t.request('GET', '/openapi.json', { key: null })).json();
+    customerId = (await t.request('POST', '/customers', { body: { email: 'sample@example.com', name: 'Sample' } })).json().customer_id;
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await t?.close();
+  });
+
+  const operations = () =>
+    Object.entries<Record<string, { 'x-codeSamples'?: CodeSample[] }>>(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ method, path, operation })),
+    );
+
+  it('has a TypeScript dodopayments example on every operation', () => {
+    expect(operations().length).toBeGreaterThanOrEqual(7);
+    for (const { method, path, operation } of operations()) {
+      const samples = operation['x-codeSamples'];
+      expect(samples, `${method} ${path}`).toHaveLength(1);
+      expect(samples![0].lang).toBe('TypeScript');
+      expect(samples![0].source).toContain("import DodoPayments from 'dodopayments';");
+      expect(samples![0].source).toContain(`new DodoPayments({ bearerToken: process.env.COFFER_API_KEY, baseURL: '${sampleBaseUrl}' })`);
+    }
+  });
+
+  it('examples of paged lists pass page_number: 0 so that auto-pagination reads every page', () => {
+    const paged = (operation: object) => ((operation as { parameters?: Array<{ name: string }> }).parameters ?? []).some((p) => p.name === 'page_number');
+    const lists = operations().filter(({ operation }) => paged(operation));
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+    for (const { operation } of lists) expect(operation['x-codeSamples']![0].source).toMatch(/for await .*page_number: 0/s);
+  });
+
+  it('each example runs as printed and calls its own operation', async () => {
+    for (const { method, path, operation } of operations()) {
+      const source = operation['x-codeSamples']![0].source;
+      // As a user would: their key in COFFER_API_KEY, the URL the banner printed, a real customer id in place of cus_….
+      const runnable = source
+        .replace("import DodoPayments from 'dodopayments';", '')
+        .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
+        .replaceAll(`'${pathParameterSample('customer_id')}'`, `'${customerId}'`);
+      const printed: unknown[] = [];
+      const before = proxy.requests.length;
+      await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(
+        DodoPayments,
+        { env: { COFFER_API_KEY: t.apiKey } },
+        { log: (value: unknown) => printed.push(value) },
+      );
+      const seen = proxy.requests.slice(before);
+      const pattern = new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/?]+')}(\\?|$)`);
+      expect(seen.length, `${method} ${path}`).toBeGreaterThan(0);
+      for (const request of seen) {
+        expect(`${request.method} ${request.path}`, `${method} ${path}`).toMatch(new RegExp(`^${method.toUpperCase()} `));
+        expect(request.path, `${method} ${path}`).toMatch(pattern);
+        expect(request.upstreamStatus, `${method} ${path}: ${request.body}`).toBe(200);
+      }
+      expect(printed.length, `${method} ${path} printed nothing`).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe.each(storeKinds)('GET / [%s]', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+  });
+  afterAll(async () => t?.close());
+
+  it('answers JSON links to /docs and /openapi.json, without a key', async () => {
+    const response = await t.request('GET', '/', { key: null, headers: { accept: '*/*' } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.json().links).toMatchObject({ docs: '/docs', openapi: '/openapi.json' });
+  });
+
+  it('answers a small HTML page with the same links to a browser', async () => {
+    const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    const response = await t.request('GET', '/', { key: null, headers: { accept } });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/html/);
+    expect(response.body).toContain('href="/docs"');
+    expect(response.body).toContain('href="/openapi.json"');
+  });
+});
