@@ -66,13 +66,17 @@ export function computeRatios(stores: StoreReport[], pgbench: PgbenchResult, htt
     const label = durabilityLabel(store.durability);
     const uniform32 = find(store, 'coffer', 'uniform-post', 32);
     const bPgLabel = `${label}; B_pg ${durabilityLabel(pgbench.durability)}`;
+    // B_pg is information only (issue 7): on a fast disk it exceeds what the HTTP stack itself can serve.
     if (uniform32 && pgbench.available) {
-      const factor = store.kind === 'sqlite' ? 5 : 2;
       const value = uniform32.okPerSecond / pgbench.medianTps;
-      ratios.push(ratio(`${store.kind} c=32 entries/s ÷ B_pg`, value, '>=', factor, bPgLabel));
+      ratios.push(ratio(`${store.kind} c=32 entries/s ÷ B_pg`, value, 'info', 0, bPgLabel));
+    }
+    if (uniform32 && httpAt32) {
+      const value = uniform32.okPerSecond / httpAt32.okPerSecond;
+      ratios.push(ratio(`${store.kind} uniform c=32 ÷ B_http c=32`, value, '>=', store.kind === 'sqlite' ? 0.4 : 0.25, label));
     }
     if (uniform32) {
-      const limit = store.kind === 'sqlite' ? 10 : 50;
+      const limit = store.kind === 'sqlite' ? 10 : 20;
       const value = uniform32.latencyMs.p99;
       ratios.push(ratio(`${store.kind} c=32 p99 ms`, value, '<=', limit, label));
     }
@@ -85,13 +89,13 @@ export function computeRatios(stores: StoreReport[], pgbench: PgbenchResult, htt
     }
     const uniform1 = find(store, 'coffer', 'uniform-post', 1);
     if (uniform1) {
-      const limit = store.kind === 'sqlite' ? 2 : 5;
       const value = uniform1.latencyMs.p99;
-      ratios.push(ratio(`${store.kind} c=1 p99 ms`, value, '<=', limit, label));
+      ratios.push(store.kind === 'sqlite' ? ratio('sqlite c=1 p99 ms', value, '<=', 2, label) : ratio('postgres c=1 p99 ms', value, 'info', 0, label));
     }
-    if (store.kind === 'sqlite' && uniform32 && httpAt32) {
-      const value = uniform32.okPerSecond / httpAt32.okPerSecond;
-      ratios.push(ratio('sqlite c=32 ÷ B_http c=32', value, '>=', 0.4, label));
+    const wallets32 = find(store, 'coffer', 'wallets-get', 32);
+    if (wallets32 && httpAt32) {
+      const value = wallets32.okPerSecond / httpAt32.okPerSecond;
+      ratios.push(ratio(`${store.kind} GET wallets c=32 ÷ B_http c=32`, value, '>=', 0.5, label));
     }
     const deep = find(store, 'coffer', 'page-deep');
     const shallow = find(store, 'coffer', 'page-shallow');
@@ -104,7 +108,7 @@ export function computeRatios(stores: StoreReport[], pgbench: PgbenchResult, htt
     const naive32 = find(store, 'naive', 'uniform-post', 32);
     if (uniform32 && naive32) {
       const value = uniform32.okPerSecond / naive32.okPerSecond;
-      ratios.push(ratio(`${store.kind} c=32 ÷ naive peer c=32`, value, 'info', 0, `${label}; naive ${durabilityLabel(store.naiveDurability)}`));
+      ratios.push(ratio(`${store.kind} uniform c=32 ÷ naive peer c=32`, value, '>=', 3, `${label}; naive ${durabilityLabel(store.naiveDurability)}`));
     }
   }
   return ratios;
