@@ -31,6 +31,8 @@ export interface Config {
   readonly rateLimitBurst: number;
   /** SQLite `synchronous` level; anything below FULL is refused unless allowNonDurable (a testing knob). */
   readonly sqliteSynchronous: SqliteSynchronous;
+  /** How often a background thread checkpoints SQLite's WAL (0: only the writer's own autocheckpoint). */
+  readonly sqliteCheckpointIntervalMs: number;
   /** Allows starting on settings that can lose acknowledged commits (logged as a warning). */
   readonly allowNonDurable: boolean;
   readonly logLevel: string;
@@ -156,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     rateLimitPerSecond,
     rateLimitBurst,
     sqliteSynchronous,
+    sqliteCheckpointIntervalMs: integer('COFFER_SQLITE_CHECKPOINT_INTERVAL_MS', 50, 0, 60_000),
     allowNonDurable: flag('COFFER_ALLOW_NON_DURABLE'),
     logLevel: env.COFFER_LOG_LEVEL || env.LOG_LEVEL || 'info',
     apiKeyCacheMs: integer('COFFER_API_KEY_CACHE_MS', 5000, 0, 600_000),

@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config, StoreKind } from '../config/config.ts';
 import type { Database } from './schema.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
 
 interface StoreBase {
   readonly kind: StoreKind;
@@ -71,7 +72,15 @@ async function openSqlite(config: Config, logger?: Logger): Promise<Store> {
     logger?.warn({ durability }, `${problem}; starting anyway because COFFER_ALLOW_NON_DURABLE is set`);
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { kind: 'sqlite', db, sqlite: database, durability, close: () => db.destroy() };
+  const checkpointer =
+    config.sqliteCheckpointIntervalMs > 0
+      ? startCheckpointer(config.databaseUrl, { intervalMs: config.sqliteCheckpointIntervalMs, synchronous: config.sqliteSynchronous })
+      : null;
+  const close = async () => {
+    await checkpointer?.stop();
+    await db.destroy();
+  };
+  return { kind: 'sqlite', db, sqlite: database, durability, close };
 }
 
 /** Prepared SQLite statements kept for reuse (least recently used dropped first), and the longest SQL text kept. */
