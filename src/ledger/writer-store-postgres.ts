@@ -6,27 +6,11 @@ import type { IdempotencyRecordRow } from './idempotency.ts';
 import { type WriterStore, type WriterTransaction, expectCount } from './writer-store.ts';
 
 /**
- * Locks the batch's customers and their wallets in id order (FOR UPDATE of both, so each wallet is read at its
- * latest committed version after the lock wait), and reads the idempotency records the keys name with their
- * entries. Array parameters keep the text constant, so the statement is prepared once per connection by name.
+ * Locks the batch's customers in id order, then reads their wallets (at their latest committed versions) and the
+ * idempotency records the keys name with their entries: one call of the function migration 0004 creates. Array
+ * parameters keep the text constant, so the statement is prepared once per connection by name.
  */
-const loadStatement = `
-with locked as (
-  select c.id as customer_id, c.business_id as customer_business_id, c.entry_count as customer_entry_count,
-         w.currency, w.business_id, w.balance, w.entry_count, w.created_at, w.updated_at
-    from customers c
-    join wallets w on w.customer_id = c.id
-   where c.id = any($1::text[])
-   order by c.id, w.currency
-     for update of c, w
-), records as (
-  select r.business_id, r.scope, r.key, r.fingerprint, r.result_type, r.result_id, r.created_at, to_jsonb(e) as entry
-    from unnest($2::text[], $3::text[], $4::text[]) as k(business_id, scope, key)
-    join idempotency_records r on r.business_id = k.business_id and r.scope = k.scope and r.key = k.key
-    left join ledger_entries e on e.id = r.result_id
-)
-select (select coalesce(json_agg(locked), '[]'::json) from locked) as wallets,
-       (select coalesce(json_agg(records), '[]'::json) from records) as records`;
+const loadStatement = 'select wallets, records from coffer_ledger_load($1::text[], $2::text[], $3::text[], $4::text[])';
 
 /**
  * Appends the entries and records and moves the wallets and customer counters in one statement. A record whose
@@ -110,7 +94,7 @@ export function postgresWriterStore(pool: pg.Pool): WriterStore {
   const transactionOn = (client: pg.PoolClient): WriterTransaction => ({
     async load(request: LoadRequest) {
       const result = await client.query<{ wallets: LockedRow[]; records: RecordRow[] }>({
-        name: 'coffer_ledger_load_v1',
+        name: 'coffer_ledger_load_v2',
         text: loadStatement,
         values: [request.customerIds, column(request.keys, 'businessId'), column(request.keys, 'scope'), column(request.keys, 'key')],
       });
@@ -142,7 +126,7 @@ export function postgresWriterStore(pool: pg.Pool): WriterStore {
   });
 
   return {
-    description: 'PostgreSQL: BEGIN, one named load statement (locks), one named write statement, COMMIT',
+    description: 'PostgreSQL: BEGIN, one named load call (locks the customers), one named write statement, COMMIT',
     async transaction<T>(work: (tx: WriterTransaction) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken: Error | undefined;

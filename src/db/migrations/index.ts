@@ -5,6 +5,7 @@ import type { StoreKind } from '../../config/config.ts';
 import * as core from './0001_core.ts';
 import * as idempotencyRecords from './0002_idempotency_records.ts';
 import * as jobs from './0003_jobs.ts';
+import * as ledgerLoadFunction from './0004_ledger_load_function.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -16,6 +17,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0001_core', core],
   ['0002_idempotency_records', idempotencyRecords],
   ['0003_jobs', jobs],
+  ['0004_ledger_load_function', ledgerLoadFunction],
 ];
 
 const catalogRetriesMax = 5;
