@@ -90,7 +90,12 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     clock,
     newId,
     currencies: config.currencies,
-    limits: { batchSizeMax: config.batchSizeMax, batchWaitMs: config.batchWaitMs, writeQueueMax: config.writeQueueMax },
+    limits: {
+      batchSizeMax: config.batchSizeMax,
+      batchWaitMs: config.batchWaitMs,
+      writeQueueMax: config.writeQueueMax,
+      postgresBatchesInFlight: config.postgresBatchesInFlight,
+    },
     onBatch: metrics.observeBatch,
   });
   registerWriterMetrics(metrics.registry, writer);

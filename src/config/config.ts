@@ -22,6 +22,8 @@ export interface Config {
   readonly idempotencyReplay: boolean;
   readonly batchSizeMax: number;
   readonly batchWaitMs: number;
+  /** PostgreSQL: ledger batches in flight at once, each in its own transaction (SQLite always runs one). */
+  readonly postgresBatchesInFlight: number;
   /** Ledger commands that may wait for a batch; beyond it a write is refused with 503 SERVER_BUSY. */
   readonly writeQueueMax: number;
   readonly bodyBytesMax: number;
@@ -153,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     idempotencyReplay: flag('COFFER_IDEMPOTENCY_REPLAY'),
     batchSizeMax: integer('COFFER_BATCH_SIZE_MAX', 256, 1, 4096),
     batchWaitMs: integer('COFFER_BATCH_WAIT_MS', 0, 0, 1000),
+    postgresBatchesInFlight: integer('COFFER_PG_BATCHES_IN_FLIGHT', 2, 1, 16),
     writeQueueMax: integer('COFFER_WRITE_QUEUE_MAX', 4096, 1, 1_000_000),
     bodyBytesMax: integer('COFFER_BODY_BYTES_MAX', 65536, 1024, 10 * 1024 * 1024),
     rateLimitPerSecond,

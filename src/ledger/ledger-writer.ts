@@ -14,6 +14,8 @@ export interface WriterLimits {
   batchWaitMs: number;
   /** Commands that may wait for a batch; beyond it a command is refused with SERVER_BUSY. */
   writeQueueMax: number;
+  /** PostgreSQL: batches in flight at once (SQLite has one writer: always 1). */
+  postgresBatchesInFlight: number;
 }
 
 export interface WriterDeps {
@@ -33,10 +35,11 @@ export const writerBusy = Symbol('writer busy');
  * customers, so a second batch runs its statements while the first waits for its fsync; commands on a customer an
  * in-flight batch holds wait for the batch after it rather than for the lock.
  */
-const scheduling = {
-  sqlite: { concurrencyMax: 1 },
-  postgres: { concurrencyMax: 2, conflictKey: (command: LedgerCommand) => command.customerId },
-} as const;
+function scheduling(store: Store['kind'], limits: WriterLimits) {
+  return store === 'sqlite'
+    ? { concurrencyMax: 1 }
+    : { concurrencyMax: limits.postgresBatchesInFlight, conflictKey: (command: LedgerCommand) => command.customerId };
+}
 
 /** PostgreSQL serialization failures, deadlocks and SQLite busy errors are worth a retry of the whole batch. */
 function isRetryable(error: unknown): boolean {
@@ -60,7 +63,7 @@ export class LedgerWriter {
         batchSizeMax: deps.limits.batchSizeMax,
         batchWaitMs: deps.limits.batchWaitMs,
         queueMax: deps.limits.writeQueueMax,
-        ...scheduling[deps.store.kind],
+        ...scheduling(deps.store.kind, deps.limits),
       },
       isRetryable,
       deps.onBatch,
