@@ -140,7 +140,9 @@ async function openPostgres(config: Config, logger?: Logger): Promise<Store> {
     max: config.databasePoolSizeMax,
     types: pgTypes,
     // Every Coffer session uses Coffer's schema and durable commits, whatever the server, database or role default.
-    options: `-c search_path=${schema} -c synchronous_commit=on`,
+    // Custom plans only: the writer's named statements take arrays whose sizes vary per batch, and a cached generic
+    // plan (chosen while a table was small) turned an index lookup into a scan of a growing table in bench runs.
+    options: `-c search_path=${schema} -c synchronous_commit=on -c plan_cache_mode=force_custom_plan`,
   });
   pool.on('error', (error) => logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

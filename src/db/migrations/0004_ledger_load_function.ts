@@ -16,21 +16,8 @@ export async function up(db: Kysely<any>, context: MigrationContext): Promise<vo
     returns table (wallets json, records json)
     language plpgsql volatile
     as $$
-    declare
-      found json[] := '{}';
-      record_json json;
     begin
       perform 1 from customers where id = any(customer_ids) order by id for update;
-      -- One primary-key lookup per key: a plan that cannot turn into a scan of a table that grows with every request.
-      for i in 1 .. coalesce(array_length(key_keys, 1), 0) loop
-        select to_json(r) into record_json
-          from (select ir.business_id, ir.scope, ir.key, ir.fingerprint, ir.result_type, ir.result_id, ir.created_at,
-                       to_jsonb(e) as entry
-                  from idempotency_records ir
-                  left join ledger_entries e on e.id = ir.result_id
-                 where ir.business_id = key_businesses[i] and ir.scope = key_scopes[i] and ir.key = key_keys[i]) r;
-        if record_json is not null then found := found || record_json; end if;
-      end loop;
       return query
       select (select coalesce(json_agg(w), '[]'::json)
                 from (select c.id as customer_id, c.business_id as customer_business_id,
@@ -38,7 +25,13 @@ export async function up(db: Kysely<any>, context: MigrationContext): Promise<vo
                              wl.entry_count, wl.created_at, wl.updated_at
                         from customers c join wallets wl on wl.customer_id = c.id
                        where c.id = any(customer_ids)) w),
-             array_to_json(found);
+             (select coalesce(json_agg(r), '[]'::json)
+                from (select ir.business_id, ir.scope, ir.key, ir.fingerprint, ir.result_type, ir.result_id,
+                             ir.created_at, to_jsonb(e) as entry
+                        from unnest(key_businesses, key_scopes, key_keys) as k(business_id, scope, key)
+                        join idempotency_records ir
+                          on ir.business_id = k.business_id and ir.scope = k.scope and ir.key = k.key
+                        left join ledger_entries e on e.id = ir.result_id) r);
     end
     $$`.execute(db);
 }
