@@ -7,7 +7,7 @@ import { freshDatabase } from './database.ts';
 import { httpClient } from './http-client.ts';
 import { type CommittedUnacknowledged, type Invariant, checkInvariants } from './invariants.ts';
 import type { TortureOptions } from './options.ts';
-import { seededRandom, streamSeed } from './random.ts';
+import { seededRandom, streamSeed } from '../src/shared/random.ts';
 import { CofferProcess, freePort } from './server.ts';
 import { readApi, readDatabase } from './snapshots.ts';
 import { runClient } from './workload.ts';

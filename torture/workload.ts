@@ -1,7 +1,7 @@
 // The torture clients: a seeded mix of writes (resent with the same key until a definitive answer) and reads.
 import type { Book, KeyRecord } from './book.ts';
 import type { HttpClient, HttpOutcome } from './http-client.ts';
-import { type Random, seededRandom, streamSeed } from './random.ts';
+import { type Random, seededRandom, streamSeed } from '../src/shared/random.ts';
 
 export interface WorkloadContext {
   book: Book;

@@ -1,7 +1,7 @@
 // One schema-driven fuzz run on one store: a real Coffer app with two businesses, requests built from its own
 // /openapi.json, every response checked, /healthz polled, then the ledger and every stored customer re-read.
 import type { StoreKind } from '../../src/config/config.ts';
-import { seededRandom, streamSeed } from '../../torture/random.ts';
+import { seededRandom, streamSeed } from '../../src/shared/random.ts';
 import { openStoreReader } from '../model/store-reader.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
 import { type FuzzResponse, TenantSecrets, checkResponse } from './checks.ts';

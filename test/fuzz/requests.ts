@@ -1,6 +1,6 @@
 // Builds one seeded request for an operation: a valid request from its schema, then zero or more mutations of its
 // body (as a value and as raw JSON text), query string, path, method, content type and credentials.
-import type { Random } from '../../torture/random.ts';
+import type { Random } from '../../src/shared/random.ts';
 import type { JsonSchema, Operation } from './operations.ts';
 import { RawJson, numberSpellings, oddDateTimes, randomWord, unusualStrings, validValue, wrongTypes } from './values.ts';
 

@@ -1,6 +1,6 @@
 // Values for the fuzzer: a valid value for any JSON schema the API uses, and catalogues of hostile ones (numbers in
 // every JSON spelling, unusual strings, wrong types, odd dates), all drawn from a seeded stream.
-import type { Random } from '../../torture/random.ts';
+import type { Random } from '../../src/shared/random.ts';
 import type { JsonSchema } from './operations.ts';
 
 /** Text to place in a JSON document as is (a number spelling JSON.stringify would never write). */

@@ -1,4 +1,5 @@
-// Seeded pseudo-random numbers (mulberry32), so a torture run's workload and kill schedule are reproducible.
+// Seeded pseudo-random numbers (mulberry32): the same sequence for a seed on every machine, for reproducible torture
+// workloads, fuzz requests and demo data. Never for secrets or ids (those come from node:crypto, src/shared/ids.ts).
 
 export interface Random {
   /** A float in [0, 1). */
