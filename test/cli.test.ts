@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort } from '../bench/processes.ts';
 import { findApiKeyByHash, hashApiKey, listBusinesses, revokeApiKey } from '../src/businesses/business-service.ts';
 import { systemClock } from '../src/shared/clock.ts';
 import { randomBase62 } from '../src/shared/ids.ts';
@@ -91,13 +92,6 @@ function shell(command: string): Promise<string> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const api = (baseUrl: string, key: string, method: string, url: string, body?: unknown) =>
   fetch(`${baseUrl}${url}`, {

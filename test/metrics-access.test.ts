@@ -1,17 +1,10 @@
 // /metrics behind COFFER_METRICS_TOKEN and on its own COFFER_METRICS_PORT, on both stores; the settings' validation.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../bench/processes.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { storeKinds } from './support/stores.ts';
 import { type TestApp, startTestApp } from './support/test-app.ts';
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const token = 'metrics-token-0123456789';
 
