@@ -19,8 +19,10 @@ import type { JobHandler } from '../jobs/job-types.ts';
 import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
 import { LedgerService } from '../ledger/ledger-service.ts';
 import { LedgerWriter } from '../ledger/ledger-writer.ts';
+import { EventDispatcher } from '../outbox/event-dispatcher.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, idGenerator, randomBase62 } from '../shared/ids.ts';
+import { webhookFanOut } from '../webhooks/fan-out.ts';
 
 export interface CofferDeps {
   config: Config;
@@ -51,6 +53,8 @@ export interface CofferApp {
   ledger: LedgerService;
   customers: CustomerService;
   jobs: JobRuntime;
+  /** Puts committed events in the feed and enqueues their webhook deliveries (tests call `dispatch()` / `drain()`). */
+  dispatcher: EventDispatcher;
   /**
    * Stops in reverse order: no new requests (in-flight ones finish), no new job claims (running handlers finish),
    * the open batch commits, the store closes.
@@ -85,6 +89,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   const newId = deps.newId ?? idGenerator(clock);
 
   const metrics = createMetrics();
+  // The writer wakes the dispatcher after each batch (built below, once the logger exists).
+  let dispatcher: EventDispatcher | undefined;
   const writer = new LedgerWriter({
     store,
     clock,
@@ -96,7 +102,10 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       writeQueueMax: config.writeQueueMax,
       postgresBatchesInFlight: config.postgresBatchesInFlight,
     },
-    onBatch: metrics.observeBatch,
+    onBatch: (size, durationMs) => {
+      metrics.observeBatch(size, durationMs);
+      dispatcher?.wake();
+    },
   });
   registerWriterMetrics(metrics.registry, writer);
   const ledger = new LedgerService({
@@ -128,17 +137,23 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     logger: http.app.log,
     registry: metrics.registry,
   });
-  if (deps.startJobs) jobs.start();
+  const events = new EventDispatcher({ db: store.db, clock, newId, fanOut: webhookFanOut, logger: http.app.log, onJobs: () => jobs.wake() });
+  dispatcher = events;
+  if (deps.startJobs) {
+    jobs.start();
+    events.start();
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       await http.close();
+      await events.stop();
       await jobs.stop();
       await writer.drain();
       await store.close();
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, jobs, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, jobs, dispatcher: events, close };
 }

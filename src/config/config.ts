@@ -1,6 +1,7 @@
 // Parses the process environment once into a typed, frozen configuration; no other module reads process.env.
 import path from 'node:path';
 import { type JobLimits, jobAttemptsMaxLimit, jobLimitsDefault } from '../jobs/job-limits.ts';
+import { webhookTimeoutMs } from '../webhooks/delivery-schedule.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -46,6 +47,10 @@ export interface Config {
   readonly metricsToken: string | null;
   /** When set, /metrics is served on its own listener (at `host`) on this port instead of the API port. */
   readonly metricsPort: number | null;
+  /** Lets webhook URLs reach loopback, private, link-local and metadata addresses (local development, tests). */
+  readonly webhookAllowPrivateUrls: boolean;
+  /** A webhook receiver that has not answered within this long has failed the attempt. */
+  readonly webhookTimeoutMs: number;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -177,6 +182,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     }),
     metricsToken: env.COFFER_METRICS_TOKEN || null,
     metricsPort: env.COFFER_METRICS_PORT ? integer('COFFER_METRICS_PORT', 0, 1, 65535) : null,
+    webhookAllowPrivateUrls: flag('COFFER_WEBHOOK_ALLOW_PRIVATE_URLS'),
+    webhookTimeoutMs: integer('COFFER_WEBHOOK_TIMEOUT_MS', webhookTimeoutMs, 100, 60_000),
   };
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');
   if (config.metricsPort !== null && config.metricsPort === port && port !== 0) problems.push('COFFER_METRICS_PORT must differ from PORT');
@@ -185,6 +192,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   }
   if (config.jobs.handlerTimeoutMs >= config.jobs.leaseMs) {
     problems.push('COFFER_JOBS_HANDLER_TIMEOUT_MS must be less than COFFER_JOBS_LEASE_MS (a live process gives up on a job before its lease ends)');
+  }
+  if (config.webhookTimeoutMs >= config.jobs.handlerTimeoutMs) {
+    problems.push('COFFER_WEBHOOK_TIMEOUT_MS must be less than COFFER_JOBS_HANDLER_TIMEOUT_MS (a delivery gives up before its job does)');
   }
   if (config.jobs.backoffMaxMs < config.jobs.backoffBaseMs) {
     problems.push('COFFER_JOBS_BACKOFF_MAX_MS must be at least COFFER_JOBS_BACKOFF_BASE_MS');

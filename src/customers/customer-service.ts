@@ -1,6 +1,8 @@
 // Customer use cases: create (with one zero wallet per configured currency), retrieve, update, list.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { eventRow } from '../outbox/event-row.ts';
+import { insertEvents } from '../outbox/outbox-repo.ts';
 import type { Clock } from '../shared/clock.ts';
 import { type IdGenerator, idPrefixes } from '../shared/ids.ts';
 import { type Result, assertInvariant, err } from '../shared/result.ts';
@@ -44,14 +46,24 @@ export class CustomerService {
       entry_count: 0,
       created_at: now,
       updated_at: now,
+      low_balance_threshold: null,
     }));
     const wire = toWire(row);
     // The body passed its schema and the JSON parser's checks, so the row must be servable.
     assertInvariant(wire.ok, `new customer ${row.id} would not be servable`);
-    // One transaction: the customer, its wallets (and, as they land, the events that report it).
+    const created = eventRow({
+      id: this.deps.newId(idPrefixes.event),
+      businessId,
+      type: 'customer.created',
+      customerId: row.id,
+      createdAt: now,
+      data: { payload_type: 'Customer', ...wire.value },
+    });
+    // One transaction: the customer, its wallets and the event that reports it.
     await this.deps.db.transaction().execute(async (trx) => {
       await repo.insertCustomer(trx, row);
       await repo.insertWallets(trx, wallets);
+      await insertEvents(trx, [created]);
     });
     return wire.value;
   }

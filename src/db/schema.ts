@@ -40,6 +40,8 @@ export interface WalletsTable {
   entry_count: number;
   created_at: string;
   updated_at: string;
+  /** Fires wallet.low_balance when a debit crosses below it; NULL: the business default for the currency applies. */
+  low_balance_threshold: number | null;
 }
 
 export interface LedgerEntriesTable {
@@ -99,6 +101,73 @@ export interface JobsTable {
   finished_at: string | null;
 }
 
+/** One event of the outbox: written in the transaction of the change it reports, delivered after commit. */
+export interface EventsTable {
+  /** `evt_…`: also the `webhook-id` of every delivery of it, so receivers de-duplicate by it. */
+  id: string;
+  business_id: string;
+  type: string;
+  /** The customer the event is about, when it is about one. */
+  customer_id: string | null;
+  /** The envelope's `data`, as JSON text fixed at commit: every delivery and the feed send these bytes. */
+  data: string;
+  created_at: string;
+  /** Position in the events feed, given by the dispatcher; NULL until dispatched. */
+  feed_seq: number | null;
+}
+
+/** The dispatcher's one row: the next feed position; its row lock serialises dispatchers across processes. */
+export interface EventFeedStateTable {
+  id: number;
+  next_seq: number;
+  updated_at: string;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  business_id: string;
+  url: string;
+  description: string;
+  metadata: string; // JSON object of strings
+  disabled: number; // 0 or 1
+  disabled_reason: string | null;
+  filter_types: string; // JSON array of event types; [] = all
+  headers: string; // JSON object of strings
+  /** Deliveries per second at most, per process; NULL: no limit. */
+  rate_limit: number | null;
+  /** `whsec_…` */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One delivery attempt of one event to one endpoint: the delivery log. */
+export interface WebhookAttemptsTable {
+  id: string;
+  business_id: string;
+  endpoint_id: string;
+  event_id: string;
+  job_id: string | null;
+  attempt: number;
+  started_at: string;
+  status_code: number | null;
+  latency_ms: number | null;
+  outcome: 'succeeded' | 'failed' | 'skipped';
+  error: string | null;
+  /** When the next attempt is due, or null when this was the last. */
+  next_attempt_at: string | null;
+}
+
+/** A business's low-balance threshold for every wallet of one currency that has none of its own. */
+export interface LowBalanceDefaultsTable {
+  business_id: string;
+  currency: string;
+  amount: number;
+  updated_at: string;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
@@ -107,4 +176,9 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   idempotency_records: IdempotencyRecordsTable;
   jobs: JobsTable;
+  events: EventsTable;
+  event_feed_state: EventFeedStateTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_attempts: WebhookAttemptsTable;
+  low_balance_defaults: LowBalanceDefaultsTable;
 }

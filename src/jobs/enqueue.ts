@@ -65,3 +65,38 @@ function assertEnqueueInput(input: EnqueueJobInput, payload: string): void {
     throw new Error(`job attemptsMax must be an integer from 1 to ${jobAttemptsMaxLimit}`);
   }
 }
+
+/**
+ * Inserts many jobs in one statement in the caller's transaction, skipping any whose (kind, key) exists. Returns how
+ * many were new.
+ */
+export async function enqueueJobs(
+  executor: Kysely<Database> | Transaction<Database>,
+  inputs: readonly EnqueueJobInput[],
+  deps: EnqueueJobDeps,
+): Promise<{ created: number }> {
+  if (inputs.length === 0) return { created: 0 };
+  const now = isoTimestamp(deps.now);
+  const rows = inputs.map((input) => {
+    const payload = JSON.stringify(input.payload ?? null);
+    assertEnqueueInput(input, payload);
+    return {
+      id: deps.newId(jobIdPrefix),
+      kind: input.kind,
+      key: input.key,
+      payload,
+      state: 'pending' as const,
+      due_at: isoTimestamp(input.dueAt),
+      attempts_max: input.attemptsMax ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+  });
+  const inserted = await executor
+    .insertInto('jobs')
+    .values(rows)
+    .onConflict((conflict) => conflict.columns(['kind', 'key']).doNothing())
+    .returning('id')
+    .execute();
+  return { created: inserted.length };
+}

@@ -55,6 +55,8 @@ export class JobRuntime {
   private readonly kinds: string[];
   private readonly metrics: JobMetrics;
   private timer: NodeJS.Timeout | null = null;
+  /** A wake() arrived during a round: the next one starts without waiting for the poll interval. */
+  private wakeRequested = false;
   private started = false;
   private stopping = false;
   /** Rounds run one after another: a round's handlers all settle (or time out) before the next claim. */
@@ -93,6 +95,20 @@ export class JobRuntime {
     return round;
   }
 
+  /**
+   * Claims at once instead of at the next poll (a feature calls it after committing work for the runtime): a round
+   * starts now if none is running, or right after the one that is.
+   */
+  wake(): void {
+    if (!this.started || this.stopping) return;
+    if (this.timer === null) {
+      this.wakeRequested = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   /** Claims nothing more and resolves once the round in progress has settled (each handler within handlerTimeoutMs). */
   async stop(): Promise<void> {
     this.stopping = true;
@@ -126,7 +142,9 @@ export class JobRuntime {
     } catch (error) {
       this.deps.logger?.error({ err: error }, 'job claim round failed');
     }
-    if (!this.stopping) this.schedule(claimed >= this.limits.claimBatchMax ? 0 : this.limits.pollIntervalMs);
+    const again = claimed >= this.limits.claimBatchMax || this.wakeRequested;
+    this.wakeRequested = false;
+    if (!this.stopping) this.schedule(again ? 0 : this.limits.pollIntervalMs);
   }
 
   private async claimAndRun(): Promise<TickResult> {

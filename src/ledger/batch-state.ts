@@ -1,11 +1,15 @@
 // What one batch loaded and how its commands have moved it so far: the deciders read it, the batch applies their writes.
 import type { CustomersTable, WalletsTable } from '../db/schema.ts';
+import type { EventRow } from '../outbox/event-row.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import { assertInvariant } from '../shared/result.ts';
 import type { EntryRow, LedgerCommand, WalletSnapshot } from './commands.ts';
 import { type IdempotencyRecordRow, recordKey } from './idempotency.ts';
 
 export type LockedCustomer = Pick<CustomersTable, 'id' | 'business_id'> & { entry_count: number };
+
+/** A wallet as the writer loads it: with the low-balance threshold in force (its own, else the business default). */
+export type LoadedWallet = WalletsTable & { low_balance_effective: number | null };
 
 export interface LoadedRecord {
   record: IdempotencyRecordRow;
@@ -16,7 +20,7 @@ export interface LoadedRecord {
 /** Rows the writer store read (customers locked) for one batch. */
 export interface LoadedBatch {
   customers: LockedCustomer[];
-  wallets: WalletsTable[];
+  wallets: LoadedWallet[];
   records: LoadedRecord[];
 }
 
@@ -31,6 +35,8 @@ export interface WalletState {
   readonly customerId: string;
   readonly currency: string;
   readonly createdAt: string;
+  /** wallet.low_balance fires on an entry that takes the balance from at least this to below it; null: never. */
+  readonly lowBalanceThreshold: number | null;
   balance: number;
   entryCount: number;
   updatedAt: string;
@@ -42,7 +48,11 @@ export interface CustomerState {
 }
 
 /** A row a decider asks to write; the batch applies it to the running state and collects it. */
-export type Write = { type: 'entry'; entry: EntryRow } | { type: 'idempotency_record'; record: IdempotencyRecordRow };
+export type Write =
+  | { type: 'entry'; entry: EntryRow }
+  | { type: 'idempotency_record'; record: IdempotencyRecordRow }
+  /** An outbox event, committed with the change it reports and delivered after commit. */
+  | { type: 'event'; event: EventRow };
 
 export interface WalletMove {
   customerId: string;
@@ -61,10 +71,11 @@ export interface CustomerMove {
   entryCount: number;
 }
 
-/** Everything one batch writes, in one typed set (room for lots, holds and outbox rows as they land). */
+/** Everything one batch writes, in one typed set (room for lots and holds as they land). */
 export interface WriteSet {
   entries: EntryRow[];
   idempotencyRecords: IdempotencyRecordRow[];
+  events: EventRow[];
   /** Wallets of a currency configured after the customer was created, at their final state. */
   newWallets: WalletsTable[];
   walletMoves: WalletMove[];
@@ -124,6 +135,7 @@ export class BatchState implements BatchView {
   private readonly entries: EntryRow[] = [];
   private readonly entriesById = new Map<string, EntryRow>();
   private readonly newRecords: IdempotencyRecordRow[] = [];
+  private readonly events: EventRow[] = [];
 
   constructor(
     loaded: LoadedBatch,
@@ -139,6 +151,7 @@ export class BatchState implements BatchView {
         customerId: row.customer_id,
         currency: row.currency,
         createdAt: row.created_at,
+        lowBalanceThreshold: row.low_balance_effective,
         balance: row.balance,
         entryCount: row.entry_count,
         updatedAt: row.updated_at,
@@ -157,6 +170,8 @@ export class BatchState implements BatchView {
         customerId: command.customerId,
         currency: command.currency,
         createdAt: now,
+        // The business default is not loaded for a wallet that does not exist yet; its first entry cannot cross it.
+        lowBalanceThreshold: null,
         balance: 0,
         entryCount: 0,
         updatedAt: now,
@@ -180,7 +195,8 @@ export class BatchState implements BatchView {
   apply(writes: readonly Write[]): void {
     for (const write of writes) {
       if (write.type === 'entry') this.applyEntry(write.entry);
-      else this.applyRecord(write.record);
+      else if (write.type === 'idempotency_record') this.applyRecord(write.record);
+      else this.applyEvent(write.event);
     }
   }
 
@@ -209,6 +225,13 @@ export class BatchState implements BatchView {
     this.newRecords.push(record);
   }
 
+  private applyEvent(event: EventRow): void {
+    const customer = event.customer_id === null ? undefined : this.customer(event.customer_id);
+    assertInvariant(customer && customer.loaded.business_id === event.business_id, `event ${event.id} reports a change to a loaded customer of its business`);
+    assertInvariant(event.feed_seq === null, `event ${event.id} is written before the feed orders it`);
+    this.events.push(event);
+  }
+
   /** The rows to write: new entries and records, and each touched wallet and customer moved from what was read. */
   writeSet(): WriteSet {
     const newWallets: WalletsTable[] = [];
@@ -225,6 +248,7 @@ export class BatchState implements BatchView {
           entry_count: wallet.entryCount,
           created_at: wallet.createdAt,
           updated_at: wallet.updatedAt,
+          low_balance_threshold: null,
         });
       } else if (wallet.entryCount !== wallet.loaded.entry_count) {
         walletMoves.push({
@@ -243,6 +267,6 @@ export class BatchState implements BatchView {
       if (customer.entryCount === customer.loaded.entry_count) continue;
       customerMoves.push({ customerId, expectedEntryCount: customer.loaded.entry_count, entryCount: customer.entryCount });
     }
-    return { entries: this.entries, idempotencyRecords: this.newRecords, newWallets, walletMoves, customerMoves };
+    return { entries: this.entries, idempotencyRecords: this.newRecords, events: this.events, newWallets, walletMoves, customerMoves };
   }
 }

@@ -1,10 +1,12 @@
 // Pure deciders, one per command kind: given what the batch loaded and its running state, a command's outcome and rows.
 // They read no store and no clock (the batch's time is in the view), so they are unit-tested without a database.
+import { type EventRow, eventRow } from '../outbox/event-row.ts';
 import { idPrefixes } from '../shared/ids.ts';
 import { walletBalanceMax } from '../shared/money.ts';
 import { assertInvariant } from '../shared/result.ts';
 import { type BatchView, type Write, walletSnapshot } from './batch-state.ts';
-import type { CommandKind, CreditCommand, DebitCommand, EntryOutcome, EntryRow, LedgerCommand, OutcomeOf } from './commands.ts';
+import type { CommandKind, CreditCommand, DebitCommand, EntryOutcome, EntryRow, LedgerCommand, OutcomeOf, WalletSnapshot } from './commands.ts';
+import { toWireEntry } from './entry-wire.ts';
 import { fingerprint } from './idempotency.ts';
 
 export interface Decision<O> {
@@ -70,7 +72,40 @@ function appendEntry(command: CreditCommand | DebitCommand, view: BatchView, aft
     });
   }
   const snapshot = { customer_id: entry.customer_id, currency: entry.currency, balance: after, created_at: wallet.createdAt, updated_at: view.now };
+  for (const event of entryEvents(entry, snapshot, wallet.lowBalanceThreshold, view)) writes.push({ type: 'event', event });
   return { outcome: { kind: 'applied', entry, wallet: snapshot }, writes };
+}
+
+/**
+ * The events an entry reports: wallet.credited or wallet.debited with the entry, the wallet after it and its
+ * wallet_seq, and wallet.low_balance when it takes the balance from at least the threshold to below it. Entries on
+ * one wallet are decided one at a time in wallet_seq order, so each crossing is one entry and fires once.
+ */
+export function entryEvents(entry: EntryRow, wallet: WalletSnapshot, threshold: number | null, view: Pick<BatchView, 'newId'>): EventRow[] {
+  const event = (type: 'wallet.credited' | 'wallet.debited' | 'wallet.low_balance', data: { payload_type: string } & Record<string, unknown>) =>
+    eventRow({ id: view.newId(idPrefixes.event), businessId: entry.business_id, type, customerId: entry.customer_id, createdAt: entry.created_at, data });
+  const events = [
+    event(entry.is_credit === 1 ? 'wallet.credited' : 'wallet.debited', {
+      payload_type: 'WalletEntry',
+      entry: toWireEntry(entry),
+      wallet,
+      wallet_seq: entry.wallet_seq,
+    }),
+  ];
+  if (threshold !== null && entry.before_balance >= threshold && entry.after_balance < threshold) {
+    events.push(
+      event('wallet.low_balance', {
+        payload_type: 'WalletLowBalance',
+        customer_id: entry.customer_id,
+        currency: entry.currency,
+        balance: entry.after_balance,
+        threshold,
+        entry_id: entry.id,
+        wallet_seq: entry.wallet_seq,
+      }),
+    );
+  }
+  return events;
 }
 
 /** The customer must be this business's (another business's customer is indistinguishable from an unknown one). */

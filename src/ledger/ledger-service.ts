@@ -1,10 +1,11 @@
 // Ledger use cases: post an entry (through the writer), list a customer's entries, list a customer's wallets.
 import type { Kysely } from 'kysely';
-import type { Database, LedgerEntriesTable } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { totalInUsdCents } from '../shared/money.ts';
 import { type Result, err, ok } from '../shared/result.ts';
-import type { CommandOutcome, EventType, LedgerCommand, WalletSnapshot } from './commands.ts';
+import type { CommandOutcome, LedgerCommand, WalletSnapshot } from './commands.ts';
+import { type WireEntry, toWireEntry } from './entry-wire.ts';
 import type { LedgerErrorCode } from './ledger-errors.ts';
 import * as repo from './ledger-repo.ts';
 import { type LedgerWriter, writerBusy } from './ledger-writer.ts';
@@ -23,39 +24,7 @@ export interface LedgerDeps {
   clock: Clock;
 }
 
-export interface WireEntry {
-  id: string;
-  after_balance: number;
-  amount: number;
-  before_balance: number;
-  business_id: string;
-  created_at: string;
-  currency: string;
-  customer_id: string;
-  event_type: EventType;
-  is_credit: boolean;
-  reason: string | null;
-  reference_object_id: string | null;
-  idempotency_key: string | null;
-}
-
-export function toWireEntry(row: LedgerEntriesTable): WireEntry {
-  return {
-    id: row.id,
-    after_balance: row.after_balance,
-    amount: row.amount,
-    before_balance: row.before_balance,
-    business_id: row.business_id,
-    created_at: row.created_at,
-    currency: row.currency,
-    customer_id: row.customer_id,
-    event_type: row.event_type as EventType,
-    is_credit: row.is_credit === 1,
-    reason: row.reason,
-    reference_object_id: row.reference_object_id,
-    idempotency_key: row.idempotency_key,
-  };
-}
+export { type WireEntry, toWireEntry } from './entry-wire.ts';
 
 /** A client's request to credit or debit a wallet (POST …/wallets/ledger-entries). */
 export interface PostEntryRequest {

@@ -1,7 +1,7 @@
 // PostgreSQL writer store: two named prepared statements per batch (load and write), whatever the batch size.
 import type pg from 'pg';
-import type { LedgerEntriesTable, WalletsTable } from '../db/schema.ts';
-import type { LoadRequest, LoadedBatch, LockedCustomer, WriteSet } from './batch-state.ts';
+import type { LedgerEntriesTable } from '../db/schema.ts';
+import type { LoadRequest, LoadedBatch, LoadedWallet, LockedCustomer, WriteSet } from './batch-state.ts';
 import type { IdempotencyRecordRow } from './idempotency.ts';
 import { type WriterStore, type WriterTransaction, expectCount } from './writer-store.ts';
 
@@ -30,6 +30,10 @@ with entries as (
   select * from unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[])
   on conflict do nothing
   returning 1
+), events as (
+  insert into events (id, business_id, type, customer_id, data, created_at)
+  select * from unnest($33::text[], $34::text[], $35::text[], $36::text[], $37::text[], $38::text[])
+  returning 1
 ), moved as (
   update wallets w
      set balance = v.balance, entry_count = v.entry_count, updated_at = v.updated_at
@@ -46,6 +50,7 @@ with entries as (
   returning 1
 )
 select (select count(*) from entries)::int as entries, (select count(*) from records)::int as records,
+       (select count(*) from events)::int as events,
        (select count(*) from moved)::int as moved, (select count(*) from advanced)::int as advanced`;
 
 /** Rare: a wallet of a currency configured after its customer was created (before the entries that reference it). */
@@ -54,7 +59,7 @@ insert into wallets (customer_id, currency, business_id, balance, entry_count, c
 select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])`;
 
 /** A wallet row with its customer's columns beside it. */
-type LockedRow = WalletsTable & { customer_business_id: string; customer_entry_count: number };
+type LockedRow = LoadedWallet & { customer_business_id: string; customer_entry_count: number };
 
 type RecordRow = IdempotencyRecordRow & { entry: LedgerEntriesTable | null };
 
@@ -62,7 +67,7 @@ const column = <T, K extends keyof T>(rows: readonly T[], key: K): Array<T[K]> =
 
 function loaded(wallets: LockedRow[], records: RecordRow[]): LoadedBatch {
   const customers = new Map<string, LockedCustomer>();
-  const walletRows: WalletsTable[] = [];
+  const walletRows: LoadedWallet[] = [];
   for (const { customer_business_id, customer_entry_count, ...wallet } of wallets) {
     customers.set(wallet.customer_id, { id: wallet.customer_id, business_id: customer_business_id, entry_count: customer_entry_count });
     walletRows.push(wallet);
@@ -75,7 +80,7 @@ function loaded(wallets: LockedRow[], records: RecordRow[]): LoadedBatch {
 }
 
 function writeParameters(set: WriteSet): unknown[] {
-  const { entries, idempotencyRecords: records, walletMoves: moves, customerMoves } = set;
+  const { entries, idempotencyRecords: records, walletMoves: moves, customerMoves, events } = set;
   return [
     column(entries, 'id'), column(entries, 'business_id'), column(entries, 'customer_id'), column(entries, 'currency'),
     column(entries, 'amount'), column(entries, 'is_credit'), column(entries, 'event_type'), column(entries, 'reason'),
@@ -86,6 +91,8 @@ function writeParameters(set: WriteSet): unknown[] {
     column(moves, 'customerId'), column(moves, 'currency'), column(moves, 'expectedBalance'), column(moves, 'expectedEntryCount'),
     column(moves, 'balance'), column(moves, 'entryCount'), column(moves, 'updatedAt'),
     column(customerMoves, 'customerId'), column(customerMoves, 'expectedEntryCount'), column(customerMoves, 'entryCount'),
+    column(events, 'id'), column(events, 'business_id'), column(events, 'type'), column(events, 'customer_id'),
+    column(events, 'data'), column(events, 'created_at'),
   ];
 }
 
@@ -112,14 +119,15 @@ export function postgresWriterStore(pool: pg.Pool): WriterStore {
           ],
         });
       }
-      const result = await client.query<{ entries: number; records: number; moved: number; advanced: number }>({
-        name: 'coffer_ledger_write_v1',
+      const result = await client.query<{ entries: number; records: number; events: number; moved: number; advanced: number }>({
+        name: 'coffer_ledger_write_v2',
         text: writeStatement,
         values: writeParameters(set),
       });
       const counts = result.rows[0];
       expectCount('ledger entries', counts.entries, set.entries.length);
       expectCount('idempotency records', counts.records, set.idempotencyRecords.length);
+      expectCount('events', counts.events, set.events.length);
       expectCount('wallet balances', counts.moved, set.walletMoves.length);
       expectCount('customer entry counters', counts.advanced, set.customerMoves.length);
     },

@@ -1,8 +1,8 @@
 // SQLite writer store: statements prepared once on the raw connection, run synchronously inside BEGIN IMMEDIATE.
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { Database, LedgerEntriesTable, WalletsTable } from '../db/schema.ts';
-import type { LoadRequest, LoadedBatch, LoadedRecord, LockedCustomer, WriteSet } from './batch-state.ts';
+import type { Database, LedgerEntriesTable } from '../db/schema.ts';
+import type { LoadRequest, LoadedBatch, LoadedRecord, LoadedWallet, LockedCustomer, WriteSet } from './batch-state.ts';
 import type { IdempotencyRecordRow } from './idempotency.ts';
 import { type WriterStore, type WriterTransaction, expectCount } from './writer-store.ts';
 
@@ -12,6 +12,14 @@ const entryColumns = [
 ] as const;
 const walletColumns = ['customer_id', 'currency', 'business_id', 'balance', 'entry_count', 'created_at', 'updated_at'] as const;
 const recordColumns = ['business_id', 'scope', 'key', 'fingerprint', 'result_type', 'result_id', 'created_at'] as const;
+const eventColumns = ['id', 'business_id', 'type', 'customer_id', 'data', 'created_at'] as const;
+
+/** better-sqlite3 refuses named parameters the statement does not use: pass only the columns. */
+function pick<T extends object, K extends keyof T>(row: T, columns: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const column of columns) out[column] = row[column];
+  return out;
+}
 
 const insertSql = (table: string, columns: readonly string[], tail = '') =>
   `insert into ${table} (${columns.join(', ')}) values (${columns.map((c) => `@${c}`).join(', ')}) ${tail}`;
@@ -31,7 +39,10 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
       'select id, business_id, entry_count from customers where id in (select value from json_each(?)) order by id',
     ),
     wallets: database.prepare<[string]>(
-      `select ${walletColumns.join(', ')} from wallets where customer_id in (select value from json_each(?))`,
+      `select ${walletColumns.map((c) => `w.${c}`).join(', ')}, w.low_balance_threshold,
+              coalesce(w.low_balance_threshold, d.amount) as low_balance_effective
+         from wallets w left join low_balance_defaults d on d.business_id = w.business_id and d.currency = w.currency
+        where w.customer_id in (select value from json_each(?))`,
     ),
     record: database.prepare<[string, string, string]>(
       `select ${recordColumns.join(', ')} from idempotency_records where business_id = ? and scope = ? and key = ?`,
@@ -40,6 +51,7 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
     insertEntry: database.prepare(insertSql('ledger_entries', entryColumns)),
     insertRecord: database.prepare(insertSql('idempotency_records', recordColumns, 'on conflict do nothing')),
     insertWallet: database.prepare(insertSql('wallets', walletColumns)),
+    insertEvent: database.prepare(insertSql('events', eventColumns)),
     moveWallet: database.prepare(
       `update wallets set balance = @balance, entry_count = @entryCount, updated_at = @updatedAt
         where customer_id = @customerId and currency = @currency and balance = @expectedBalance and entry_count = @expectedEntryCount`,
@@ -53,7 +65,7 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
     async load(request: LoadRequest): Promise<LoadedBatch> {
       const ids = JSON.stringify(request.customerIds);
       const customers = statements.customers.all(ids) as LockedCustomer[];
-      const wallets = customers.length > 0 ? (statements.wallets.all(ids) as WalletsTable[]) : [];
+      const wallets = customers.length > 0 ? (statements.wallets.all(ids) as LoadedWallet[]) : [];
       const records: LoadedRecord[] = [];
       for (const { businessId, scope, key } of request.keys) {
         const record = statements.record.get(businessId, scope, key) as IdempotencyRecordRow | undefined;
@@ -64,8 +76,9 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
       return { customers, wallets, records };
     },
     async write(set: WriteSet): Promise<void> {
-      for (const wallet of set.newWallets) statements.insertWallet.run(wallet);
+      for (const wallet of set.newWallets) statements.insertWallet.run(pick(wallet, walletColumns));
       for (const entry of set.entries) statements.insertEntry.run(entry);
+      for (const event of set.events) statements.insertEvent.run(pick(event, eventColumns));
       let recorded = 0;
       for (const record of set.idempotencyRecords) recorded += statements.insertRecord.run(record).changes;
       expectCount('idempotency records', recorded, set.idempotencyRecords.length);
@@ -79,7 +92,7 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
   };
 
   return {
-    description: 'SQLite: BEGIN IMMEDIATE, 2 reads + 2 per key, one prepared insert per entry and record, one update per wallet and customer, COMMIT',
+    description: 'SQLite: BEGIN IMMEDIATE, 2 reads + 2 per key, one prepared insert per entry, record and event, one update per wallet and customer, COMMIT',
     transaction<T>(work: (tx: WriterTransaction) => Promise<T>): Promise<T> {
       return db.connection().execute(async () => {
         statements.begin.run();

@@ -59,4 +59,7 @@ export const idPrefixes = {
   customer: 'cus',
   apiKey: 'key',
   ledgerEntry: 'cwt',
+  event: 'evt',
+  webhookEndpoint: 'whk',
+  webhookAttempt: 'wha',
 } as const;

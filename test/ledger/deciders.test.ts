@@ -10,16 +10,16 @@ const now = '2026-12-01T10:00:00.000Z';
 let counter = 0;
 const newId = (prefix: string) => `${prefix}_${String(++counter).padStart(21, '0')}`;
 
-function loaded(balance = 1000, extra: Partial<LoadedBatch> = {}): LoadedBatch {
+function loaded(balance = 1000, extra: Partial<LoadedBatch> = {}, threshold: number | null = null): LoadedBatch {
   return {
     customers: [
       { id: 'cus_a', business_id: 'bus_1', entry_count: 4 },
       { id: 'cus_other', business_id: 'bus_2', entry_count: 0 },
     ],
     wallets: [
-      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z' },
-      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z' },
-      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' },
+      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_threshold: threshold, low_balance_effective: threshold },
+      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_threshold: null, low_balance_effective: null },
+      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_threshold: null, low_balance_effective: null },
     ],
     records: [],
     ...extra,
@@ -124,7 +124,7 @@ describe('deciders', () => {
     const { outcomes, writeSet } = run([command('credit', 40, null, { currency: 'EUR' }), command('debit', 15, null, { currency: 'EUR' })]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'applied']);
     expect(writeSet.newWallets).toEqual([
-      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now },
+      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now, low_balance_threshold: null },
     ]);
     expect(writeSet.walletMoves).toEqual([]);
   });
@@ -171,5 +171,50 @@ describe('batch state', () => {
         { businessId: 'bus_1', scope: 'client', key: 'a' },
       ],
     });
+  });
+});
+
+describe('events in the write set', () => {
+  it('every applied entry writes one wallet.credited or wallet.debited event with the entry, the wallet after it and its wallet_seq', () => {
+    const { writeSet } = run([command('credit', 250, 'k1'), command('debit', 100)]);
+    expect(writeSet.events.map((e) => e.type)).toEqual(['wallet.credited', 'wallet.debited']);
+    const [credited, debited] = writeSet.events.map((e) => ({ ...e, data: JSON.parse(e.data) }));
+    expect(credited).toMatchObject({ business_id: 'bus_1', customer_id: 'cus_a', created_at: now, feed_seq: null });
+    expect(credited.data).toMatchObject({
+      payload_type: 'WalletEntry',
+      wallet_seq: 4,
+      entry: { id: writeSet.entries[0].id, amount: 250, is_credit: true, before_balance: 1000, after_balance: 1250, idempotency_key: 'k1' },
+      wallet: { customer_id: 'cus_a', currency: 'USD', balance: 1250 },
+    });
+    expect(debited.data).toMatchObject({ wallet_seq: 5, entry: { is_credit: false, after_balance: 1150 }, wallet: { balance: 1150 } });
+    expect(new Set(writeSet.events.map((e) => e.id)).size).toBe(2);
+  });
+
+  it('a refused or repeated command writes no event', () => {
+    const { writeSet } = run([command('credit', 10, 'k'), command('credit', 10, 'k'), command('debit', 10_000)]);
+    expect(writeSet.events).toHaveLength(1);
+  });
+
+  it('wallet.low_balance fires on the entry that crosses below the threshold, once, and again only after it rises back to it', () => {
+    const debits = [300, 300, 300, 50].map((amount) => command('debit', amount));
+    const { writeSet } = run([...debits, command('credit', 400), command('debit', 1), command('debit', 100)], loaded(1000, {}, 500));
+    // 1000 → 700 → 400 (crosses) → 100 → 50 → 450 (still below: no re-arm) → 449 → 349.
+    expect(writeSet.events.filter((e) => e.type === 'wallet.low_balance').map((e) => JSON.parse(e.data))).toEqual([
+      { payload_type: 'WalletLowBalance', customer_id: 'cus_a', currency: 'USD', balance: 400, threshold: 500, entry_id: writeSet.entries[1].id, wallet_seq: 5 },
+    ]);
+    const rearmed = run([command('debit', 600), command('credit', 100), command('debit', 1)], loaded(1000, {}, 500)).writeSet;
+    // 1000 → 400 (fires) → 500 (re-armed: at the threshold) → 499 (fires again).
+    expect(rearmed.events.filter((e) => e.type === 'wallet.low_balance').map((e) => JSON.parse(e.data).balance)).toEqual([400, 499]);
+  });
+
+  it('no threshold, or a credit, never fires wallet.low_balance', () => {
+    expect(run([command('debit', 999)]).writeSet.events.map((e) => e.type)).toEqual(['wallet.debited']);
+    expect(run([command('credit', 1)], loaded(100, {}, 500)).writeSet.events.map((e) => e.type)).toEqual(['wallet.credited']);
+  });
+
+  it('refuses an event about a customer the batch did not load', () => {
+    const state = new BatchState(loaded(), now, newId, ['USD'], []);
+    const event = { id: 'evt_1', business_id: 'bus_1', type: 'wallet.credited', customer_id: 'cus_unknown', data: '{}', created_at: now, feed_seq: null };
+    expect(() => state.apply([{ type: 'event', event }])).toThrow(InvariantError);
   });
 });

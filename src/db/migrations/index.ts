@@ -6,6 +6,7 @@ import * as core from './0001_core.ts';
 import * as idempotencyRecords from './0002_idempotency_records.ts';
 import * as jobs from './0003_jobs.ts';
 import * as ledgerLoadFunction from './0004_ledger_load_function.ts';
+import * as eventsAndWebhooks from './0005_events_and_webhooks.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -18,6 +19,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0002_idempotency_records', idempotencyRecords],
   ['0003_jobs', jobs],
   ['0004_ledger_load_function', ledgerLoadFunction],
+  ['0005_events_and_webhooks', eventsAndWebhooks],
 ];
 
 const catalogRetriesMax = 5;

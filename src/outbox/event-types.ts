@@ -1,0 +1,17 @@
+// The events Coffer emits: one name per kind of change, each with its payload type (the envelope's data.payload_type).
+// A feature adds its events here; endpoints subscribe by these names (filter_types) and the docs list each one.
+
+export const outboxEventTypes = ['customer.created', 'wallet.credited', 'wallet.debited', 'wallet.low_balance'] as const;
+export type OutboxEventType = (typeof outboxEventTypes)[number];
+
+/** The `data.payload_type` of each event type. */
+export const payloadTypeOf: { readonly [T in OutboxEventType]: string } = {
+  'customer.created': 'Customer',
+  'wallet.credited': 'WalletEntry',
+  'wallet.debited': 'WalletEntry',
+  'wallet.low_balance': 'WalletLowBalance',
+};
+
+export function isOutboxEventType(value: string): value is OutboxEventType {
+  return (outboxEventTypes as readonly string[]).includes(value);
+}

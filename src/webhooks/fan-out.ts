@@ -1,0 +1,34 @@
+// Which endpoints get an event: the business's enabled endpoints whose filter_types include its type (or are empty).
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { EnqueueJobInput } from '../jobs/enqueue.ts';
+import type { EventRow } from '../outbox/event-row.ts';
+import { type DeliveryJobPayload, webhookAttemptsMax, webhookDeliveryJobKind } from './delivery-schedule.ts';
+
+/** One delivery job per event and subscribed endpoint, due now; its key makes a second dispatch of the event a no-op. */
+export async function webhookFanOut(trx: Transaction<Database>, events: readonly EventRow[], now: Date): Promise<EnqueueJobInput[]> {
+  const businessIds = [...new Set(events.map((event) => event.business_id))];
+  const endpoints = await trx
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'business_id', 'filter_types'])
+    .where('business_id', 'in', businessIds)
+    .where('disabled', '=', 0)
+    .orderBy('id')
+    .execute();
+  if (endpoints.length === 0) return [];
+  const subscribed = endpoints.map((endpoint) => ({
+    id: endpoint.id,
+    businessId: endpoint.business_id,
+    types: new Set(JSON.parse(endpoint.filter_types) as string[]),
+  }));
+  const jobs: EnqueueJobInput[] = [];
+  for (const event of events) {
+    for (const endpoint of subscribed) {
+      if (endpoint.businessId !== event.business_id) continue;
+      if (endpoint.types.size > 0 && !endpoint.types.has(event.type)) continue;
+      const payload: DeliveryJobPayload = { event_id: event.id, endpoint_id: endpoint.id };
+      jobs.push({ kind: webhookDeliveryJobKind, key: `${event.id}:${endpoint.id}`, dueAt: now, payload, attemptsMax: webhookAttemptsMax });
+    }
+  }
+  return jobs;
+}

@@ -1,0 +1,68 @@
+// The outbox: events are written in the transaction of the change they report and the dispatcher gives each a
+// dense feed position and one delivery job per subscribed endpoint, on both stores.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeKinds } from '../support/stores.ts';
+import { type TestApp, startTestApp } from '../support/test-app.ts';
+
+describe.each(storeKinds)('outbox [%s]', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const createCustomer = async (email: string) => {
+    const response = await t.request('POST', '/customers', { body: { email, name: 'Outbox' } });
+    expect(response.statusCode).toBe(200);
+    return response.json().customer_id as string;
+  };
+  const post = (customerId: string, body: object) =>
+    t.request('POST', `/customers/${customerId}/wallets/ledger-entries`, { body: { currency: 'USD', ...body } });
+
+  it('writes customer.created and one wallet event per entry, none for a refused entry, and the dispatcher orders them densely', async () => {
+    const db = t.coffer.store.db;
+    await t.coffer.dispatcher.drain();
+    const customerId = await createCustomer('outbox-1@example.com');
+    expect((await post(customerId, { amount: 500, entry_type: 'credit', idempotency_key: 'o-1' })).statusCode).toBe(200);
+    expect((await post(customerId, { amount: 500, entry_type: 'credit', idempotency_key: 'o-1' })).statusCode).toBe(409);
+    expect((await post(customerId, { amount: 9_999, entry_type: 'debit' })).statusCode).toBe(400);
+    expect((await post(customerId, { amount: 200, entry_type: 'debit' })).statusCode).toBe(200);
+
+    const rows = await db.selectFrom('events').selectAll().where('customer_id', '=', customerId).orderBy('created_at').orderBy('id').execute();
+    expect(rows.map((row) => row.type)).toEqual(['customer.created', 'wallet.credited', 'wallet.debited']);
+    expect(JSON.parse(rows[0].data)).toMatchObject({ payload_type: 'Customer', customer_id: customerId, email: 'outbox-1@example.com' });
+    expect(JSON.parse(rows[2].data)).toMatchObject({ payload_type: 'WalletEntry', wallet_seq: 2, wallet: { balance: 300 }, entry: { amount: 200 } });
+
+    const dispatched = await t.coffer.dispatcher.drain();
+    expect(dispatched.events).toBeGreaterThanOrEqual(3);
+    expect(dispatched.jobs).toBe(0);
+    const all = await db.selectFrom('events').select(['feed_seq']).orderBy('feed_seq').execute();
+    expect(all.map((row) => Number(row.feed_seq))).toEqual(all.map((_, index) => index + 1));
+    expect((await t.coffer.dispatcher.dispatch()).events).toBe(0);
+  });
+
+  it('enqueues one delivery job per event and enabled endpoint whose filter_types match, once', async () => {
+    const db = t.coffer.store.db;
+    const now = new Date().toISOString();
+    const endpoint = (id: string, filterTypes: string[], disabled = 0) => ({
+      id, business_id: t.businessId, url: 'http://127.0.0.1:9/', filter_types: JSON.stringify(filterTypes), disabled, description: '', metadata: '{}', headers: '{}',
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: now, updated_at: now,
+    });
+    await db.insertInto('webhook_endpoints').values([endpoint('whk_all', []), endpoint('whk_debits', ['wallet.debited']), endpoint('whk_off', [], 1)]).execute();
+    const customerId = await createCustomer('outbox-2@example.com');
+    await post(customerId, { amount: 100, entry_type: 'credit' });
+    await post(customerId, { amount: 40, entry_type: 'debit' });
+    const result = await t.coffer.dispatcher.drain();
+    expect(result).toEqual({ events: 3, jobs: 4 });
+    const jobs = await db.selectFrom('jobs').select(['kind', 'key', 'payload', 'attempts_max']).where('kind', '=', 'webhook.deliver').orderBy('key').execute();
+    const events = await db.selectFrom('events').select(['id', 'type']).where('customer_id', '=', customerId).execute();
+    const typeOf = new Map(events.map((e) => [e.id, e.type]));
+    expect(jobs.map((job) => `${typeOf.get(job.key.split(':')[0])}→${job.key.split(':')[1]}`).sort()).toEqual(
+      ['customer.created→whk_all', 'wallet.credited→whk_all', 'wallet.debited→whk_all', 'wallet.debited→whk_debits'].sort(),
+    );
+    expect(jobs.every((job) => job.attempts_max === 8)).toBe(true);
+    await db.deleteFrom('webhook_endpoints').execute();
+  });
+});
