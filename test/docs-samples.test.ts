@@ -21,11 +21,14 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
   // biome-ignore lint: the document is free-form JSON
   let doc: any;
   let customerId: string;
+  let eventId: string;
   beforeAll(async () => {
     t = await startTestApp(kind);
     proxy = await startProxy(await t.listen());
     doc = (await t.request('GET', '/openapi.json', { key: null })).json();
     customerId = (await t.request('POST', '/customers', { body: { email: 'sample@example.com', name: 'Sample' } })).json().customer_id;
+    await t.coffer.dispatcher.drain();
+    eventId = (await t.request('GET', '/events?limit=1')).json().data[0].id;
   });
   afterAll(async () => {
     await proxy?.close();
@@ -62,7 +65,8 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
       const runnable = source
         .replace("import DodoPayments from 'dodopayments';", '')
         .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
-        .replaceAll(`'${pathParameterSample('customer_id')}'`, `'${customerId}'`);
+        .replaceAll(`'${pathParameterSample('customer_id')}'`, `'${customerId}'`)
+        .replaceAll(`'${pathParameterSample('event_id')}'`, `'${eventId}'`);
       const printed: unknown[] = [];
       const before = proxy.requests.length;
       await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(

@@ -35,6 +35,18 @@ const apiOperations = [
   'get /customers/{customer_id}/wallets/ledger-entries',
 ];
 
+/** Coffer's own operations: their summaries end with "(Coffer extension)" and their examples use the generic client. */
+const extensionOperations = [
+  'get /customers/{customer_id}/wallets/{currency}/low-balance-threshold',
+  'put /customers/{customer_id}/wallets/{currency}/low-balance-threshold',
+  'delete /customers/{customer_id}/wallets/{currency}/low-balance-threshold',
+  'get /low-balance-thresholds',
+  'put /low-balance-thresholds/{currency}',
+  'delete /low-balance-thresholds/{currency}',
+  'get /events',
+  'get /events/{event_id}',
+];
+
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
   let t: TestApp;
   // biome-ignore lint: the document is free-form JSON
@@ -55,15 +67,25 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     expect(doc.security).toEqual([{ API_KEY: [] }]);
   });
 
-  it('lists exactly the 7 API operations, each with a summary', () => {
+  it("lists exactly Dodo's operations and Coffer's extensions, each with a summary that says which it is", () => {
     const operations: string[] = [];
     for (const [path, methods] of Object.entries<Record<string, { summary?: string }>>(doc.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
-        operations.push(`${method} ${path}`);
-        expect(operation.summary, `${method} ${path}`).toBeTruthy();
+        const name = `${method} ${path}`;
+        operations.push(name);
+        expect(operation.summary, name).toBeTruthy();
+        expect(operation.summary!.endsWith('(Coffer extension)'), name).toBe(extensionOperations.includes(name));
       }
     }
-    expect(operations.sort()).toEqual([...apiOperations].sort());
+    expect(operations.sort()).toEqual([...apiOperations, ...extensionOperations].sort());
+  });
+
+  it('types every event Coffer sends in the OpenAPI webhooks object', () => {
+    expect(Object.keys(doc.webhooks).sort()).toEqual(['customer.created', 'wallet.credited', 'wallet.debited', 'wallet.low_balance']);
+    const credited = doc.webhooks['wallet.credited'].post.requestBody.content['application/json'].schema;
+    expect(credited.properties.type.const).toBe('wallet.credited');
+    expect(credited.properties.data.properties.wallet_seq.type).toBe('integer');
+    expect(Object.keys(credited.properties.data.properties.entry.properties)).toContain('after_balance');
   });
 
   it('documents request bodies with the very schemas that validate them (additionalProperties: false)', () => {

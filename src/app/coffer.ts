@@ -3,6 +3,8 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { customerRoutes } from '../api/customer-routes.ts';
+import { eventRoutes } from '../api/event-routes.ts';
+import { lowBalanceRoutes } from '../api/low-balance-routes.ts';
 import { ledgerRoutes } from '../api/ledger-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
@@ -19,7 +21,10 @@ import type { JobHandler } from '../jobs/job-types.ts';
 import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
 import { LedgerService } from '../ledger/ledger-service.ts';
 import { LedgerWriter } from '../ledger/ledger-writer.ts';
+import { LowBalanceService } from '../ledger/low-balance-service.ts';
 import { EventDispatcher } from '../outbox/event-dispatcher.ts';
+import { openApiWebhooks } from '../outbox/event-schemas.ts';
+import { FeedService } from '../outbox/feed-service.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, idGenerator, randomBase62 } from '../shared/ids.ts';
 import { webhookFanOut } from '../webhooks/fan-out.ts';
@@ -121,7 +126,14 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     clock,
     authenticator: new Authenticator(store.db, clock, config.apiKeyCacheMs),
     metrics,
-    routes: [systemRoutes({ store, metrics, config }), customerRoutes(customers), ledgerRoutes(ledger)],
+    routes: [
+      systemRoutes({ store, metrics, config }),
+      customerRoutes(customers),
+      ledgerRoutes(ledger),
+      lowBalanceRoutes(new LowBalanceService({ db: store.db, clock, currencies: config.currencies })),
+      eventRoutes(new FeedService(store.db)),
+    ],
+    openApiWebhooks: openApiWebhooks(),
     logger: deps.logger,
     loggerStream: deps.loggerStream,
     requestLogLevel: deps.requestLogLevel,

@@ -46,7 +46,6 @@ export class CustomerService {
       entry_count: 0,
       created_at: now,
       updated_at: now,
-      low_balance_threshold: null,
     }));
     const wire = toWire(row);
     // The body passed its schema and the JSON parser's checks, so the row must be servable.

@@ -40,8 +40,6 @@ export interface WalletsTable {
   entry_count: number;
   created_at: string;
   updated_at: string;
-  /** Fires wallet.low_balance when a debit crosses below it; NULL: the business default for the currency applies. */
-  low_balance_threshold: number | null;
 }
 
 export interface LedgerEntriesTable {
@@ -103,6 +101,8 @@ export interface JobsTable {
 
 /** One event of the outbox: written in the transaction of the change it reports, delivered after commit. */
 export interface EventsTable {
+  /** Insertion order, given by the store (events of one wallet are inserted in wallet_seq order). */
+  seq: Generated<number>;
   /** `evt_…`: also the `webhook-id` of every delivery of it, so receivers de-duplicate by it. */
   id: string;
   business_id: string;
@@ -160,6 +160,15 @@ export interface WebhookAttemptsTable {
   next_attempt_at: string | null;
 }
 
+/** One wallet's own low-balance threshold: wallet.low_balance fires when an entry takes the balance below it. */
+export interface LowBalanceThresholdsTable {
+  customer_id: string;
+  currency: string;
+  business_id: string;
+  amount: number;
+  updated_at: string;
+}
+
 /** A business's low-balance threshold for every wallet of one currency that has none of its own. */
 export interface LowBalanceDefaultsTable {
   business_id: string;
@@ -180,5 +189,6 @@ export interface Database {
   event_feed_state: EventFeedStateTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_attempts: WebhookAttemptsTable;
+  low_balance_thresholds: LowBalanceThresholdsTable;
   low_balance_defaults: LowBalanceDefaultsTable;
 }

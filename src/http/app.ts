@@ -31,6 +31,8 @@ export interface HttpDeps {
   loggerStream?: { write(line: string): void };
   /** The level of the one line logged per request (default info; `coffer serve` on a terminal uses debug). */
   requestLogLevel?: RequestLogLevel;
+  /** The OpenAPI 3.1 `webhooks` object: the requests Coffer sends to webhook endpoints. */
+  openApiWebhooks?: Record<string, object>;
 }
 
 export interface HttpApp {
@@ -97,6 +99,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<HttpApp> {
       },
       components: { securitySchemes: { API_KEY: { type: 'http', scheme: 'bearer' } } },
       security: [{ API_KEY: [] }],
+      ...(deps.openApiWebhooks ? { webhooks: deps.openApiWebhooks } : {}),
     },
   });
 

@@ -7,7 +7,17 @@
 /** Where the examples point; the banner of `coffer serve` prints the real URL. */
 export const sampleBaseUrl = 'http://127.0.0.1:8080';
 /** What stands for a path parameter in the examples (`cus_…` for `customer_id`). */
-export const pathParameterSample = (name: string) => (name === 'customer_id' ? 'cus_…' : `<${name}>`);
+export const pathParameterSample = (name: string) => (name === 'customer_id' ? 'cus_…' : name === 'currency' ? 'USD' : `<${name}>`);
+
+/** Summaries of Coffer's own operations end with this: the SDK has no method for them, so the example calls the client's generic request method. */
+export const extensionMarker = '(Coffer extension)';
+
+/** SDK methods that the path does not spell ("method path" → the method under `client.`). */
+const sdkMethodOverrides: Record<string, string> = {
+  'get /webhooks/{webhook_id}/secret': 'webhooks.retrieveSecret',
+  'get /webhooks/{webhook_id}/headers': 'webhooks.headers.retrieve',
+  'patch /webhooks/{webhook_id}/headers': 'webhooks.headers.update',
+};
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface SchemaLike {
@@ -24,6 +34,7 @@ interface SchemaLike {
   additionalProperties?: unknown;
 }
 interface Operation {
+  summary?: string;
   parameters?: Array<{ name: string; in: string; schema?: SchemaLike }>;
   requestBody?: { content?: Record<string, { schema?: SchemaLike }> };
   'x-codeSamples'?: unknown;
@@ -69,8 +80,32 @@ function literal(value: Json, indent = ''): string {
   return `{\n${keys.join('\n')}\n${indent}}`;
 }
 
+const header = [
+  "import DodoPayments from 'dodopayments';",
+  '',
+  `const client = new DodoPayments({ bearerToken: process.env.COFFER_API_KEY, baseURL: '${sampleBaseUrl}' });`,
+  '',
+];
+
+/** A Coffer extension through the SDK's generic `client.get/post/put/patch/delete(path, { body })`. */
+function genericSample(method: string, path: string, operation: Operation): string {
+  const lines = [...header];
+  const names = path.split('/').filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1));
+  for (const name of names) if (pathParameterSample(name).startsWith('<') || name === 'customer_id') lines.push(`const ${camel(name)} = ${literal(pathParameterSample(name))};`);
+  const template = path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+    const sample = pathParameterSample(name);
+    return sample.startsWith('<') || name === 'customer_id' ? `\${${camel(name)}}` : sample;
+  });
+  const body = operation.requestBody?.content?.['application/json']?.schema;
+  const options = body ? `, { body: ${literal(sampleObject(body))} }` : '';
+  if (names.length > 0 && lines.length > header.length) lines.push('');
+  lines.push(`const result = await client.${method}(\`${template}\`${options});`, 'console.log(result);');
+  return lines.join('\n');
+}
+
 /** The SDK call for one operation, as TypeScript source. */
 export function sdkSample(method: string, path: string, operation: Operation): string {
+  if (operation.summary?.endsWith(extensionMarker)) return genericSample(method, path, operation);
   const segments = path.split('/').filter(Boolean);
   const parameterNames = segments.filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1));
   const resources = segments.filter((s) => !s.startsWith('{')).map(camel);
@@ -79,7 +114,7 @@ export function sdkSample(method: string, path: string, operation: Operation): s
     ? { get: 'retrieve', patch: 'update', put: 'update', delete: 'delete' }
     : { get: 'list', post: 'create', put: 'update', delete: 'delete' };
   const verb = verbs[method] ?? method;
-  const call = `client.${[...resources, verb].join('.')}`;
+  const call = `client.${sdkMethodOverrides[`${method} ${path}`] ?? [...resources, verb].join('.')}`;
   const args = parameterNames.map((name) => literal(pathParameterSample(name)));
 
   const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
@@ -89,12 +124,7 @@ export function sdkSample(method: string, path: string, operation: Operation): s
   // page_number: 0 is not optional when iterating: without it SDK 2.52.0 skips the second page (docs/sdk.md).
   else if (paged) args.push(literal({ page_number: 0, page_size: 100 }));
 
-  const lines = [
-    "import DodoPayments from 'dodopayments';",
-    '',
-    `const client = new DodoPayments({ bearerToken: process.env.COFFER_API_KEY, baseURL: '${sampleBaseUrl}' });`,
-    '',
-  ];
+  const lines = [...header];
   const argumentText = args.join(', ');
   if (paged) {
     lines.push(`// page_number: 0 makes the SDK's auto-pagination read every page (see docs/sdk.md)`);

@@ -3,6 +3,7 @@
 import type { AuthErrorCode } from '../auth/auth-errors.ts';
 import type { CustomerErrorCode } from '../customers/customer-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
+import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
 
 /** Codes of the HTTP layer itself: transport, parsing, routing, limits. */
 type HttpLayerCode =
@@ -20,7 +21,7 @@ type HttpLayerCode =
   | 'INTERNAL_SERVER_ERROR'
   | 'SERVICE_UNAVAILABLE';
 
-export type ErrorCode = HttpLayerCode | AuthErrorCode | CustomerErrorCode | LedgerErrorCode;
+export type ErrorCode = HttpLayerCode | AuthErrorCode | CustomerErrorCode | LedgerErrorCode | OutboxErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -31,6 +32,7 @@ export const errorStatus = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CUSTOMER_NOT_FOUND: 404,
+  EVENT_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_ALREADY_USED: 409,
   IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST: 409,
   REQUEST_TIMEOUT: 408,

@@ -248,7 +248,6 @@ export class BatchState implements BatchView {
           entry_count: wallet.entryCount,
           created_at: wallet.createdAt,
           updated_at: wallet.updatedAt,
-          low_balance_threshold: null,
         });
       } else if (wallet.entryCount !== wallet.loaded.entry_count) {
         walletMoves.push({

@@ -39,9 +39,10 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
       'select id, business_id, entry_count from customers where id in (select value from json_each(?)) order by id',
     ),
     wallets: database.prepare<[string]>(
-      `select ${walletColumns.map((c) => `w.${c}`).join(', ')}, w.low_balance_threshold,
-              coalesce(w.low_balance_threshold, d.amount) as low_balance_effective
-         from wallets w left join low_balance_defaults d on d.business_id = w.business_id and d.currency = w.currency
+      `select ${walletColumns.map((c) => `w.${c}`).join(', ')}, coalesce(t.amount, d.amount) as low_balance_effective
+         from wallets w
+         left join low_balance_thresholds t on t.customer_id = w.customer_id and t.currency = w.currency
+         left join low_balance_defaults d on d.business_id = w.business_id and d.currency = w.currency
         where w.customer_id in (select value from json_each(?))`,
     ),
     record: database.prepare<[string, string, string]>(

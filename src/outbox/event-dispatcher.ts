@@ -156,8 +156,7 @@ export class EventDispatcher {
         .selectFrom('events')
         .selectAll()
         .where('feed_seq', 'is', null)
-        .orderBy('created_at')
-        .orderBy('id')
+        .orderBy('seq')
         .limit(this.limits.batchMax)
         .execute();
       if (events.length === 0) return { events: 0, jobs: 0 };

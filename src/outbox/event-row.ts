@@ -2,7 +2,8 @@
 import type { EventsTable } from '../db/schema.ts';
 import type { OutboxEventType } from './event-types.ts';
 
-export type EventRow = EventsTable;
+/** An event as written (the store gives `seq`). */
+export type EventRow = Omit<EventsTable, 'seq'>;
 
 export interface NewEvent {
   id: string;

@@ -17,9 +17,9 @@ function loaded(balance = 1000, extra: Partial<LoadedBatch> = {}, threshold: num
       { id: 'cus_other', business_id: 'bus_2', entry_count: 0 },
     ],
     wallets: [
-      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_threshold: threshold, low_balance_effective: threshold },
-      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_threshold: null, low_balance_effective: null },
-      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_threshold: null, low_balance_effective: null },
+      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: threshold },
+      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: null },
+      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_effective: null },
     ],
     records: [],
     ...extra,
@@ -124,7 +124,7 @@ describe('deciders', () => {
     const { outcomes, writeSet } = run([command('credit', 40, null, { currency: 'EUR' }), command('debit', 15, null, { currency: 'EUR' })]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'applied']);
     expect(writeSet.newWallets).toEqual([
-      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now, low_balance_threshold: null },
+      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now },
     ]);
     expect(writeSet.walletMoves).toEqual([]);
   });

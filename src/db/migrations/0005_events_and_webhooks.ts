@@ -6,11 +6,16 @@ import { type MigrationContext, int64Type } from './migration.ts';
 export async function up(db: Kysely<any>, context: MigrationContext): Promise<void> {
   const int64 = int64Type(context.store);
 
-  // One row per event; `data` is its JSON payload, fixed when the change it reports commits. `feed_seq` is given by
-  // the dispatcher (serialised on event_feed_state), so the feed's order is the order events became visible.
+  // One row per event; `data` is its JSON payload, fixed when the change it reports commits. `seq` is the insertion
+  // order (a rowid on SQLite, an identity on PostgreSQL): events of one wallet are inserted in wallet_seq order, so the
+  // dispatcher takes them by it. `feed_seq` is given by the dispatcher (serialised on event_feed_state), so the feed's
+  // order is the order events were dispatched, and never changes once given.
   await db.schema
     .createTable('events')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('seq', context.store === 'postgres' ? 'bigint' : 'integer', (c) =>
+      context.store === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey(),
+    )
+    .addColumn('id', 'text', (c) => c.notNull().unique())
     .addColumn('business_id', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('customer_id', 'text')
@@ -18,7 +23,7 @@ export async function up(db: Kysely<any>, context: MigrationContext): Promise<vo
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('feed_seq', int64, (c) => c.unique())
     .execute();
-  await sql`create index events_undispatched on events (created_at, id) where feed_seq is null`.execute(db);
+  await sql`create index events_undispatched on events (seq) where feed_seq is null`.execute(db);
   await db.schema.createIndex('events_feed').on('events').columns(['business_id', 'feed_seq']).execute();
 
   await db.schema
@@ -78,10 +83,15 @@ export async function up(db: Kysely<any>, context: MigrationContext): Promise<vo
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('low_balance_defaults_pk', ['business_id', 'currency'])
     .execute();
-  // NULL: the business default for the currency applies (if there is one).
+  // A wallet's own threshold, over the business default; kept beside the wallet so that only the writer writes wallets.
   await db.schema
-    .alterTable('wallets')
-    .addColumn('low_balance_threshold', int64, (c) => c.check(sql`low_balance_threshold is null or (low_balance_threshold >= 0 and low_balance_threshold <= 9007199254740991)`))
+    .createTable('low_balance_thresholds')
+    .addColumn('customer_id', 'text', (c) => c.notNull().references('customers.id'))
+    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('business_id', 'text', (c) => c.notNull())
+    .addColumn('amount', int64, (c) => c.notNull().check(sql`amount >= 0 and amount <= 9007199254740991`))
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('low_balance_thresholds_pk', ['customer_id', 'currency'])
     .execute();
 
   if (context.store !== 'postgres') return;
@@ -97,9 +107,10 @@ export async function up(db: Kysely<any>, context: MigrationContext): Promise<vo
       select (select coalesce(json_agg(w), '[]'::json)
                 from (select c.id as customer_id, c.business_id as customer_business_id,
                              c.entry_count as customer_entry_count, wl.currency, wl.business_id, wl.balance,
-                             wl.entry_count, wl.created_at, wl.updated_at, wl.low_balance_threshold,
-                             coalesce(wl.low_balance_threshold, d.amount) as low_balance_effective
+                             wl.entry_count, wl.created_at, wl.updated_at,
+                             coalesce(t.amount, d.amount) as low_balance_effective
                         from customers c join wallets wl on wl.customer_id = c.id
+                        left join low_balance_thresholds t on t.customer_id = wl.customer_id and t.currency = wl.currency
                         left join low_balance_defaults d on d.business_id = wl.business_id and d.currency = wl.currency
                        where c.id = any(customer_ids)) w),
              (select coalesce(json_agg(r), '[]'::json)

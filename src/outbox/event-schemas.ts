@@ -1,0 +1,77 @@
+// The events Coffer emits, as wire schemas: the envelope of each type with its typed `data` (in the OpenAPI document).
+import { type TSchema, Type } from '@sinclair/typebox';
+import { Customer } from '../customers/customer-schemas.ts';
+import { CustomerWallet, CustomerWalletTransaction } from '../ledger/ledger-schemas.ts';
+import { type OutboxEventType, outboxEventTypes, payloadTypeOf } from './event-types.ts';
+
+const WalletEntryData = Type.Object({
+  payload_type: Type.Literal('WalletEntry'),
+  entry: CustomerWalletTransaction,
+  wallet: Type.Object(CustomerWallet.properties, { description: 'The wallet just after the entry.' }),
+  wallet_seq: Type.Integer({
+    minimum: 1,
+    description: "The entry's position among its wallet's entries (1, 2, 3, …): order events by it and detect gaps.",
+  }),
+});
+
+const WalletLowBalanceData = Type.Object({
+  payload_type: Type.Literal('WalletLowBalance'),
+  customer_id: Type.String(),
+  currency: Type.String(),
+  balance: Type.Integer({ description: 'The balance after the entry that crossed below the threshold, in minor units.' }),
+  threshold: Type.Integer({ description: 'The threshold in force for the wallet, in minor units.' }),
+  entry_id: Type.String({ description: 'The entry that crossed it.' }),
+  wallet_seq: Type.Integer({ minimum: 1 }),
+});
+
+const CustomerData = Type.Object({ payload_type: Type.Literal('Customer'), ...Customer.properties });
+
+const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
+  'customer.created': CustomerData,
+  'wallet.credited': WalletEntryData,
+  'wallet.debited': WalletEntryData,
+  'wallet.low_balance': WalletLowBalanceData,
+};
+
+const schemaName = (type: string) =>
+  `${type
+    .split(/[._]/)
+    .map((part) => part[0].toUpperCase() + part.slice(1))
+    .join('')}Event`;
+
+/** One envelope schema per event type, as delivered (the feed adds `id`, the webhook-id). */
+export const eventSchemas = outboxEventTypes.map((type) =>
+  Type.Object(
+    {
+      id: Type.String({ description: 'evt_…: the webhook-id every delivery of this event carries.' }),
+      business_id: Type.String(),
+      type: Type.Literal(type),
+      timestamp: Type.String({ format: 'date-time', description: 'When the change committed.' }),
+      data: dataOf[type],
+    },
+    { title: schemaName(type), description: `${type}: data.payload_type is ${payloadTypeOf[type]}.` },
+  ),
+);
+
+export const AnyEvent = Type.Union(eventSchemas);
+
+/**
+ * The OpenAPI 3.1 `webhooks` object: one entry per event type, the request Coffer sends to an endpoint (the feed's
+ * item without `id`, which travels in the webhook-id header).
+ */
+export function openApiWebhooks(): Record<string, object> {
+  return Object.fromEntries(
+    eventSchemas.map((schema) => {
+      const { id: _id, ...properties } = schema.properties;
+      const body = Type.Object(properties, { title: schema.title, description: schema.description });
+      const operation = {
+        summary: schema.description,
+        tags: ['Webhook events'],
+        parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+        requestBody: { required: true, content: { 'application/json': { schema: body } } },
+        responses: { '2XX': { description: 'Any 2xx acknowledges the event; 410 disables the endpoint; anything else is retried.' } },
+      };
+      return [schema.properties.type.const, { post: operation }];
+    }),
+  );
+}
