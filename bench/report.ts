@@ -4,7 +4,8 @@ import type { PgbenchResult } from './pgbench.ts';
 
 export interface MeasuredPhase extends PhaseResult {
   server: 'coffer' | 'naive' | 'http';
-  workload: 'uniform-post' | 'hot-post' | 'wallets-get' | 'page-deep' | 'page-shallow' | 'fixed-json';
+  /** uniform-post-webhook: uniform-post with one webhook endpoint subscribed to every event. */
+  workload: 'uniform-post' | 'uniform-post-webhook' | 'hot-post' | 'wallets-get' | 'page-deep' | 'page-shallow' | 'fixed-json';
   /** CPU the server used during the phase, percent of one core; the load generator's own CPU beside it. */
   serverCpuPercent: number;
   loadCpuPercent: number;
@@ -102,6 +103,11 @@ export function computeRatios(stores: StoreReport[], pgbench: PgbenchResult, htt
     if (deep && shallow) {
       const value = deep.latencyMs.p99 / shallow.latencyMs.p99;
       ratios.push(ratio(`${store.kind} page p99, deep ÷ shallow`, value, '<=', 2, label));
+    }
+    const withWebhook = find(store, 'coffer', 'uniform-post-webhook', 32);
+    if (uniform32 && withWebhook) {
+      const value = withWebhook.okPerSecond / uniform32.okPerSecond;
+      ratios.push(ratio(`${store.kind} uniform c=32 with a webhook endpoint ÷ without`, value, '>=', 0.85, label));
     }
     const megabytes = store.peakRssBytes / 1024 / 1024;
     ratios.push(ratio(`${store.kind} server peak RSS MB (c=128 included)`, megabytes, '<=', 250, label));

@@ -117,6 +117,42 @@ async function measure(
 }
 
 const phaseSettleMs = 300;
+/** After the webhook phase, how long the backlog may take to drain before the bench moves on (reported either way). */
+const webhookDrainMaxMs = 120_000;
+
+/**
+ * uniform-post c=32 with one endpoint subscribed to every event, its receiver in a process of its own: the POST figure
+ * is compared with uniform-post c=32 without endpoints; deliveries during the phase and the drain after it are printed.
+ */
+async function webhookPhase(coffer: ServerProcess, kind: string, options: BenchOptions, ids: Parameters<typeof uniformPosts>[0]): Promise<MeasuredPhase> {
+  const receiver = await startServer('receiver', ['--import', 'tsx', path.join(root, 'bench', 'webhook-receiver.ts')], {}, '/healthz', path.join(scratchDir, `receiver-${kind}-${stamp}.log`));
+  try {
+    const created = await fetch(`${coffer.baseUrl}/webhooks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${benchApiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${receiver.baseUrl}/hook`, description: 'bench receiver' }),
+    });
+    if (!created.ok) throw new Error(`could not create the bench webhook endpoint: ${created.status} ${await created.text()}`);
+    const count = async () => ((await (await fetch(`${receiver.baseUrl}/count`)).json()) as { received: number }).received;
+    const phase = await measure(coffer, 'coffer', 'uniform-post-webhook', 32, options.phaseSeconds, uniformPosts(ids), 'POST');
+    const duringPhase = await count();
+    const expected = phase.ok;
+    const drainStart = performance.now();
+    let delivered = duringPhase;
+    while (delivered < expected && performance.now() - drainStart < webhookDrainMaxMs) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      delivered = await count();
+    }
+    const drainSeconds = (performance.now() - drainStart) / 1000;
+    say(
+      `webhooks: ${duringPhase} of ${expected} entry events delivered during the phase (${(duringPhase / options.phaseSeconds).toFixed(0)}/s); ` +
+        `${delivered} after ${drainSeconds.toFixed(1)} s more${delivered < expected ? ' (backlog not drained: the bench moved on)' : ''}`,
+    );
+    return phase;
+  } finally {
+    await receiver.stop();
+  }
+}
 
 const cofferArgs = (options: BenchOptions, label: string) => [
   ...(options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(scratchDir, `profile-${stamp}-${label}`)}`] : []),
@@ -136,7 +172,14 @@ async function benchStore(kind: 'sqlite' | 'postgres', options: BenchOptions): P
       say(phaseTable([{ store: kind, phase }]).split('\n')[2]);
     };
     // The per-key rate limiter is off: one key drives all the load, and the limiter would measure itself.
-    const env = { ...database.env, COFFER_BOOTSTRAP_API_KEY: benchApiKey, COFFER_LOG_LEVEL: 'warn', COFFER_RATE_LIMIT_PER_SECOND: '0' };
+    const env = {
+      ...database.env,
+      COFFER_BOOTSTRAP_API_KEY: benchApiKey,
+      COFFER_LOG_LEVEL: 'warn',
+      COFFER_RATE_LIMIT_PER_SECOND: '0',
+      // The webhook phase's receiver listens on loopback.
+      COFFER_WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    };
 
     const coffer = await startServer('coffer', cofferArgs(options, kind), env, '/healthz', path.join(scratchDir, `coffer-${kind}-${stamp}.log`));
     let peakRssBytes: number;
@@ -150,6 +193,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', options: BenchOptions): P
       report(await measure(coffer, 'coffer', 'page-shallow', c, options.phaseSeconds, deepPages(ids.shallowCustomerId, ids.shallowEntryCount), 'GET'));
       report(await measure(coffer, 'coffer', 'page-deep', c, options.phaseSeconds, deepPages(ids.deepCustomerId, ids.deepEntryCount), 'GET'));
       say(`coffer peak RSS (VmHWM) after the post phases: ${(peakRssBytes / 1048576).toFixed(0)} MB; after the reads: ${(coffer.peakRssBytes() / 1048576).toFixed(0)} MB`);
+      report(await webhookPhase(coffer, kind, options, ids));
     } finally {
       await coffer.stop();
     }
