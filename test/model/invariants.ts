@@ -1,7 +1,7 @@
 // End-of-sequence checks: every balance recomputed from its entries agrees with the database, the API and the model.
 import type { Config } from '../../src/config/config.ts';
 import type { Store } from '../../src/db/database.ts';
-import type { LedgerEntriesTable, WalletsTable } from '../../src/db/schema.ts';
+import type { EventsTable, LedgerEntriesTable, WalletsTable } from '../../src/db/schema.ts';
 import { totalInUsdCents } from '../../src/shared/money.ts';
 import type { TestApp } from '../support/test-app.ts';
 import { rowMismatch, wireEntryMismatch } from './compare.ts';
@@ -47,18 +47,42 @@ function recompute(customer: ModelCustomer, rows: LedgerEntriesTable[]): Map<str
   return wallets;
 }
 
+/**
+ * The outbox agrees with the ledger: one customer.created, then exactly one wallet event per entry, in the order the
+ * entries were appended, each showing its entry and the wallet just after it (no thresholds here: no low-balance event).
+ */
+function checkEvents(customer: ModelCustomer, rows: LedgerEntriesTable[], events: StoredCustomer['events']): void {
+  const types = events.map((event) => event.type);
+  check(types[0] === 'customer.created' && types.filter((type) => type === 'customer.created').length === 1, () => `${customer.id}: events ${types.join(', ')}`);
+  const walletEvents = events.slice(1);
+  check(walletEvents.length === rows.length, () => `${customer.id}: ${walletEvents.length} wallet events for ${rows.length} entries`);
+  walletEvents.forEach((event, index) => {
+    const row = rows[index];
+    const data = JSON.parse(event.data) as { entry: { id: string; after_balance: number }; wallet: { balance: number; currency: string }; wallet_seq: number };
+    const expectedType = row.is_credit === 1 ? 'wallet.credited' : 'wallet.debited';
+    check(
+      event.type === expectedType && event.business_id === row.business_id && data.entry.id === row.id && data.wallet_seq === row.wallet_seq &&
+        data.wallet.balance === row.after_balance && data.wallet.currency === row.currency,
+      () => `${customer.id} entry ${row.customer_seq}: event ${event.type} ${event.data}`,
+    );
+  });
+}
+
 interface StoredCustomer {
   rows: LedgerEntriesTable[];
+  events: Array<Pick<EventsTable, 'type' | 'data' | 'business_id'>>;
   wallets: WalletsTable[];
   customer: { entry_count: number; business_id: string } | undefined;
 }
 
 /** Everything stored for these customers, in three queries. */
 async function readStored(reader: Store, customerIds: string[]): Promise<Map<string, StoredCustomer>> {
-  const stored = new Map<string, StoredCustomer>(customerIds.map((id) => [id, { rows: [], wallets: [], customer: undefined }]));
+  const stored = new Map<string, StoredCustomer>(customerIds.map((id) => [id, { rows: [], events: [], wallets: [], customer: undefined }]));
   if (customerIds.length === 0) return stored;
   const rows = await reader.db.selectFrom('ledger_entries').selectAll().where('customer_id', 'in', customerIds).orderBy('customer_seq').execute();
   for (const row of rows) stored.get(row.customer_id)!.rows.push(row);
+  const events = await reader.db.selectFrom('events').select(['customer_id', 'type', 'data', 'business_id']).where('customer_id', 'in', customerIds).orderBy('seq').execute();
+  for (const event of events) stored.get(event.customer_id!)!.events.push(event);
   for (const wallet of await reader.db.selectFrom('wallets').selectAll().where('customer_id', 'in', customerIds).execute()) {
     stored.get(wallet.customer_id)!.wallets.push(wallet);
   }
@@ -75,6 +99,7 @@ async function checkCustomer(t: TestApp, apiKey: string, config: Config, custome
     check(mismatch === null, () => mismatch!);
   });
   const recomputed = recompute(customer, rows);
+  checkEvents(customer, rows, stored.events);
 
   check(customerRow?.entry_count === rows.length && customerRow.business_id === customer.businessId, () => `${customer.id}: customers row ${JSON.stringify(customerRow)}`);
   check(walletRows.length === customer.balances.size, () => `${customer.id}: ${walletRows.length} wallet rows`);
