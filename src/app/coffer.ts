@@ -25,6 +25,7 @@ import { LowBalanceService } from '../ledger/low-balance-service.ts';
 import { EventDispatcher } from '../outbox/event-dispatcher.ts';
 import { openApiWebhooks } from '../outbox/event-schemas.ts';
 import { FeedService } from '../outbox/feed-service.ts';
+import { registerOutboxMetrics } from '../outbox/outbox-metrics.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, idGenerator, randomBase62 } from '../shared/ids.ts';
 import { webhookFanOut } from '../webhooks/fan-out.ts';
@@ -151,6 +152,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   });
   const events = new EventDispatcher({ db: store.db, clock, newId, fanOut: webhookFanOut, logger: http.app.log, onJobs: () => jobs.wake() });
   dispatcher = events;
+  registerOutboxMetrics(metrics.registry, { db: store.db, clock, dispatcher: events, onError: (error) => http.app.log.warn({ err: error }, 'could not read the outbox for metrics') });
   if (deps.startJobs) {
     jobs.start();
     events.start();

@@ -65,4 +65,17 @@ describe.each(storeKinds)('outbox [%s]', (kind) => {
     expect(jobs.every((job) => job.attempts_max === 8)).toBe(true);
     await db.deleteFrom('webhook_endpoints').execute();
   });
+
+  it('reports undispatched events and their age in /metrics, and what this process dispatched', async () => {
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await t.request('GET', '/metrics', { key: null })).body)?.[1]);
+    await t.coffer.dispatcher.drain();
+    const dispatchedBefore = await metric('coffer_events_dispatched_total');
+    await createCustomer('outbox-metrics@example.com');
+    expect(await metric('coffer_events_undispatched')).toBe(1);
+    expect(await metric('coffer_events_undispatched_age_seconds')).toBeGreaterThanOrEqual(0);
+    await t.coffer.dispatcher.drain();
+    expect(await metric('coffer_events_undispatched')).toBe(0);
+    expect(await metric('coffer_events_undispatched_age_seconds')).toBe(0);
+    expect(await metric('coffer_events_dispatched_total')).toBe(dispatchedBefore + 1);
+  });
 });
