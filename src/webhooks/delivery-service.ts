@@ -54,7 +54,8 @@ const toWire = (row: AttemptRow): WebhookAttempt => ({
   next_attempt_at: row.next_attempt_at,
 });
 
-const notFound = (id: string) => err('WEBHOOK_NOT_FOUND' as const, `No webhook endpoint ${id} in this business`);
+const where = (caller: Caller) => (caller === 'operator' ? '' : ' in this business');
+const notFound = (caller: Caller, id: string) => err('WEBHOOK_NOT_FOUND' as const, `No webhook endpoint ${id}${where(caller)}`);
 
 export class DeliveryService {
   constructor(private readonly deps: DeliveryServiceDeps) {}
@@ -68,7 +69,7 @@ export class DeliveryService {
   /** One page of the endpoint's delivery log, newest first. */
   async listAttempts(caller: Caller, endpointId: string, query: AttemptListQuery): Promise<Result<AttemptPage, DeliveryErrorCode>> {
     const endpoint = await this.endpoint(caller, endpointId);
-    if (endpoint === undefined) return notFound(endpointId);
+    if (endpoint === undefined) return notFound(caller, endpointId);
     const limit = query.limit ?? attemptPageSizeDefault;
     const rows = await listAttempts(this.deps.db, endpoint.id, { limit, afterId: query.iterator, eventId: query.event_id });
     const more = rows.length > limit;
@@ -85,7 +86,7 @@ export class DeliveryService {
       return err('WEBHOOK_REDELIVERY_TARGET_INVALID', 'Give exactly one of event_id (one event) or since (every event from that time on)');
     }
     const endpoint = await this.endpoint(caller, endpointId);
-    if (endpoint === undefined) return notFound(endpointId);
+    if (endpoint === undefined) return notFound(caller, endpointId);
     if (endpoint.disabled === 1) {
       return err('WEBHOOK_ENDPOINT_DISABLED', `Webhook endpoint ${endpoint.id} is disabled${endpoint.disabled_reason ? ` (${endpoint.disabled_reason})` : ''}; enable it before redelivering`);
     }
@@ -94,7 +95,7 @@ export class DeliveryService {
     if (target.event_id !== undefined) {
       const event = await findEvent(this.deps.db, target.event_id);
       if (event === undefined || event.business_id !== endpoint.business_id) {
-        return err('WEBHOOK_EVENT_NOT_FOUND', `No event ${target.event_id} in this business`);
+        return err('WEBHOOK_EVENT_NOT_FOUND', `No event ${target.event_id}${where(caller)}`);
       }
       eventIds = [event.id];
     } else {
@@ -122,7 +123,7 @@ export class DeliveryService {
   /** Sends a signed `webhook.test` event to the endpoint now (not stored, not retried) and reports the answer. */
   async sendTest(caller: Caller, endpointId: string): Promise<Result<TestDelivery, DeliveryErrorCode>> {
     const endpoint = await this.endpoint(caller, endpointId);
-    if (endpoint === undefined) return notFound(endpointId);
+    if (endpoint === undefined) return notFound(caller, endpointId);
     const id = this.deps.newId(idPrefixes.event);
     const now = isoTimestamp(this.deps.clock.now());
     const data = { payload_type: 'WebhookTest', endpoint_id: endpoint.id, message: 'A test delivery from Coffer (coffer webhooks test).' };
