@@ -21,11 +21,20 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
   // biome-ignore lint: the document is free-form JSON
   let doc: any;
   let customerId: string;
+  let webhookId: string;
   beforeAll(async () => {
     t = await startTestApp(kind);
     proxy = await startProxy(await t.listen());
     doc = (await t.request('GET', '/openapi.json', { key: null })).json();
     customerId = (await t.request('POST', '/customers', { body: { email: 'sample@example.com', name: 'Sample' } })).json().customer_id;
+    webhookId = 'whk_0Hq3sQ2b9ZxYw1Vt7Ru5P';
+    const now = new Date().toISOString();
+    await t.coffer.store.db
+      .insertInto('webhook_endpoints')
+      .values({
+        id: webhookId, business_id: t.businessId, url: 'https://hooks.example.com/coffer', description: '', metadata: '{}', headers: '{}', disabled: 0, filter_types: '[]',
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: now, updated_at: now })
+      .execute();
   });
   afterAll(async () => {
     await proxy?.close();
@@ -58,11 +67,12 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
   it('each example runs as printed and calls its own operation', async () => {
     for (const { method, path, operation } of operations()) {
       const source = operation['x-codeSamples']![0].source;
-      // As a user would: their key in COFFER_API_KEY, the URL the banner printed, a real customer id in place of cus_….
+      // As a user would: their key in COFFER_API_KEY, the URL the banner printed, real ids in place of cus_… and whk_….
       const runnable = source
         .replace("import DodoPayments from 'dodopayments';", '')
         .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
-        .replaceAll(`'${pathParameterSample('customer_id')}'`, `'${customerId}'`);
+        .replaceAll(`'${pathParameterSample('customer_id')}'`, `'${customerId}'`)
+        .replaceAll(pathParameterSample('webhook_id'), webhookId);
       const printed: unknown[] = [];
       const before = proxy.requests.length;
       await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(

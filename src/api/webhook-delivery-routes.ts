@@ -9,11 +9,14 @@ export const webhookDeliveryRoutes =
   (service: DeliveryService): FastifyPluginAsyncTypebox =>
   async (app) => {
     const tags = ['Webhooks'];
+    // Coffer's own operations: the SDK has no method for them (its examples call them with client.get / client.post).
+    const extension = { 'x-coffer-extension': true };
     app.get(
       '/webhooks/:webhook_id/attempts',
       {
         config: { access: 'read' },
         schema: {
+          ...extension,
           tags,
           summary: "List an endpoint's delivery attempts, newest first",
           params: WebhookIdParams,
@@ -32,6 +35,7 @@ export const webhookDeliveryRoutes =
       {
         config: { access: 'write' },
         schema: {
+          ...extension,
           tags,
           summary: 'Send one event, or every event since a time, to the endpoint again',
           params: WebhookIdParams,

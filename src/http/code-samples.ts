@@ -2,12 +2,15 @@
 //
 // The SDK's resources mirror the URL: `/customers/{id}/wallets/ledger-entries` is `client.customers.wallets.ledgerEntries`,
 // path parameters come first, then the body or query; GET and POST on a collection are `list` and `create`, GET, PATCH,
-// PUT and DELETE on an item are `retrieve`, `update` and `delete`. Bodies are filled in from the request schemas.
+// PUT and DELETE on an item are `retrieve`, `update` and `delete`. Bodies are the documented example, or filled in from
+// the request schemas. An operation marked `x-coffer-extension` has no SDK method: its example calls it
+// with the SDK's own `client.get` / `client.post` / … on the path, which carry the key, retries and errors alike.
 
 /** Where the examples point; the banner of `coffer serve` prints the real URL. */
 export const sampleBaseUrl = 'http://127.0.0.1:8080';
 /** What stands for a path parameter in the examples (`cus_…` for `customer_id`). */
-export const pathParameterSample = (name: string) => (name === 'customer_id' ? 'cus_…' : `<${name}>`);
+const pathParameterSamples: Record<string, string> = { customer_id: 'cus_…', webhook_id: 'whk_…' };
+export const pathParameterSample = (name: string) => pathParameterSamples[name] ?? `<${name}>`;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface SchemaLike {
@@ -25,8 +28,10 @@ interface SchemaLike {
 }
 interface Operation {
   parameters?: Array<{ name: string; in: string; schema?: SchemaLike }>;
-  requestBody?: { content?: Record<string, { schema?: SchemaLike }> };
+  requestBody?: { content?: Record<string, { schema?: SchemaLike; example?: Json }> };
   'x-codeSamples'?: unknown;
+  /** Set on Coffer's own operations, which the SDK has no method for. */
+  'x-coffer-extension'?: boolean;
 }
 
 const camel = (segment: string) => segment.replace(/[-_]([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -69,8 +74,32 @@ function literal(value: Json, indent = ''): string {
   return `{\n${keys.join('\n')}\n${indent}}`;
 }
 
+/** The request body of an example: the documented example (@fastify/swagger moves a body schema's `examples` there), else one from the schema. */
+function sampleBody(operation: Operation): Json | undefined {
+  const media = operation.requestBody?.content?.['application/json'];
+  if (!media?.schema) return undefined;
+  return media.example ?? media.schema.examples?.[0] ?? sampleObject(media.schema);
+}
+
+/** The call of an operation the SDK has no method for: the SDK's generic request method on the path. */
+function extensionCall(method: string, path: string, operation: Operation): string {
+  const url = path.replace(/\{([^}]+)\}/g, (_match, name: string) => pathParameterSample(name));
+  const body = sampleBody(operation);
+  const options = body === undefined ? '' : `, ${literal({ body })}`;
+  return `const result = await client.${method}(${literal(url)}${options});`;
+}
+
 /** The SDK call for one operation, as TypeScript source. */
 export function sdkSample(method: string, path: string, operation: Operation): string {
+  const header = [
+    "import DodoPayments from 'dodopayments';",
+    '',
+    `const client = new DodoPayments({ bearerToken: process.env.COFFER_API_KEY, baseURL: '${sampleBaseUrl}' });`,
+    '',
+  ];
+  if (operation['x-coffer-extension']) {
+    return [...header, '// A Coffer extension: the SDK has no method for it, so its generic request method calls the path.', extensionCall(method, path, operation), 'console.log(result);'].join('\n');
+  }
   const segments = path.split('/').filter(Boolean);
   const parameterNames = segments.filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1));
   const resources = segments.filter((s) => !s.startsWith('{')).map(camel);
@@ -84,17 +113,12 @@ export function sdkSample(method: string, path: string, operation: Operation): s
 
   const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
   const paged = verb === 'list' && query.some((p) => p.name === 'page_number');
-  const body = operation.requestBody?.content?.['application/json']?.schema;
-  if (body) args.push(literal(sampleObject(body)));
+  const body = sampleBody(operation);
+  if (body !== undefined) args.push(literal(body));
   // page_number: 0 is not optional when iterating: without it SDK 2.52.0 skips the second page (docs/sdk.md).
   else if (paged) args.push(literal({ page_number: 0, page_size: 100 }));
 
-  const lines = [
-    "import DodoPayments from 'dodopayments';",
-    '',
-    `const client = new DodoPayments({ bearerToken: process.env.COFFER_API_KEY, baseURL: '${sampleBaseUrl}' });`,
-    '',
-  ];
+  const lines = [...header];
   const argumentText = args.join(', ');
   if (paged) {
     lines.push(`// page_number: 0 makes the SDK's auto-pagination read every page (see docs/sdk.md)`);

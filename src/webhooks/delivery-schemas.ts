@@ -47,7 +47,7 @@ export const RedeliverBody = Type.Object(
       Type.String({ format: 'date-time', description: `Send again every event the endpoint subscribes to created at or after this time (the oldest ${redeliveryEventsMax} of them).` }),
     ),
   },
-  { additionalProperties: false, description: 'Exactly one of event_id or since.' },
+  { additionalProperties: false, description: 'Exactly one of event_id or since.', examples: [{ since: '2025-01-01T00:00:00Z' }] },
 );
 export type RedeliverBody = Static<typeof RedeliverBody>;
 
