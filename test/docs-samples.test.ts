@@ -22,6 +22,7 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
   let doc: any;
   let customerId: string;
   let eventId: string;
+  let webhookId: string;
   beforeAll(async () => {
     t = await startTestApp(kind);
     proxy = await startProxy(await t.listen());
@@ -29,6 +30,14 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
     customerId = (await t.request('POST', '/customers', { body: { email: 'sample@example.com', name: 'Sample' } })).json().customer_id;
     await t.coffer.dispatcher.drain();
     eventId = (await t.request('GET', '/events?limit=1')).json().data[0].id;
+    webhookId = 'whk_0Hq3sQ2b9ZxYw1Vt7Ru5P';
+    const now = new Date().toISOString();
+    await t.coffer.store.db
+      .insertInto('webhook_endpoints')
+      .values({
+        id: webhookId, business_id: t.businessId, url: 'https://hooks.example.com/coffer', description: '', metadata: '{}', headers: '{}', disabled: 0, filter_types: '[]',
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: now, updated_at: now })
+      .execute();
   });
   afterAll(async () => {
     await proxy?.close();
@@ -61,12 +70,13 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
   it('each example runs as printed and calls its own operation', async () => {
     for (const { method, path, operation } of operations()) {
       const source = operation['x-codeSamples']![0].source;
-      // As a user would: their key in COFFER_API_KEY, the URL the banner printed, a real customer id in place of cus_….
+      // As a user would: their key in COFFER_API_KEY, the URL the banner printed, real ids in place of cus_… and whk_….
       const runnable = source
         .replace("import DodoPayments from 'dodopayments';", '')
         .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
         .replaceAll(`'${pathParameterSample('customer_id')}'`, `'${customerId}'`)
-        .replaceAll(`'${pathParameterSample('event_id')}'`, `'${eventId}'`);
+        .replaceAll(`'${pathParameterSample('event_id')}'`, `'${eventId}'`)
+        .replaceAll(pathParameterSample('webhook_id'), webhookId);
       const printed: unknown[] = [];
       const before = proxy.requests.length;
       await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(

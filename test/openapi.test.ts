@@ -45,6 +45,8 @@ const extensionOperations = [
   'delete /low-balance-thresholds/{currency}',
   'get /events',
   'get /events/{event_id}',
+  'get /webhooks/{webhook_id}/attempts',
+  'post /webhooks/{webhook_id}/redeliver',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -75,6 +77,7 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
         operations.push(name);
         expect(operation.summary, name).toBeTruthy();
         expect(operation.summary!.endsWith('(Coffer extension)'), name).toBe(extensionOperations.includes(name));
+        expect((operation as { 'x-coffer-extension'?: boolean })['x-coffer-extension'] === true, `${name} x-coffer-extension`).toBe(extensionOperations.includes(name));
       }
     }
     expect(operations.sort()).toEqual([...apiOperations, ...extensionOperations].sort());

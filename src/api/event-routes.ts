@@ -31,11 +31,14 @@ export const eventRoutes =
   (feed: FeedService): FastifyPluginAsyncTypebox =>
   async (app) => {
     const tags = ['Events'];
+    // Coffer's own operations: the SDK has no method for them (its examples call them with the generic client).
+    const extension = { 'x-coffer-extension': true };
     app.get(
       '/events',
       {
         config: { access: 'read' },
         schema: {
+          ...extension,
           tags,
           summary: 'List events in feed order, after a given event (Coffer extension)',
           querystring: FeedQuery,
@@ -58,6 +61,7 @@ export const eventRoutes =
       {
         config: { access: 'read' },
         schema: {
+          ...extension,
           tags,
           summary: 'Retrieve one event (Coffer extension)',
           params: Type.Object({ event_id: EventId }, { additionalProperties: false }),

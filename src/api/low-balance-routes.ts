@@ -16,10 +16,12 @@ export const lowBalanceRoutes =
   (service: LowBalanceService): FastifyPluginAsyncTypebox =>
   async (app) => {
     const tags = ['Low-balance alerts'];
+    // Coffer's own operations: the SDK has no method for them (its examples call them with the generic client).
+    const extension = { 'x-coffer-extension': true };
     const walletPath = '/customers/:customer_id/wallets/:currency/low-balance-threshold';
     const walletSchema = { tags, params: WalletThresholdParams, response: { 200: WalletThreshold, '4xx': ErrorResponse } };
 
-    app.get(walletPath, { config: { access: 'read' }, schema: { ...walletSchema, summary: "A wallet's low-balance threshold in force (Coffer extension)" } }, async (request, reply) => {
+    app.get(walletPath, { config: { access: 'read' }, schema: { ...walletSchema, ...extension, summary: "A wallet's low-balance threshold in force (Coffer extension)" } }, async (request, reply) => {
       const { customer_id, currency } = request.params;
       const result = await service.walletThreshold(request.principal.businessId, customer_id, currency);
       return result.ok ? result.value : sendErr(reply, result);
@@ -27,7 +29,7 @@ export const lowBalanceRoutes =
 
     app.put(
       walletPath,
-      { config: { access: 'write' }, schema: { ...walletSchema, body: ThresholdBody, summary: "Set a wallet's own low-balance threshold (Coffer extension)" } },
+      { config: { access: 'write' }, schema: { ...walletSchema, ...extension, body: ThresholdBody, summary: "Set a wallet's own low-balance threshold (Coffer extension)" } },
       async (request, reply) => {
         const { customer_id, currency } = request.params;
         const result = await service.setWalletThreshold(request.principal.businessId, customer_id, currency, request.body.amount);
@@ -37,7 +39,7 @@ export const lowBalanceRoutes =
 
     app.delete(
       walletPath,
-      { config: { access: 'write' }, schema: { ...walletSchema, summary: "Remove a wallet's own threshold: the business default applies again (Coffer extension)" } },
+      { config: { access: 'write' }, schema: { ...walletSchema, ...extension, summary: "Remove a wallet's own threshold: the business default applies again (Coffer extension)" } },
       async (request, reply) => {
         const { customer_id, currency } = request.params;
         const result = await service.clearWalletThreshold(request.principal.businessId, customer_id, currency);
@@ -47,7 +49,7 @@ export const lowBalanceRoutes =
 
     app.get(
       '/low-balance-thresholds',
-      { config: { access: 'read' }, schema: { tags, summary: "The business's default thresholds per currency (Coffer extension)", response: { 200: DefaultThresholdList, '4xx': ErrorResponse } } },
+      { config: { access: 'read' }, schema: { ...extension, tags, summary: "The business's default thresholds per currency (Coffer extension)", response: { 200: DefaultThresholdList, '4xx': ErrorResponse } } },
       async (request) => service.defaults(request.principal.businessId),
     );
 
@@ -56,6 +58,7 @@ export const lowBalanceRoutes =
       {
         config: { access: 'write' },
         schema: {
+          ...extension,
           tags,
           summary: 'Set the default threshold for every wallet of a currency without its own (Coffer extension)',
           params: CurrencyParams,
@@ -73,7 +76,7 @@ export const lowBalanceRoutes =
       '/low-balance-thresholds/:currency',
       {
         config: { access: 'write' },
-        schema: { tags, summary: 'Remove the default threshold of a currency (Coffer extension)', params: CurrencyParams, response: { 200: DefaultThresholdList, '4xx': ErrorResponse } },
+        schema: { ...extension, tags, summary: 'Remove the default threshold of a currency (Coffer extension)', params: CurrencyParams, response: { 200: DefaultThresholdList, '4xx': ErrorResponse } },
       },
       async (request, reply) => {
         const result = await service.clearDefault(request.principal.businessId, request.params.currency);

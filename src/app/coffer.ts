@@ -6,6 +6,7 @@ import { customerRoutes } from '../api/customer-routes.ts';
 import { eventRoutes } from '../api/event-routes.ts';
 import { lowBalanceRoutes } from '../api/low-balance-routes.ts';
 import { ledgerRoutes } from '../api/ledger-routes.ts';
+import { webhookDeliveryRoutes } from '../api/webhook-delivery-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { CustomerService } from '../customers/customer-service.ts';
@@ -28,6 +29,10 @@ import { FeedService } from '../outbox/feed-service.ts';
 import { registerOutboxMetrics } from '../outbox/outbox-metrics.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, idGenerator, randomBase62 } from '../shared/ids.ts';
+import { webhookDeliveryHandler } from '../webhooks/delivery-handler.ts';
+import { createDeliveryMetrics } from '../webhooks/delivery-metrics.ts';
+import { webhookDeliveryJobKind } from '../webhooks/delivery-schedule.ts';
+import { DeliveryService } from '../webhooks/delivery-service.ts';
 import { webhookFanOut } from '../webhooks/fan-out.ts';
 
 export interface CofferDeps {
@@ -43,7 +48,7 @@ export interface CofferDeps {
   loggerStream?: { write(line: string): void };
   /** The level of the one line logged per request (default info; `coffer serve` on a terminal uses debug). */
   requestLogLevel?: RequestLogLevel;
-  /** Job kinds this process runs (each feature adds its own here); none yet in production. */
+  /** Job handlers merged over the built-in ones (`webhook.deliver`); tests replace or add kinds here. */
   jobHandlers?: Readonly<Record<string, JobHandler>>;
   /** Whether the job runtime polls on its own (`coffer serve` does; tests drive `jobs.tick()` themselves). */
   startJobs?: boolean;
@@ -58,6 +63,8 @@ export interface CofferApp {
   writer: LedgerWriter;
   ledger: LedgerService;
   customers: CustomerService;
+  /** The delivery log, redelivery and test sends (the CLI's `coffer webhooks` commands use it too). */
+  deliveries: DeliveryService;
   jobs: JobRuntime;
   /** Puts committed events in the feed and enqueues their webhook deliveries (tests call `dispatch()` / `drain()`). */
   dispatcher: EventDispatcher;
@@ -121,6 +128,10 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     settings: { currencies: config.currencies, fxRatesToUsd: config.fxRatesToUsd, idempotencyReplay: config.idempotencyReplay },
   });
   const customers = new CustomerService({ db: store.db, currencies: config.currencies, clock, newId });
+  // The job runtime is built after the HTTP app (it logs through it); redeliveries wake it once it exists.
+  let wakeJobs = () => {};
+  const delivery = { db: store.db, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls, timeoutMs: config.webhookTimeoutMs };
+  const deliveries = new DeliveryService({ ...delivery, onJobs: () => wakeJobs() });
 
   const http = await buildHttpApp({
     config,
@@ -133,6 +144,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       ledgerRoutes(ledger),
       lowBalanceRoutes(new LowBalanceService({ db: store.db, clock, currencies: config.currencies })),
       eventRoutes(new FeedService(store.db)),
+      webhookDeliveryRoutes(deliveries),
     ],
     openApiWebhooks: openApiWebhooks(),
     logger: deps.logger,
@@ -140,16 +152,26 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     requestLogLevel: deps.requestLogLevel,
   });
 
+  const deliveryMetrics = createDeliveryMetrics(metrics.registry, {
+    db: store.db,
+    clock,
+    onCollectError: (error) => http.app.log.warn({ err: error }, 'could not read the webhook backlog for metrics'),
+  });
+  const handlers: Record<string, JobHandler> = {
+    [webhookDeliveryJobKind]: webhookDeliveryHandler({ ...delivery, logger: http.app.log, metrics: deliveryMetrics }),
+    ...deps.jobHandlers,
+  };
   const jobs = new JobRuntime({
     db: store.db,
     store: store.kind,
     clock,
     owner: `${hostname()}:${process.pid}:${randomBase62(8)}`,
-    handlers: deps.jobHandlers ?? {},
+    handlers,
     limits: config.jobs,
     logger: http.app.log,
     registry: metrics.registry,
   });
+  wakeJobs = () => jobs.wake();
   const events = new EventDispatcher({ db: store.db, clock, newId, fanOut: webhookFanOut, logger: http.app.log, onJobs: () => jobs.wake() });
   dispatcher = events;
   registerOutboxMetrics(metrics.registry, { db: store.db, clock, dispatcher: events, onError: (error) => http.app.log.warn({ err: error }, 'could not read the outbox for metrics') });
@@ -169,5 +191,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, deliveries, jobs, dispatcher: events, close };
 }

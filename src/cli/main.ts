@@ -8,6 +8,7 @@ import { migrateToLatest } from '../db/migrations/index.ts';
 import { systemClock } from '../shared/clock.ts';
 import { registerOpsCommands } from './ops-commands.ts';
 import { serve } from './serve.ts';
+import { registerWebhookCommands } from './webhook-commands.ts';
 
 async function withStore<T>(run: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
@@ -121,6 +122,7 @@ keys
   });
 
 registerOpsCommands(program);
+registerWebhookCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -16,7 +16,7 @@ import { type VerifyReport, verifyStore } from '../ops/verify.ts';
 export const exitCodes = { ok: 0, findings: 1, refused: 2 } as const;
 
 /** An expected refusal (bad settings, no store, a file in the way): printed as one line, exit code 2. */
-class Refusal extends Error {}
+export class Refusal extends Error {}
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -29,7 +29,7 @@ function integerOption(min: number, max: number) {
 }
 
 /** Runs a command body; refusals and configuration problems exit 2 with one line, findings set their own code. */
-function guarded<A extends unknown[]>(body: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
+export function guarded<A extends unknown[]>(body: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
   return async (...args) => {
     try {
       process.exitCode = await body(...args);

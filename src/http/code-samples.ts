@@ -2,14 +2,17 @@
 //
 // The SDK's resources mirror the URL: `/customers/{id}/wallets/ledger-entries` is `client.customers.wallets.ledgerEntries`,
 // path parameters come first, then the body or query; GET and POST on a collection are `list` and `create`, GET, PATCH,
-// PUT and DELETE on an item are `retrieve`, `update` and `delete`. Bodies are filled in from the request schemas.
+// PUT and DELETE on an item are `retrieve`, `update` and `delete`. Bodies are the documented example, or filled in from
+// the request schemas. An operation marked `x-coffer-extension` has no SDK method: its example calls it
+// with the SDK's own `client.get` / `client.post` / … on the path, which carry the key, retries and errors alike.
 
 /** Where the examples point; the banner of `coffer serve` prints the real URL. */
 export const sampleBaseUrl = 'http://127.0.0.1:8080';
 /** What stands for a path parameter in the examples (`cus_…` for `customer_id`). */
-export const pathParameterSample = (name: string) => (name === 'customer_id' ? 'cus_…' : name === 'currency' ? 'USD' : `<${name}>`);
+const pathParameterSamples: Record<string, string> = { customer_id: 'cus_…', webhook_id: 'whk_…', currency: 'USD' };
+export const pathParameterSample = (name: string) => pathParameterSamples[name] ?? `<${name}>`;
 
-/** Summaries of Coffer's own operations end with this: the SDK has no method for them, so the example calls the client's generic request method. */
+/** Summaries of Coffer's own operations end with this (and their schemas carry `x-coffer-extension: true`). */
 export const extensionMarker = '(Coffer extension)';
 
 /** SDK methods that the path does not spell ("method path" → the method under `client.`). */
@@ -36,8 +39,10 @@ interface SchemaLike {
 interface Operation {
   summary?: string;
   parameters?: Array<{ name: string; in: string; schema?: SchemaLike }>;
-  requestBody?: { content?: Record<string, { schema?: SchemaLike }> };
+  requestBody?: { content?: Record<string, { schema?: SchemaLike; example?: Json }> };
   'x-codeSamples'?: unknown;
+  /** Set on Coffer's own operations, which the SDK has no method for. */
+  'x-coffer-extension'?: boolean;
 }
 
 const camel = (segment: string) => segment.replace(/[-_]([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
@@ -87,25 +92,32 @@ const header = [
   '',
 ];
 
-/** A Coffer extension through the SDK's generic `client.get/post/put/patch/delete(path, { body })`. */
+/** The request body of an example: the documented example (@fastify/swagger moves a body schema's `examples` there), else one from the schema. */
+function sampleBody(operation: Operation): Json | undefined {
+  const media = operation.requestBody?.content?.['application/json'];
+  if (!media?.schema) return undefined;
+  return media.example ?? media.schema.examples?.[0] ?? sampleObject(media.schema);
+}
+
+/**
+ * A Coffer extension through the SDK's generic `client.get/post/put/patch/delete(path, { body })`. Ids are constants
+ * above the call (`const customerId = 'cus_…'`), so that a reader replaces them in one place.
+ */
 function genericSample(method: string, path: string, operation: Operation): string {
-  const lines = [...header];
+  const lines = [...header, '// A Coffer extension: the SDK has no method for it, so its generic request method calls the path.'];
   const names = path.split('/').filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1));
-  for (const name of names) if (pathParameterSample(name).startsWith('<') || name === 'customer_id') lines.push(`const ${camel(name)} = ${literal(pathParameterSample(name))};`);
-  const template = path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
-    const sample = pathParameterSample(name);
-    return sample.startsWith('<') || name === 'customer_id' ? `\${${camel(name)}}` : sample;
-  });
-  const body = operation.requestBody?.content?.['application/json']?.schema;
-  const options = body ? `, { body: ${literal(sampleObject(body))} }` : '';
-  if (names.length > 0 && lines.length > header.length) lines.push('');
+  const isId = (name: string) => name.endsWith('_id');
+  for (const name of names) if (isId(name)) lines.push(`const ${camel(name)} = ${literal(pathParameterSample(name))};`);
+  const template = path.replace(/\{([^}]+)\}/g, (_m, name: string) => (isId(name) ? `\${${camel(name)}}` : pathParameterSample(name)));
+  const body = sampleBody(operation);
+  const options = body === undefined ? '' : `, ${literal({ body })}`;
   lines.push(`const result = await client.${method}(\`${template}\`${options});`, 'console.log(result);');
   return lines.join('\n');
 }
 
 /** The SDK call for one operation, as TypeScript source. */
 export function sdkSample(method: string, path: string, operation: Operation): string {
-  if (operation.summary?.endsWith(extensionMarker)) return genericSample(method, path, operation);
+  if (operation['x-coffer-extension'] || operation.summary?.endsWith(extensionMarker)) return genericSample(method, path, operation);
   const segments = path.split('/').filter(Boolean);
   const parameterNames = segments.filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1));
   const resources = segments.filter((s) => !s.startsWith('{')).map(camel);
@@ -119,8 +131,8 @@ export function sdkSample(method: string, path: string, operation: Operation): s
 
   const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
   const paged = verb === 'list' && query.some((p) => p.name === 'page_number');
-  const body = operation.requestBody?.content?.['application/json']?.schema;
-  if (body) args.push(literal(sampleObject(body)));
+  const body = sampleBody(operation);
+  if (body !== undefined) args.push(literal(body));
   // page_number: 0 is not optional when iterating: without it SDK 2.52.0 skips the second page (docs/sdk.md).
   else if (paged) args.push(literal({ page_number: 0, page_size: 100 }));
 

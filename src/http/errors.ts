@@ -4,6 +4,7 @@ import type { AuthErrorCode } from '../auth/auth-errors.ts';
 import type { CustomerErrorCode } from '../customers/customer-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
+import type { DeliveryErrorCode } from '../webhooks/delivery-errors.ts';
 
 /** Codes of the HTTP layer itself: transport, parsing, routing, limits. */
 type HttpLayerCode =
@@ -21,7 +22,7 @@ type HttpLayerCode =
   | 'INTERNAL_SERVER_ERROR'
   | 'SERVICE_UNAVAILABLE';
 
-export type ErrorCode = HttpLayerCode | AuthErrorCode | CustomerErrorCode | LedgerErrorCode | OutboxErrorCode;
+export type ErrorCode = HttpLayerCode | AuthErrorCode | CustomerErrorCode | LedgerErrorCode | OutboxErrorCode | DeliveryErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -33,8 +34,11 @@ export const errorStatus = {
   NOT_FOUND: 404,
   CUSTOMER_NOT_FOUND: 404,
   EVENT_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
+  WEBHOOK_EVENT_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_ALREADY_USED: 409,
   IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST: 409,
+  WEBHOOK_ENDPOINT_DISABLED: 409,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -42,6 +46,7 @@ export const errorStatus = {
   INVALID_REQUEST_BODY: 422,
   INVALID_REQUEST_PARAMETERS: 422,
   UNSUPPORTED_CURRENCY: 422,
+  WEBHOOK_REDELIVERY_TARGET_INVALID: 422,
   HEADERS_TOO_LARGE: 431,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,

@@ -5,7 +5,7 @@ export interface JobLimits {
   pollIntervalMs: number;
   /** How long a claim holds a job; a job whose lease ended (its process died) can be claimed again. */
   leaseMs: number;
-  /** Most jobs one claim round takes (and so most handlers running at once in one process). */
+  /** Handler slots: most jobs running at once in one process (a claim takes at most the free ones). */
   claimBatchMax: number;
   /** Delay before the second attempt; it doubles with each failed attempt... */
   backoffBaseMs: number;

@@ -1,4 +1,4 @@
-// JobRuntime: claims due jobs under a lease in bounded rounds, runs their handlers with a timeout, records each outcome, stops cleanly.
+// JobRuntime: claims due jobs under a lease into free handler slots, runs each with a timeout, records each outcome, stops cleanly.
 import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
 import type { StoreKind } from '../config/config.ts';
@@ -38,8 +38,9 @@ export interface JobRuntimeStats {
   running: number;
   /** Handlers past their timeout still running: their jobs are not claimed again here, and they take claim slots. */
   overdue: number;
+  /** Claim rounds so far (tick() calls and the poll loop's claims). */
   ticks: number;
-  /** Sums of every round's TickResult. */
+  /** Every job claimed and every recorded outcome so far, by tally. */
   totals: TickResult;
 }
 
@@ -55,12 +56,18 @@ export class JobRuntime {
   private readonly kinds: string[];
   private readonly metrics: JobMetrics;
   private timer: NodeJS.Timeout | null = null;
-  /** A wake() arrived during a round: the next one starts without waiting for the poll interval. */
+  /** A wake() arrived while no poll was scheduled: the next one starts without waiting for the poll interval. */
   private wakeRequested = false;
+  /** The poll loop found every slot taken: the next freed slot starts a claim. */
+  private waitingForSlot = false;
   private started = false;
   private stopping = false;
-  /** Rounds run one after another: a round's handlers all settle (or time out) before the next claim. */
-  private tickChain: Promise<unknown> = Promise.resolve();
+  /** Claims run one after another (each sees the slots the previous one took); handlers run across claims. */
+  private claimChain: Promise<unknown> = Promise.resolve();
+  /** Claimed jobs whose outcome is not recorded yet: each holds a slot. */
+  private unrecorded = 0;
+  /** Each claimed job until its outcome is recorded (stop() waits for them). */
+  private readonly inFlight = new Set<Promise<Tally>>();
   private runningCount = 0;
   private readonly overdueIds = new Set<string>();
   private ticks = 0;
@@ -80,7 +87,11 @@ export class JobRuntime {
     );
   }
 
-  /** Polls every pollIntervalMs (at once again after a full round) until stop(). The timer does not keep the process alive. */
+  /**
+   * Polls until stop(): every pollIntervalMs, at once again after a claim that filled its free slots, and whenever a
+   * slot frees while the poll waits for one. Handlers of earlier claims keep running while later claims fill the other
+   * slots, so one slow handler holds one slot, not the loop. The timer does not keep the process alive.
+   */
   start(): void {
     if (this.stopping) throw new Error('a stopped job runtime cannot start again');
     if (this.started) return;
@@ -88,16 +99,21 @@ export class JobRuntime {
     this.schedule(0);
   }
 
-  /** One bounded round: claim up to claimBatchMax due jobs, run them concurrently, record every outcome. */
-  tick(): Promise<TickResult> {
-    const round = this.tickChain.then(() => this.claimAndRun());
-    this.tickChain = round.catch(() => undefined);
-    return round;
+  /**
+   * One bounded round: claim due jobs into the free slots (claimBatchMax less the jobs still running here), run them
+   * concurrently, and resolve once every outcome of this round is recorded.
+   */
+  async tick(): Promise<TickResult> {
+    const runs = await this.claim();
+    const result = emptyResult();
+    result.claimed = runs.length;
+    for (const tally of await Promise.all(runs)) result[tally] += 1;
+    return result;
   }
 
   /**
-   * Claims at once instead of at the next poll (a feature calls it after committing work for the runtime): a round
-   * starts now if none is running, or right after the one that is.
+   * Claims at once instead of at the next poll (a feature calls it after committing work for the runtime): a claim
+   * starts now if none is running, or right after the one that is, or as soon as a slot frees.
    */
   wake(): void {
     if (!this.started || this.stopping) return;
@@ -109,12 +125,13 @@ export class JobRuntime {
     this.schedule(0);
   }
 
-  /** Claims nothing more and resolves once the round in progress has settled (each handler within handlerTimeoutMs). */
+  /** Claims nothing more and resolves once every claimed job's outcome is recorded (each within handlerTimeoutMs). */
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    await this.tickChain;
+    await this.claimChain;
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   stats(): JobRuntimeStats {
@@ -134,26 +151,53 @@ export class JobRuntime {
     this.timer.unref();
   }
 
+  /** Slots a claim may fill now: claimed jobs not yet recorded and handlers past their timeout each hold one. */
+  private freeSlots(): number {
+    return this.limits.claimBatchMax - this.unrecorded - this.overdueIds.size;
+  }
+
   private async poll(): Promise<void> {
     this.timer = null;
-    let claimed = 0;
+    if (this.stopping) return;
+    let full = false;
     try {
-      claimed = (await this.tick()).claimed;
+      const limit = this.freeSlots();
+      full = limit > 0 && (await this.claim()).length >= limit;
     } catch (error) {
       this.deps.logger?.error({ err: error }, 'job claim round failed');
     }
-    const again = claimed >= this.limits.claimBatchMax || this.wakeRequested;
+    if (this.stopping) return;
+    const again = full || this.wakeRequested;
     this.wakeRequested = false;
-    if (!this.stopping) this.schedule(again ? 0 : this.limits.pollIntervalMs);
+    if (again && this.freeSlots() < 1) {
+      this.waitingForSlot = true;
+      return;
+    }
+    this.schedule(again ? 0 : this.limits.pollIntervalMs);
   }
 
-  private async claimAndRun(): Promise<TickResult> {
-    const result = emptyResult();
-    if (this.stopping) return result;
-    const limit = this.limits.claimBatchMax - this.overdueIds.size;
+  /** A slot freed: a poll waiting for one claims now. */
+  private slotFreed(): void {
+    if (!this.waitingForSlot || this.stopping || this.timer !== null) return;
+    this.waitingForSlot = false;
+    this.schedule(0);
+  }
+
+  /** Claims into the free slots (one claim at a time) and starts each job; returns each job's recorded tally. */
+  private claim(): Promise<Array<Promise<Tally>>> {
+    const next = this.claimChain.then(() => this.claimNow());
+    this.claimChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async claimNow(): Promise<Array<Promise<Tally>>> {
+    if (this.stopping) return [];
+    const limit = this.freeSlots();
     if (limit < 1) {
-      this.deps.logger?.warn({ overdue: this.overdueIds.size }, 'every job slot is held by a handler past its timeout; claiming nothing');
-      return result;
+      if (this.overdueIds.size >= this.limits.claimBatchMax) {
+        this.deps.logger?.warn({ overdue: this.overdueIds.size }, 'every job slot is held by a handler past its timeout; claiming nothing');
+      }
+      return [];
     }
     const rows = await claimJobs(this.deps.db, this.deps.store, {
       owner: this.deps.owner,
@@ -163,19 +207,27 @@ export class JobRuntime {
       kinds: this.kinds,
       excludeIds: [...this.overdueIds],
     });
-    result.claimed = rows.length;
-    const tallies = await Promise.all(
-      rows.map((row) =>
-        this.runOne(row).catch((error: unknown): Tally => {
+    this.ticks += 1;
+    this.totals.claimed += rows.length;
+    this.unrecorded += rows.length;
+    return rows.map((row) => {
+      const run = this.runOne(row)
+        .catch((error: unknown): Tally => {
           this.deps.logger?.error({ job_id: row.id, err: error }, 'job could not be run; it runs again after its lease ends');
           return 'lost';
-        }),
-      ),
-    );
-    for (const tally of tallies) result[tally] += 1;
-    this.ticks += 1;
-    for (const field of Object.keys(result) as Array<keyof TickResult>) this.totals[field] += result[field];
-    return result;
+        })
+        .then((tally) => {
+          this.totals[tally] += 1;
+          return tally;
+        })
+        .finally(() => {
+          this.unrecorded -= 1;
+          this.inFlight.delete(run);
+          this.slotFreed();
+        });
+      this.inFlight.add(run);
+      return run;
+    });
   }
 
   private async runOne(row: JobRow): Promise<Tally> {
@@ -188,9 +240,11 @@ export class JobRuntime {
     const outcome = await this.runHandler(job);
     const now = this.deps.clock.now();
     if (outcome.status === 'done') return this.record(job, { state: 'done' });
+    if (outcome.status === 'defer') return this.record(job, { state: 'deferred', dueAt: new Date(now.getTime() + outcome.retryInMs) });
     const error = truncate(outcome.error);
     if (outcome.status === 'fail' || job.attempts >= job.attemptsMax) return this.record(job, { state: 'failed', error });
-    return this.record(job, { state: 'pending', error, dueAt: new Date(now.getTime() + backoffDelayMs(job.attempts, this.limits)) });
+    const delayMs = outcome.retryInMs ?? backoffDelayMs(job.attempts, this.limits);
+    return this.record(job, { state: 'pending', error, dueAt: new Date(now.getTime() + delayMs) });
   }
 
   /** Runs the handler; a throw, a timeout or an unknown return value is a retry. Never throws. */
@@ -209,7 +263,7 @@ export class JobRuntime {
       .finally(() => {
         this.metrics.running(job.kind, -1);
         this.runningCount -= 1;
-        this.overdueIds.delete(job.id);
+        if (this.overdueIds.delete(job.id)) this.slotFreed();
       });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<Settled>((resolve) => {
@@ -225,10 +279,7 @@ export class JobRuntime {
       return { status: 'retry', error };
     }
     if (first.kind === 'threw') return { status: 'retry', error: errorText(first.error) };
-    const value = first.value ?? { status: 'done' };
-    if (value.status === 'done') return value;
-    if ((value.status === 'retry' || value.status === 'fail') && typeof value.error === 'string') return value;
-    return { status: 'retry', error: `handler returned an unknown outcome: ${JSON.stringify(value)}` };
+    return checkedOutcome(first.value ?? { status: 'done' });
   }
 
   private async record(job: LeasedJob, outcome: RecordedOutcome): Promise<Tally> {
@@ -245,6 +296,8 @@ export class JobRuntime {
       return 'lost';
     }
     if (outcome.state === 'done') return 'succeeded';
+    // A deferral is routine (a rate limit had no room), not a failure: counted as retried, not logged.
+    if (outcome.state === 'deferred') return 'retried';
     if (outcome.state === 'failed') {
       this.metrics.finallyFailed(job.kind);
       this.deps.logger?.error({ ...log, error: outcome.error }, 'job failed for good');
@@ -252,6 +305,26 @@ export class JobRuntime {
     }
     this.deps.logger?.warn({ ...log, error: outcome.error, due_at: outcome.dueAt.toISOString() }, 'job attempt failed; retrying after backoff');
     return 'retried';
+  }
+}
+
+/** A delay a handler names: a whole number of milliseconds from 0 up to a year. */
+const isDelayMs = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 31_536_000_000;
+
+/** The handler's return value if it is a well-formed outcome, else a retry that says what came back. */
+function checkedOutcome(value: JobOutcome): JobOutcome {
+  const unknown: JobOutcome = { status: 'retry', error: `handler returned an unknown outcome: ${JSON.stringify(value)}` };
+  switch (value.status) {
+    case 'done':
+      return value;
+    case 'fail':
+      return typeof value.error === 'string' ? value : unknown;
+    case 'retry':
+      return typeof value.error === 'string' && (value.retryInMs === undefined || isDelayMs(value.retryInMs)) ? value : unknown;
+    case 'defer':
+      return typeof value.reason === 'string' && isDelayMs(value.retryInMs) ? value : unknown;
+    default:
+      return unknown;
   }
 }
 

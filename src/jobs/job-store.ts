@@ -74,7 +74,9 @@ export interface HeldLease {
 export type RecordedOutcome =
   | { state: 'done' }
   | { state: 'pending'; error: string; dueAt: Date }
-  | { state: 'failed'; error: string };
+  | { state: 'failed'; error: string }
+  /** Not attempted: pending again at dueAt with the claim's attempt given back and last_error kept. */
+  | { state: 'deferred'; dueAt: Date };
 
 /**
  * Records an attempt's outcome and releases the lease, only if the lease is still this owner's for this attempt
@@ -85,13 +87,14 @@ export async function recordOutcome(db: Kysely<Database>, lease: HeldLease, outc
   const result = await db
     .updateTable('jobs')
     .set({
-      state: outcome.state,
+      state: outcome.state === 'deferred' ? 'pending' : outcome.state,
       lease_owner: null,
       lease_expires_at: null,
       updated_at: at,
       ...(outcome.state === 'done' ? { finished_at: at } : {}),
       ...(outcome.state === 'failed' ? { finished_at: at, last_error: outcome.error } : {}),
       ...(outcome.state === 'pending' ? { due_at: isoTimestamp(outcome.dueAt), last_error: outcome.error } : {}),
+      ...(outcome.state === 'deferred' ? { due_at: isoTimestamp(outcome.dueAt), attempts: sql<number>`attempts - 1` } : {}),
     })
     .where('id', '=', lease.id)
     .where('state', '=', 'pending')

@@ -24,10 +24,16 @@ export interface JobContext {
 }
 
 /**
- * An expected failure is a value: `retry` tries again after the backoff (or fails the job on its last attempt),
- * `fail` gives up now. Returning nothing, or `{ status: 'done' }`, completes the job. A thrown error is a retry.
+ * An expected failure is a value: `retry` tries again after the backoff, or after `retryInMs` when the handler names its
+ * own delay (or fails the job on its last attempt), `fail` gives up now. `defer` means the handler did not attempt the
+ * work (a rate limit had no room): the job runs again after `retryInMs` and this claim does not count as an attempt.
+ * Returning nothing, or `{ status: 'done' }`, completes the job. A thrown error is a retry.
  */
-export type JobOutcome = { status: 'done' } | { status: 'retry'; error: string } | { status: 'fail'; error: string };
+export type JobOutcome =
+  | { status: 'done' }
+  | { status: 'retry'; error: string; retryInMs?: number }
+  | { status: 'fail'; error: string }
+  | { status: 'defer'; reason: string; retryInMs: number };
 
 export type JobHandler = (job: LeasedJob, context: JobContext) => Promise<JobOutcome | void>;
 
@@ -37,7 +43,7 @@ export interface TickResult {
   succeeded: number;
   /** Jobs that reached their final failure in this round (state 'failed'). */
   failed: number;
-  /** Jobs that failed this attempt and are due again after the backoff. */
+  /** Jobs that failed this attempt (or were deferred) and are due again later. */
   retried: number;
   /** Jobs whose outcome was not recorded because their lease had passed to another owner meanwhile. */
   lost: number;

@@ -24,7 +24,8 @@ describe('docs/webhooks.md', () => {
   });
 
   it('shows an example payload for every event type, each valid against its published schema', () => {
-    const examples = [...doc.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1]) as { type?: string });
+    const events = doc.slice(doc.indexOf('## Events\n'), doc.indexOf('\n## ', doc.indexOf('## Events\n') + 1));
+    const examples = [...events.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1]) as { type?: string });
     const envelopes = examples.filter((example) => typeof example.type === 'string' && 'data' in example);
     const shown = new Set(envelopes.map((example) => example.type));
     for (const type of outboxEventTypes) if (type !== 'wallet.debited') expect(shown.has(type), type).toBe(true);
