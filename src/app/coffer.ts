@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { customerRoutes } from '../api/customer-routes.ts';
 import { ledgerRoutes } from '../api/ledger-routes.ts';
+import { webhookRoutes } from '../api/webhook-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { CustomerService } from '../customers/customer-service.ts';
@@ -22,6 +23,7 @@ import { LedgerWriter } from '../ledger/ledger-writer.ts';
 import { EventDispatcher } from '../outbox/event-dispatcher.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, idGenerator, randomBase62 } from '../shared/ids.ts';
+import { WebhookEndpointService } from '../webhooks/endpoint-service.ts';
 import { webhookFanOut } from '../webhooks/fan-out.ts';
 
 export interface CofferDeps {
@@ -52,6 +54,7 @@ export interface CofferApp {
   writer: LedgerWriter;
   ledger: LedgerService;
   customers: CustomerService;
+  webhookEndpoints: WebhookEndpointService;
   jobs: JobRuntime;
   /** Puts committed events in the feed and enqueues their webhook deliveries (tests call `dispatch()` / `drain()`). */
   dispatcher: EventDispatcher;
@@ -115,13 +118,14 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     settings: { currencies: config.currencies, fxRatesToUsd: config.fxRatesToUsd, idempotencyReplay: config.idempotencyReplay },
   });
   const customers = new CustomerService({ db: store.db, currencies: config.currencies, clock, newId });
+  const webhookEndpoints = new WebhookEndpointService({ db: store.db, store: store.kind, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls });
 
   const http = await buildHttpApp({
     config,
     clock,
     authenticator: new Authenticator(store.db, clock, config.apiKeyCacheMs),
     metrics,
-    routes: [systemRoutes({ store, metrics, config }), customerRoutes(customers), ledgerRoutes(ledger)],
+    routes: [systemRoutes({ store, metrics, config }), customerRoutes(customers), ledgerRoutes(ledger), webhookRoutes(webhookEndpoints)],
     logger: deps.logger,
     loggerStream: deps.loggerStream,
     requestLogLevel: deps.requestLogLevel,
@@ -155,5 +159,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, webhookEndpoints, jobs, dispatcher: events, close };
 }

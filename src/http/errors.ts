@@ -3,6 +3,7 @@
 import type { AuthErrorCode } from '../auth/auth-errors.ts';
 import type { CustomerErrorCode } from '../customers/customer-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
+import type { WebhookErrorCode } from '../webhooks/webhook-errors.ts';
 
 /** Codes of the HTTP layer itself: transport, parsing, routing, limits. */
 type HttpLayerCode =
@@ -20,17 +21,19 @@ type HttpLayerCode =
   | 'INTERNAL_SERVER_ERROR'
   | 'SERVICE_UNAVAILABLE';
 
-export type ErrorCode = HttpLayerCode | AuthErrorCode | CustomerErrorCode | LedgerErrorCode;
+export type ErrorCode = HttpLayerCode | AuthErrorCode | CustomerErrorCode | LedgerErrorCode | WebhookErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
   MALFORMED_HTTP_REQUEST: 400,
   INSUFFICIENT_WALLET_FUNDS: 400,
   WALLET_BALANCE_LIMIT_EXCEEDED: 400,
+  WEBHOOK_ENDPOINT_LIMIT_REACHED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CUSTOMER_NOT_FOUND: 404,
+  WEBHOOK_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_ALREADY_USED: 409,
   IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST: 409,
   REQUEST_TIMEOUT: 408,
@@ -40,6 +43,9 @@ export const errorStatus = {
   INVALID_REQUEST_BODY: 422,
   INVALID_REQUEST_PARAMETERS: 422,
   UNSUPPORTED_CURRENCY: 422,
+  WEBHOOK_URL_INVALID: 422,
+  WEBHOOK_EVENT_TYPE_UNKNOWN: 422,
+  WEBHOOK_HEADER_NOT_ALLOWED: 422,
   HEADERS_TOO_LARGE: 431,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
