@@ -2,12 +2,22 @@
 //
 // The SDK's resources mirror the URL: `/customers/{id}/wallets/ledger-entries` is `client.customers.wallets.ledgerEntries`,
 // path parameters come first, then the body or query; GET and POST on a collection are `list` and `create`, GET, PATCH,
-// PUT and DELETE on an item are `retrieve`, `update` and `delete`. Bodies are filled in from the request schemas.
+// PUT and DELETE on an item are `retrieve`, `update` and `delete`. Bodies are filled in from the request schemas. The
+// few SDK methods named otherwise are listed below, and Coffer's extensions are called through the SDK's `client.post`.
 
 /** Where the examples point; the banner of `coffer serve` prints the real URL. */
 export const sampleBaseUrl = 'http://127.0.0.1:8080';
-/** What stands for a path parameter in the examples (`cus_…` for `customer_id`). */
-export const pathParameterSample = (name: string) => (name === 'customer_id' ? 'cus_…' : `<${name}>`);
+/** What stands for a path parameter in the examples (`cus_…` for `customer_id`, `whk_…` for `webhook_id`). */
+export const pathParameterSample = (name: string) => (name === 'customer_id' ? 'cus_…' : name === 'webhook_id' ? 'whk_…' : `<${name}>`);
+
+/** Operations whose SDK method does not follow the URL rule above. */
+const sdkMethods: Readonly<Record<string, string>> = {
+  'get /webhooks/{webhook_id}/secret': 'client.webhooks.retrieveSecret',
+  'get /webhooks/{webhook_id}/headers': 'client.webhooks.headers.retrieve',
+  'patch /webhooks/{webhook_id}/headers': 'client.webhooks.headers.update',
+};
+/** Coffer's extensions, which the SDK has no method for: called through its generic `client.post` and friends. */
+const extensions: ReadonlySet<string> = new Set(['post /webhooks/{webhook_id}/secret/rotate']);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 interface SchemaLike {
@@ -79,15 +89,22 @@ export function sdkSample(method: string, path: string, operation: Operation): s
     ? { get: 'retrieve', patch: 'update', put: 'update', delete: 'delete' }
     : { get: 'list', post: 'create', put: 'update', delete: 'delete' };
   const verb = verbs[method] ?? method;
-  const call = `client.${[...resources, verb].join('.')}`;
-  const args = parameterNames.map((name) => literal(pathParameterSample(name)));
+  const operationKey = `${method} ${path}`;
+  const extension = extensions.has(operationKey);
+  const call = extension ? `client.${method}` : (sdkMethods[operationKey] ?? `client.${[...resources, verb].join('.')}`);
+  const args = extension
+    ? [literal(path.replace(/\{([^}]+)\}/g, (_match, name: string) => pathParameterSample(name)))]
+    : parameterNames.map((name) => literal(pathParameterSample(name)));
 
   const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
   const paged = verb === 'list' && query.some((p) => p.name === 'page_number');
+  // Cursor pages (GET /webhooks): the SDK follows `iterator` by itself.
+  const cursor = verb === 'list' && query.some((p) => p.name === 'iterator');
   const body = operation.requestBody?.content?.['application/json']?.schema;
-  if (body) args.push(literal(sampleObject(body)));
+  if (body) args.push(extension ? literal({ body: sampleObject(body) }) : literal(sampleObject(body)));
   // page_number: 0 is not optional when iterating: without it SDK 2.52.0 skips the second page (docs/sdk.md).
   else if (paged) args.push(literal({ page_number: 0, page_size: 100 }));
+  else if (cursor) args.push(literal({ limit: 100 }));
 
   const lines = [
     "import DodoPayments from 'dodopayments';",
@@ -96,8 +113,8 @@ export function sdkSample(method: string, path: string, operation: Operation): s
     '',
   ];
   const argumentText = args.join(', ');
-  if (paged) {
-    lines.push(`// page_number: 0 makes the SDK's auto-pagination read every page (see docs/sdk.md)`);
+  if (paged || cursor) {
+    if (paged) lines.push(`// page_number: 0 makes the SDK's auto-pagination read every page (see docs/sdk.md)`);
     lines.push(`for await (const item of ${call}(${argumentText})) {`, '  console.log(item);', '}');
   } else {
     lines.push(`const result = await ${call}(${argumentText});`, 'console.log(result);');

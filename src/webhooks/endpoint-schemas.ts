@@ -44,11 +44,17 @@ const Url = Type.String({
     'Absolute http or https URL without credentials. Loopback, private, link-local and metadata addresses are refused unless COFFER_WEBHOOK_ALLOW_PRIVATE_URLS is set.',
 });
 
-const Description = Type.String({ maxLength: descriptionLengthMax, pattern: printableText, description: `At most ${descriptionLengthMax} characters.` });
+const Description = Type.String({
+  maxLength: descriptionLengthMax,
+  pattern: printableText,
+  examples: ['Wallet balance changes'],
+  description: `At most ${descriptionLengthMax} characters.`,
+});
 
 const Metadata = Type.Record(Type.String(), Type.String({ maxLength: metadataValueLengthMax }), {
   maxProperties: metadataPairsMax,
   propertyNames: { minLength: 1, maxLength: metadataKeyLengthMax },
+  examples: [{ team: 'billing' }],
   description: `String values only: up to ${metadataPairsMax} pairs, keys up to ${metadataKeyLengthMax} characters, values up to ${metadataValueLengthMax}.`,
 });
 
@@ -65,13 +71,14 @@ const FilterTypes = Type.Array(EventType, {
   description: 'Only these events are delivered; empty (the default) means every event.',
 });
 
-const RateLimit = Type.Integer({ minimum: 1, maximum: rateLimitMax, description: `Deliveries per second at most, 1 to ${rateLimitMax}; null: no limit.` });
+const RateLimit = Type.Integer({ minimum: 1, maximum: rateLimitMax, examples: [50], description: `Deliveries per second at most, 1 to ${rateLimitMax}; null: no limit.` });
 
 const HeaderName = { minLength: 1, maxLength: headerNameLengthMax, pattern: headerNamePattern };
 const HeaderValue = Type.String({ maxLength: headerValueLengthMax, pattern: headerValuePattern });
 const Headers = Type.Record(Type.String(), HeaderValue, {
   maxProperties: headersMax,
   propertyNames: HeaderName,
+  examples: [{ 'X-Receiver': 'coffer' }],
   description: `Custom headers sent with every delivery: up to ${headersMax}, names HTTP tokens, values visible ASCII (no CR/LF). Names Coffer sets itself (webhook-*, content-type, host, …) are refused.`,
 });
 
@@ -96,7 +103,7 @@ export const WebhookCreateBody = Type.Object(
     filter_types: Type.Optional(Type.Union([FilterTypes, Type.Null()])),
     headers: Type.Optional(Type.Union([Headers, Type.Null()])),
     idempotency_key: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 255, pattern: printableText }), Type.Null()], {
+      Type.Union([Type.String({ minLength: 1, maxLength: 255, pattern: printableText, examples: ['webhook_billing_receiver'] }), Type.Null()], {
         description: 'A repeat with the same body returns the endpoint the first created; with another body it is refused (409).',
       }),
     ),
@@ -173,6 +180,7 @@ export const WebhookHeadersUpdateBody = Type.Object(
     headers: Type.Record(Type.String(), Type.Union([HeaderValue, Type.Null()]), {
       maxProperties: headersMax,
       propertyNames: HeaderName,
+      examples: [{ 'X-Receiver': 'coffer-eu' }],
       description: 'Headers to add or update; a null value removes that header. Headers not named are kept.',
     }),
   },
