@@ -48,8 +48,8 @@ export function redactHeaders(headers: HeaderMap): { headers: HeaderMap; sensiti
 
 const notAllowed = (message: string) => err('WEBHOOK_HEADER_NOT_ALLOWED', message);
 
-/** Why a set of headers cannot be stored: a reserved name, a name given twice (in any case), or too many. */
-function headersProblem(headers: HeaderMap): Result<HeaderMap, WebhookErrorCode> {
+/** The headers, or why they cannot be stored: a reserved name, a name given twice (in any case), or too many. */
+export function checkHeaders(headers: HeaderMap): Result<HeaderMap, WebhookErrorCode> {
   const seen = new Map<string, string>();
   for (const name of Object.keys(headers)) {
     const lower = name.toLowerCase();
@@ -60,11 +60,6 @@ function headersProblem(headers: HeaderMap): Result<HeaderMap, WebhookErrorCode>
   }
   if (seen.size > headersMax) return notAllowed(`an endpoint has at most ${headersMax} custom headers; this would make ${seen.size}`);
   return ok(headers);
-}
-
-/** Headers for a new endpoint, checked. */
-export function checkHeaders(headers: HeaderMap): Result<HeaderMap, WebhookErrorCode> {
-  return headersProblem(headers);
 }
 
 /**
@@ -85,5 +80,5 @@ export function mergeHeaders(stored: HeaderMap, update: Record<string, string | 
   for (const [name, value] of Object.entries(update)) {
     if (value !== null) merged[name] = value;
   }
-  return headersProblem(merged);
+  return checkHeaders(merged);
 }
