@@ -15,7 +15,7 @@ describe('the fuzz checks can fail', () => {
   const customer = { type: 'object', required: ['customer_id'], properties: { customer_id: { type: 'string' }, name: { type: 'string' } } };
   const operation: Operation = {
     method: 'POST', path: '/customers', pathParams: [], query: [], body: {}, secured: true, writes: true,
-    responses: new Map<string, object>([['200', customer], ['4XX', { type: 'object' }]]),
+    responses: new Map<string, object>([['200', customer], ['4XX', { type: 'object' }]]), noContent: new Set(),
   };
   const request: FuzzRequest = {
     index: 0, operation: 'POST /customers', method: 'POST', url: '/customers', headers: {}, payload: '{"name":"Ada"}', auth: 'write', routeIntact: true, mutations: [],
@@ -36,8 +36,16 @@ describe('the fuzz checks can fail', () => {
     ['a 2xx off its schema', 200, '{"name":"Ada"}', /schema/],
     ['a changed echo', 200, '{"customer_id":"cus_1","name":"Ad"}', /sent as "Ada"/],
     ["another tenant's id", 200, '{"customer_id":"cus_theirs","name":"Ada"}', /another business/],
+    ['an undocumented 204', 204, '', /204 is not documented/],
   ])('flags %s', (_name, status, body, expected) => {
     expect(problems(status, body).join('; ')).toMatch(expected);
+  });
+
+  it('flags a documented 204 with a body, and passes an empty one', () => {
+    const deletion: Operation = { ...operation, method: 'DELETE', path: '/webhooks/{webhook_id}', pathParams: ['webhook_id'], body: null, noContent: new Set(['204']) };
+    const sent = { ...request, operation: 'DELETE /webhooks/{webhook_id}', method: 'DELETE', url: '/webhooks/whk_1', payload: undefined };
+    expect(checkResponse(deletion, sent, { status: 204, headers: {}, body: '{}' }, secrets, 'bus_own').join()).toMatch(/204 with a body/);
+    expect(checkResponse(deletion, sent, { status: 204, headers: {}, body: '' }, secrets, 'bus_own')).toEqual([]);
   });
 
   it('flags a write with a read-only key or without a key, and passes a clean answer', () => {

@@ -3,6 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomerCreateBody, CustomerListQuery, CustomerUpdateBody } from '../src/customers/customer-schemas.ts';
 import { LedgerEntryCreateBody, LedgerEntryListQuery } from '../src/ledger/ledger-schemas.ts';
+import {
+  WebhookCreateBody,
+  WebhookHeadersUpdateBody,
+  WebhookListQuery,
+  WebhookSecretRotateBody,
+  WebhookUpdateBody,
+} from '../src/webhooks/endpoint-schemas.ts';
 import { type LoggedApp, startLoggedApp } from './support/fixtures.ts';
 import { storeKinds } from './support/stores.ts';
 import { type TestApp, startTestApp } from './support/test-app.ts';
@@ -33,7 +40,17 @@ const apiOperations = [
   'get /customers/{customer_id}/wallets',
   'post /customers/{customer_id}/wallets/ledger-entries',
   'get /customers/{customer_id}/wallets/ledger-entries',
+  'post /webhooks',
+  'get /webhooks',
+  'get /webhooks/{webhook_id}',
+  'patch /webhooks/{webhook_id}',
+  'delete /webhooks/{webhook_id}',
+  'get /webhooks/{webhook_id}/secret',
+  'get /webhooks/{webhook_id}/headers',
+  'patch /webhooks/{webhook_id}/headers',
 ];
+/** Operations that answer 204 with no body (the SDK's methods returning void). */
+const noContentOperations = new Set(['delete /webhooks/{webhook_id}', 'patch /webhooks/{webhook_id}/headers']);
 
 /** Coffer's own operations: their summaries end with "(Coffer extension)" and their examples use the generic client. */
 const extensionOperations = [
@@ -47,6 +64,7 @@ const extensionOperations = [
   'get /events/{event_id}',
   'get /webhooks/{webhook_id}/attempts',
   'post /webhooks/{webhook_id}/redeliver',
+  'post /webhooks/{webhook_id}/secret/rotate',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -96,7 +114,13 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     expect(body('post', '/customers')).toEqual(plain(CustomerCreateBody));
     expect(body('patch', '/customers/{customer_id}')).toEqual(plain(CustomerUpdateBody));
     expect(body('post', '/customers/{customer_id}/wallets/ledger-entries')).toEqual(plain(LedgerEntryCreateBody));
-    for (const [method, path] of [['post', '/customers'], ['patch', '/customers/{customer_id}'], ['post', '/customers/{customer_id}/wallets/ledger-entries']]) {
+    expect(body('post', '/webhooks')).toEqual(plain(WebhookCreateBody));
+    expect(body('patch', '/webhooks/{webhook_id}')).toEqual(plain(WebhookUpdateBody));
+    expect(body('post', '/webhooks/{webhook_id}/secret/rotate')).toEqual(plain(WebhookSecretRotateBody));
+    expect(body('patch', '/webhooks/{webhook_id}/headers')).toEqual(plain(WebhookHeadersUpdateBody));
+    const bodies = [...apiOperations, ...extensionOperations].map((key) => key.split(' ')).filter(([method, path]) => doc.paths[path][method].requestBody);
+    expect(bodies).toHaveLength(10);
+    for (const [method, path] of bodies) {
       expect(body(method, path).additionalProperties, `${method} ${path}`).toBe(false);
     }
     const entry = body('post', '/customers/{customer_id}/wallets/ledger-entries');
@@ -119,13 +143,27 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
         expect(Object.keys(parameters(method, path)), `${method} ${path}`).toContain('path:customer_id');
       }
     }
+    const webhooks = parameters('get', '/webhooks');
+    expect(Object.keys(webhooks).sort()).toEqual(Object.keys(WebhookListQuery.properties).map((name) => `query:${name}`).sort());
+    expect(webhooks['query:limit']).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 50 });
+    for (const path of Object.keys(doc.paths).filter((p) => p.includes('{webhook_id}'))) {
+      for (const method of Object.keys(doc.paths[path])) {
+        expect(Object.keys(parameters(method, path)).filter((name) => name.startsWith('path:')), `${method} ${path}`).toEqual(['path:webhook_id']);
+        expect(doc.paths[path][method].tags, `${method} ${path}`).toEqual(['Webhooks']);
+      }
+    }
   });
 
-  it('documents the 200 response and the error envelope of every operation', () => {
+  it('documents the 200 (or bodiless 204) response and the error envelope of every operation', () => {
     for (const key of apiOperations) {
       const [method, path] = key.split(' ');
       const responses = doc.paths[path][method].responses;
-      expect(responses['200'], key).toBeDefined();
+      if (noContentOperations.has(key)) {
+        expect(responses['204'], key).toBeDefined();
+        expect(responses['204'].content, key).toBeUndefined();
+      } else {
+        expect(responses['200'], key).toBeDefined();
+      }
       const error = responses['4XX'] ?? responses['4xx'];
       expect(error, key).toBeDefined();
       expect(error.content['application/json'].schema.required).toEqual(['code', 'message']);

@@ -7,6 +7,7 @@ import { eventRoutes } from '../api/event-routes.ts';
 import { lowBalanceRoutes } from '../api/low-balance-routes.ts';
 import { ledgerRoutes } from '../api/ledger-routes.ts';
 import { webhookDeliveryRoutes } from '../api/webhook-delivery-routes.ts';
+import { webhookRoutes } from '../api/webhook-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { CustomerService } from '../customers/customer-service.ts';
@@ -33,6 +34,7 @@ import { webhookDeliveryHandler } from '../webhooks/delivery-handler.ts';
 import { createDeliveryMetrics } from '../webhooks/delivery-metrics.ts';
 import { webhookDeliveryJobKind } from '../webhooks/delivery-schedule.ts';
 import { DeliveryService } from '../webhooks/delivery-service.ts';
+import { WebhookEndpointService } from '../webhooks/endpoint-service.ts';
 import { webhookFanOut } from '../webhooks/fan-out.ts';
 
 export interface CofferDeps {
@@ -65,6 +67,7 @@ export interface CofferApp {
   customers: CustomerService;
   /** The delivery log, redelivery and test sends (the CLI's `coffer webhooks` commands use it too). */
   deliveries: DeliveryService;
+  webhookEndpoints: WebhookEndpointService;
   jobs: JobRuntime;
   /** Puts committed events in the feed and enqueues their webhook deliveries (tests call `dispatch()` / `drain()`). */
   dispatcher: EventDispatcher;
@@ -132,6 +135,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   let wakeJobs = () => {};
   const delivery = { db: store.db, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls, timeoutMs: config.webhookTimeoutMs };
   const deliveries = new DeliveryService({ ...delivery, onJobs: () => wakeJobs() });
+  const webhookEndpoints = new WebhookEndpointService({ db: store.db, store: store.kind, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls });
 
   const http = await buildHttpApp({
     config,
@@ -144,6 +148,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       ledgerRoutes(ledger),
       lowBalanceRoutes(new LowBalanceService({ db: store.db, clock, currencies: config.currencies })),
       eventRoutes(new FeedService(store.db)),
+      webhookRoutes(webhookEndpoints),
       webhookDeliveryRoutes(deliveries),
     ],
     openApiWebhooks: openApiWebhooks(),
@@ -191,5 +196,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, webhookEndpoints, deliveries, jobs, dispatcher: events, close };
 }

@@ -131,15 +131,18 @@ export function sdkSample(method: string, path: string, operation: Operation): s
 
   const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
   const paged = verb === 'list' && query.some((p) => p.name === 'page_number');
+  // Cursor pages (GET /webhooks): the SDK follows `iterator` by itself.
+  const cursor = verb === 'list' && query.some((p) => p.name === 'iterator');
   const body = sampleBody(operation);
   if (body !== undefined) args.push(literal(body));
   // page_number: 0 is not optional when iterating: without it SDK 2.52.0 skips the second page (docs/sdk.md).
   else if (paged) args.push(literal({ page_number: 0, page_size: 100 }));
+  else if (cursor) args.push(literal({ limit: 100 }));
 
   const lines = [...header];
   const argumentText = args.join(', ');
-  if (paged) {
-    lines.push(`// page_number: 0 makes the SDK's auto-pagination read every page (see docs/sdk.md)`);
+  if (paged || cursor) {
+    if (paged) lines.push(`// page_number: 0 makes the SDK's auto-pagination read every page (see docs/sdk.md)`);
     lines.push(`for await (const item of ${call}(${argumentText})) {`, '  console.log(item);', '}');
   } else {
     lines.push(`const result = await ${call}(${argumentText});`, 'console.log(result);');

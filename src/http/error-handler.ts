@@ -41,7 +41,7 @@ export function describeValidation(context: string, issue: ValidationIssue): str
 export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const message =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? 'A path parameter (customer_id) is longer than 100 characters'
+      ? 'A path parameter (customer_id, webhook_id) is longer than 100 characters'
       : error.code === 'FST_ERR_BAD_URL'
         ? 'The request path has malformed percent-encoding'
         : 'The request path could not be routed';

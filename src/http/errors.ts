@@ -5,6 +5,7 @@ import type { CustomerErrorCode } from '../customers/customer-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
 import type { DeliveryErrorCode } from '../webhooks/delivery-errors.ts';
+import type { WebhookErrorCode } from '../webhooks/webhook-errors.ts';
 
 /** Codes of the HTTP layer itself: transport, parsing, routing, limits. */
 type HttpLayerCode =
@@ -22,13 +23,21 @@ type HttpLayerCode =
   | 'INTERNAL_SERVER_ERROR'
   | 'SERVICE_UNAVAILABLE';
 
-export type ErrorCode = HttpLayerCode | AuthErrorCode | CustomerErrorCode | LedgerErrorCode | OutboxErrorCode | DeliveryErrorCode;
+export type ErrorCode =
+  | HttpLayerCode
+  | AuthErrorCode
+  | CustomerErrorCode
+  | LedgerErrorCode
+  | OutboxErrorCode
+  | WebhookErrorCode
+  | DeliveryErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
   MALFORMED_HTTP_REQUEST: 400,
   INSUFFICIENT_WALLET_FUNDS: 400,
   WALLET_BALANCE_LIMIT_EXCEEDED: 400,
+  WEBHOOK_ENDPOINT_LIMIT_REACHED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -47,6 +56,9 @@ export const errorStatus = {
   INVALID_REQUEST_PARAMETERS: 422,
   UNSUPPORTED_CURRENCY: 422,
   WEBHOOK_REDELIVERY_TARGET_INVALID: 422,
+  WEBHOOK_URL_INVALID: 422,
+  WEBHOOK_EVENT_TYPE_UNKNOWN: 422,
+  WEBHOOK_HEADER_NOT_ALLOWED: 422,
   HEADERS_TOO_LARGE: 431,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,

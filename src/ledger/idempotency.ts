@@ -15,8 +15,8 @@ export interface IdempotencyKeyRef {
 /** Longest key accepted, in characters (the wire schema enforces it for client keys). */
 export const idempotencyKeyLengthMax = 255;
 
-/** What a record points to: the row its command produced. */
-export type IdempotencyResultType = 'ledger_entry';
+/** What a record points to: the row its command produced (a ledger entry, or a webhook endpoint a client created). */
+export type IdempotencyResultType = 'ledger_entry' | 'webhook_endpoint';
 
 export type IdempotencyRecordRow = IdempotencyRecordsTable;
 

@@ -1,7 +1,7 @@
 // Error codes of webhook delivery (the attempt log and redelivery); src/http/errors.ts maps each to an HTTP status.
+import type { WebhookErrorCode } from './webhook-errors.ts';
+
 export const deliveryErrorCodes = [
-  /** No endpoint with this id in the caller's business (unknown, deleted, or another business's). */
-  'WEBHOOK_NOT_FOUND',
   /** No event with this id in the caller's business. */
   'WEBHOOK_EVENT_NOT_FOUND',
   /** A redelivery to an endpoint that is disabled: it would only record skipped attempts. */
@@ -9,4 +9,5 @@ export const deliveryErrorCodes = [
   /** A redelivery must name exactly one of event_id or since. */
   'WEBHOOK_REDELIVERY_TARGET_INVALID',
 ] as const;
-export type DeliveryErrorCode = (typeof deliveryErrorCodes)[number];
+/** Delivery's own codes, and WEBHOOK_NOT_FOUND (endpoint management's) for an unknown, deleted or other business's endpoint. */
+export type DeliveryErrorCode = (typeof deliveryErrorCodes)[number] | Extract<WebhookErrorCode, 'WEBHOOK_NOT_FOUND'>;

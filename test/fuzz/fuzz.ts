@@ -1,5 +1,6 @@
 // One schema-driven fuzz run on one store: a real Coffer app with two businesses, requests built from its own
-// /openapi.json, every response checked, /healthz polled, then the ledger and every stored customer re-read.
+// /openapi.json, every response checked, /healthz polled, then the ledger, every stored customer and every webhook
+// endpoint re-read.
 import type { StoreKind } from '../../src/config/config.ts';
 import { seededRandom, streamSeed } from '../../src/shared/random.ts';
 import { openStoreReader } from '../model/store-reader.ts';
@@ -37,6 +38,7 @@ export interface FuzzSummary {
   entries: number;
   wallets: number;
   customersReread: number;
+  endpointsReread: number;
   durationMs: number;
 }
 
@@ -45,6 +47,19 @@ const findingsKeptMax = 25;
 /** Request `index`'s own stream; the seed is mixed first, so that nearby seeds do not share streams at shifted indexes. */
 export const requestSeed = (seed: number, index: number) => streamSeed(streamSeed(seed, 0x5eed), index);
 const healthEvery = 250;
+
+/** Webhook endpoints of a business, created through the API; each id and signing secret is that business's secret. */
+async function makeEndpoints(t: TestApp, key: string, businessId: string, count: number, secrets: TenantSecrets): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await t.request('POST', '/webhooks', { key, body: { url: `https://receiver-${i}.example/hooks`, headers: { 'X-Api-Key': `k-${businessId}-${i}` } } });
+    const id = response.json().id as string;
+    secrets.add(businessId, id);
+    secrets.add(businessId, (await t.request('GET', `/webhooks/${id}/secret`, { key })).json().secret);
+    ids.push(id);
+  }
+  return ids;
+}
 
 async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld> {
   const other = await t.addBusiness('Other tenant');
@@ -62,8 +77,31 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
     return ids;
   };
   return {
-    own: { businessId: t.businessId, apiKey: t.apiKey, readOnlyKey: t.readOnlyKey, customerIds: await make(t.apiKey, t.businessId, 'own', 4) },
-    other: { businessId: other.businessId, apiKey: other.apiKey, customerIds: await make(other.apiKey, other.businessId, 'other', 2) },
+    own: {
+      businessId: t.businessId,
+      apiKey: t.apiKey,
+      readOnlyKey: t.readOnlyKey,
+      customerIds: await make(t.apiKey, t.businessId, 'own', 4),
+      webhookIds: await makeEndpoints(t, t.apiKey, t.businessId, 3, secrets),
+    },
+    other: {
+      businessId: other.businessId,
+      apiKey: other.apiKey,
+      customerIds: await make(other.apiKey, other.businessId, 'other', 2),
+      webhookIds: await makeEndpoints(t, other.apiKey, other.businessId, 1, secrets),
+    },
+  };
+}
+
+/**
+ * The world's endpoints as created; a fuzzed DELETE that removes one is undone at once, so that later requests still
+ * reach real endpoints (the requests themselves stay a function of the seed and their index).
+ */
+async function endpointRestorer(t: TestApp, world: FuzzWorld): Promise<() => Promise<void>> {
+  const db = t.coffer.store.db;
+  const rows = await db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', [...world.own.webhookIds, ...world.other.webhookIds]).execute();
+  return async () => {
+    await db.insertInto('webhook_endpoints').values(rows).onConflict((oc) => oc.doNothing()).execute();
   };
 }
 
@@ -85,6 +123,32 @@ async function send(t: TestApp, request: FuzzRequest): Promise<FuzzResponse> {
 
 const shown = (payload: FuzzRequest['payload']) =>
   payload === undefined ? undefined : (typeof payload === 'string' ? payload : `base64:${payload.toString('base64')}`).slice(0, 600);
+
+/** Pages through every webhook endpoint of a business by cursor and reads each one, its secret and its headers. */
+async function rereadEndpoints(t: TestApp, key: string, problems: string[]): Promise<number> {
+  let count = 0;
+  let iterator = '';
+  for (let page = 0; page < 100; page++) {
+    const list = await t.request('GET', `/webhooks?limit=100&iterator=${encodeURIComponent(iterator)}`, { key });
+    if (list.statusCode !== 200) {
+      problems.push(`webhook list page ${page} answered ${list.statusCode}`);
+      return count;
+    }
+    if (list.headers['x-coffer-skipped-records']) problems.push(`webhook list page ${page} skipped ${list.headers['x-coffer-skipped-records']}`);
+    const body = list.json() as { data: Array<{ id: string }>; iterator: string | null };
+    for (const { id } of body.data) {
+      count += 1;
+      for (const url of [`/webhooks/${id}`, `/webhooks/${id}/secret`, `/webhooks/${id}/headers`]) {
+        const response = await t.request('GET', url, { key });
+        if (response.statusCode !== 200) problems.push(`GET ${url} answered ${response.statusCode}: ${response.body.slice(0, 200)}`);
+      }
+    }
+    if (body.iterator === null) return count;
+    iterator = body.iterator;
+  }
+  problems.push('more than 100 webhook list pages');
+  return count;
+}
 
 /** Pages through every customer of a business and reads each one, its wallets and its first page of entries. */
 async function rereadAll(t: TestApp, key: string, problems: string[]): Promise<number> {
@@ -117,7 +181,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const secrets = new TenantSecrets();
   const summary: FuzzSummary = {
     store: options.store, seed: options.seed, requests: 0, byStatus: {}, byCode: {}, operations: 0, findings: [], findingCount: 0,
-    entries: 0, wallets: 0, customersReread: 0, durationMs: 0,
+    entries: 0, wallets: 0, customersReread: 0, endpointsReread: 0, durationMs: 0,
   };
   const record = (finding: Finding) => {
     summary.findingCount += 1;
@@ -125,6 +189,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   };
   try {
     const world = await makeWorld(t, secrets);
+    const restoreEndpoints = await endpointRestorer(t, world);
     const document = (await t.request('GET', '/openapi.json', { key: null })).json();
     const operations: Operation[] = operationsOf(document);
     summary.operations = operations.length;
@@ -157,6 +222,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
           const code = /"code":"([A-Z_]+)"/.exec(response.body)?.[1] ?? '?';
           summary.byCode[code] = (summary.byCode[code] ?? 0) + 1;
         }
+        if (request.method === 'DELETE' && response.status === 204) await restoreEndpoints();
         if (problems.length > 0) {
           record({ index, problems, request: { ...request, payload: shown(request.payload) }, response: { status: response.status, body: response.body.slice(0, 600) } });
         }
@@ -178,6 +244,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     summary.entries = ledger.entries;
     summary.wallets = ledger.wallets;
     summary.customersReread = (await rereadAll(t, world.own.apiKey, after)) + (await rereadAll(t, world.other.apiKey, after));
+    summary.endpointsReread = (await rereadEndpoints(t, world.own.apiKey, after)) + (await rereadEndpoints(t, world.other.apiKey, after));
     for (const problem of after) record({ index: -1, problems: [problem], request: { operation: 'after the run', method: '', url: '', headers: {}, mutations: [] } });
   } finally {
     await reader.close();
@@ -194,7 +261,7 @@ export function formatSummary(summary: FuzzSummary): string {
     `fuzz ${summary.store} seed ${summary.seed}: ${summary.requests} requests over ${summary.operations} operations in ${(summary.durationMs / 1000).toFixed(1)} s`,
     `  by status: ${statuses}`,
     `  error codes: ${codes}`,
-    `  after the run: ${summary.entries} entries in ${summary.wallets} wallets checked, ${summary.customersReread} customers re-read`,
+    `  after the run: ${summary.entries} entries in ${summary.wallets} wallets checked, ${summary.customersReread} customers and ${summary.endpointsReread} webhook endpoints re-read`,
     `  findings: ${summary.findingCount}`,
   ];
   for (const finding of summary.findings) {

@@ -12,6 +12,8 @@ export interface Operation {
   body: JsonSchema | null;
   /** Documented responses by status key as written ("200", "4XX"). */
   responses: Map<string, JsonSchema>;
+  /** Statuses documented without a body (a 204). */
+  noContent: Set<string>;
   /** True when the operation needs an API key (the document's global security applies). */
   secured: boolean;
   /** Writes need a read-write key. */
@@ -24,9 +26,11 @@ export function operationsOf(document: JsonSchema): Operation[] {
     for (const [method, operation] of Object.entries<JsonSchema>(methods)) {
       const parameters: JsonSchema[] = operation.parameters ?? [];
       const responses = new Map<string, JsonSchema>();
+      const noContent = new Set<string>();
       for (const [status, response] of Object.entries<JsonSchema>(operation.responses ?? {})) {
         const schema = response.content?.['application/json']?.schema;
         if (schema) responses.set(status, schema);
+        else if (response.content === undefined) noContent.add(status);
       }
       const security = operation.security ?? document.security ?? [];
       operations.push({
@@ -36,6 +40,7 @@ export function operationsOf(document: JsonSchema): Operation[] {
         query: parameters.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema ?? {}, required: p.required === true })),
         body: operation.requestBody?.content?.['application/json']?.schema ?? null,
         responses,
+        noContent,
         secured: security.length > 0,
         writes: !['GET', 'HEAD'].includes(method.toUpperCase()),
       });

@@ -5,9 +5,13 @@ import type { JsonSchema, Operation } from './operations.ts';
 import { RawJson, numberSpellings, oddDateTimes, randomWord, unusualStrings, validValue, wrongTypes } from './values.ts';
 
 export interface FuzzWorld {
-  own: { businessId: string; apiKey: string; readOnlyKey: string; customerIds: string[] };
-  other: { businessId: string; apiKey: string; customerIds: string[] };
+  own: { businessId: string; apiKey: string; readOnlyKey: string; customerIds: string[]; webhookIds: string[] };
+  other: { businessId: string; apiKey: string; customerIds: string[]; webhookIds: string[] };
 }
+
+/** The ids of one business a path parameter takes: its webhook endpoints for `webhook_id`, else its customers. */
+const idsFor = (business: FuzzWorld['own'] | FuzzWorld['other'], parameter: string) =>
+  parameter === 'webhook_id' ? business.webhookIds : business.customerIds;
 
 export type AuthKind = 'write' | 'read' | 'other' | 'none' | 'malformed' | 'unknown';
 
@@ -19,7 +23,7 @@ export interface FuzzRequest {
   headers: Record<string, string>;
   payload?: string | Buffer;
   auth: AuthKind;
-  /** True while the method and path still name the documented operation with one of our own customers. */
+  /** True while the method and path still name the documented operation with one of our own ids. */
   routeIntact: boolean;
   /** What was done to the valid request, in order (printed with a finding). */
   mutations: string[];
@@ -214,10 +218,10 @@ export function buildRequest(index: number, operations: Operation[], world: Fuzz
   let path = operation.path;
   for (const name of operation.pathParams) {
     const roll = r.next();
-    let id = r.pick(world.own.customerIds);
+    let id = r.pick(idsFor(world.own, name));
     if (mutate && roll < 0.12) {
-      id = r.pick(world.other.customerIds);
-      mutations.push(`path ${name}: another business's customer`);
+      id = r.pick(idsFor(world.other, name));
+      mutations.push(`path ${name}: another business's ${name === 'webhook_id' ? 'endpoint' : 'customer'}`);
     } else if (mutate && roll < 0.3) {
       id = r.pick(hostileIds);
       routeIntact = false;

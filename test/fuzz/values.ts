@@ -29,6 +29,9 @@ function validString(schema: JsonSchema, r: Random, hint: string): string {
   if (schema.format === 'date-time') return validDateTime(r);
   if (/idempotency_key/.test(hint)) return r.chance(0.15) ? `fuzz-repeat-${r.int(0, 30)}` : `fuzz-${randomWord(r, 12)}`;
   if (/email/.test(hint) && matches(schema, 'a@b.c')) return `${randomWord(r, 8).toLowerCase()}@example.com`;
+  // A webhook endpoint's url, and its event names: mostly ones the server accepts, so that creations succeed.
+  if (/\.url$/.test(hint) && r.chance(0.85)) return `https://${randomWord(r, 8).toLowerCase()}.example/hooks`;
+  if (/filter_types/.test(hint) && schema.examples?.length && r.chance(0.85)) return r.pick(schema.examples as string[]);
   const candidates = [...(schema.examples ?? []), ...stringPool].filter((s) => typeof s === 'string' && matches(schema, s));
   if (candidates.length > 0 && r.chance(0.8)) return r.pick(candidates);
   for (let attempt = 0; attempt < 5; attempt++) {
