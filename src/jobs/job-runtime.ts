@@ -44,6 +44,9 @@ export interface JobRuntimeStats {
   totals: TickResult;
 }
 
+/** How long stop() lets running handlers finish before it aborts them. */
+export const jobStopGraceMs = 2_000;
+
 type Tally = Exclude<keyof TickResult, 'claimed'>;
 
 const emptyResult = (): TickResult => ({ claimed: 0, succeeded: 0, failed: 0, retried: 0, lost: 0 });
@@ -58,6 +61,8 @@ export class JobRuntime {
   private timer: NodeJS.Timeout | null = null;
   /** A wake() arrived while no poll was scheduled: the next one starts without waiting for the poll interval. */
   private wakeRequested = false;
+  /** One per running handler: stop() aborts those still running after its grace period. */
+  private readonly controllers = new Set<AbortController>();
   /** The poll loop found every slot taken: the next freed slot starts a claim. */
   private waitingForSlot = false;
   private started = false;
@@ -125,13 +130,24 @@ export class JobRuntime {
     this.schedule(0);
   }
 
-  /** Claims nothing more and resolves once every claimed job's outcome is recorded (each within handlerTimeoutMs). */
-  async stop(): Promise<void> {
+  /**
+   * Claims nothing more and resolves once every claimed job's outcome is recorded. Handlers still running after
+   * `graceMs` are aborted (their signal fires: a webhook delivery drops its request), so a hanging receiver cannot
+   * hold a shutdown; their attempts count as failed and run again after the backoff, here or in another process.
+   */
+  async stop(graceMs = jobStopGraceMs): Promise<void> {
     this.stopping = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     await this.claimChain;
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    const abortTimer = setTimeout(() => {
+      for (const controller of this.controllers) controller.abort(new Error(`Coffer is shutting down (handler still running after ${graceMs} ms)`));
+    }, graceMs);
+    try {
+      while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    } finally {
+      clearTimeout(abortTimer);
+    }
   }
 
   stats(): JobRuntimeStats {
@@ -250,6 +266,7 @@ export class JobRuntime {
   /** Runs the handler; a throw, a timeout or an unknown return value is a retry. Never throws. */
   private async runHandler(job: LeasedJob): Promise<JobOutcome> {
     const controller = new AbortController();
+    this.controllers.add(controller);
     const handler = this.deps.handlers[job.kind];
     this.metrics.attemptStarted(job.kind);
     this.metrics.running(job.kind, 1);
@@ -261,6 +278,7 @@ export class JobRuntime {
         (error: unknown): Settled => ({ kind: 'threw', error }),
       )
       .finally(() => {
+        this.controllers.delete(controller);
         this.metrics.running(job.kind, -1);
         this.runningCount -= 1;
         if (this.overdueIds.delete(job.id)) this.slotFreed();

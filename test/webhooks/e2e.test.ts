@@ -186,6 +186,39 @@ describe.each(storeKinds)('webhooks across real processes [%s]', (kind) => {
     expect(log.kind === 'response' && JSON.parse(log.body).data.some((attempt: { outcome: string }) => attempt.outcome === 'succeeded')).toBe(true);
   }, 90_000);
 
+  it('SIGTERM while a receiver hangs: Coffer aborts the delivery, exits 0 promptly, and delivers after restart', async () => {
+    let hang = true;
+    receiver = await startReceiver(() => (hang ? { hang: true } : { status: 200 }));
+    // A delivery timeout longer than the shutdown timeout: only aborting the delivery lets the process exit in time.
+    const slowEnv = { COFFER_WEBHOOK_TIMEOUT_MS: '20000', COFFER_JOBS_HANDLER_TIMEOUT_MS: '25000', COFFER_JOBS_LEASE_MS: '30000', COFFER_SHUTDOWN_TIMEOUT_MS: '8000' };
+    const first = await startServe({ ...database.env, ...fastEnv, ...slowEnv });
+    servers.push(first);
+    const client = sdkClient(first.baseUrl!, apiKey);
+    const endpoint = await client.webhooks.create({ url: receiver.url, filter_types: ['wallet.debited'] as never });
+    const customer = await client.customers.create({ email: 'term@example.com', name: 'Terminated Mid Delivery' });
+    await client.customers.wallets.ledgerEntries.create(customer.customer_id, { amount: 5, currency: 'USD', entry_type: 'credit' });
+    await client.customers.wallets.ledgerEntries.create(customer.customer_id, { amount: 5, currency: 'USD', entry_type: 'debit' });
+    const [inFlight] = await receiver.waitFor(1, 15_000);
+    const sentAt = performance.now();
+    first.child.kill('SIGTERM');
+    const exit = await first.exited;
+    expect({ code: exit.code, signal: exit.signal }, first.output()).toEqual({ code: 0, signal: null });
+    expect(exit.atMs - sentAt).toBeLessThan(6_000);
+    hang = false;
+    const second = await serve();
+    const log = async () => {
+      const answer = await call(`${second.baseUrl}/webhooks/${endpoint.id}/attempts`, { key: apiKey });
+      return answer.kind === 'response' ? (JSON.parse(answer.body).data as Array<{ outcome: string; error: string | null; event_id: string }>) : [];
+    };
+    expect((await log()).some((attempt) => attempt.outcome === 'failed' && /shutting down|aborted/.test(attempt.error ?? ''))).toBe(true);
+    // The retry is due 5 s after the aborted attempt.
+    const deadline = performance.now() + 30_000;
+    while (performance.now() < deadline && !receiver.received.slice(1).some((request) => request.headers['webhook-id'] === inFlight.headers['webhook-id'])) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(receiver.received.slice(1).map((request) => request.headers['webhook-id'])).toContain(inFlight.headers['webhook-id']);
+  }, 90_000);
+
   if (kind === 'postgres') {
     it('two Coffer processes on one PostgreSQL deliver each event once', async () => {
       receiver = await startReceiver(() => ({ status: 200 }));
