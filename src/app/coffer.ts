@@ -11,6 +11,7 @@ import { webhookRoutes } from '../api/webhook-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { CustomerService } from '../customers/customer-service.ts';
+import { bookkeepingFor } from '../db/bookkeeping.ts';
 import { type Store, openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
 import { buildHttpApp } from '../http/app.ts';
@@ -133,7 +134,9 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   const customers = new CustomerService({ db: store.db, currencies: config.currencies, clock, newId });
   // The job runtime is built after the HTTP app (it logs through it); redeliveries wake it once it exists.
   let wakeJobs = () => {};
-  const delivery = { db: store.db, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls, timeoutMs: config.webhookTimeoutMs };
+  // Job claims and outcomes and the delivery log commit without waiting for the disk (src/db/bookkeeping.ts).
+  const bookkeeping = bookkeepingFor(store);
+  const delivery = { db: store.db, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls, timeoutMs: config.webhookTimeoutMs, bookkeeping };
   const deliveries = new DeliveryService({ ...delivery, onJobs: () => wakeJobs() });
   const webhookEndpoints = new WebhookEndpointService({ db: store.db, store: store.kind, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls });
 
@@ -173,11 +176,12 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     owner: `${hostname()}:${process.pid}:${randomBase62(8)}`,
     handlers,
     limits: config.jobs,
+    bookkeeping,
     logger: http.app.log,
     registry: metrics.registry,
   });
   wakeJobs = () => jobs.wake();
-  const events = new EventDispatcher({ db: store.db, clock, newId, fanOut: webhookFanOut, logger: http.app.log, onJobs: () => jobs.wake() });
+  const events = new EventDispatcher({ db: store.db, clock, newId, fanOut: webhookFanOut, bookkeeping, logger: http.app.log, onJobs: () => jobs.wake() });
   dispatcher = events;
   registerOutboxMetrics(metrics.registry, { db: store.db, clock, dispatcher: events, onError: (error) => http.app.log.warn({ err: error }, 'could not read the outbox for metrics') });
   if (deps.startJobs) {

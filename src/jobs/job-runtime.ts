@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
 import type { StoreKind } from '../config/config.ts';
+import type { Bookkeeping } from '../db/bookkeeping.ts';
 import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { type JobLimits, assertJobLimits, backoffDelayMs, jobLastErrorLengthMax, jobLimitsDefault } from './job-limits.ts';
@@ -28,6 +29,11 @@ export interface JobRuntimeDeps {
   logger?: JobLogger;
   /** Where the job metrics are registered (once per registry); a private registry when absent. */
   registry?: Registry;
+  /**
+   * How claims and outcomes are written: the composition root passes bookkeepingFor(store), so that they commit
+   * without waiting for the disk (a lost one after a power cut only repeats an attempt). Plain writes when absent.
+   */
+  bookkeeping?: Bookkeeping;
 }
 
 export interface JobRuntimeStats {
@@ -78,7 +84,10 @@ export class JobRuntime {
   private ticks = 0;
   private readonly totals = emptyResult();
 
+  private readonly bookkeeping: Bookkeeping;
+
   constructor(private readonly deps: JobRuntimeDeps) {
+    this.bookkeeping = deps.bookkeeping ?? ((work) => deps.db.transaction().execute(work));
     this.limits = Object.freeze({ ...jobLimitsDefault, ...deps.limits });
     assertJobLimits(this.limits);
     if (deps.owner.length === 0) throw new Error('job runtime owner must not be empty');
@@ -215,14 +224,14 @@ export class JobRuntime {
       }
       return [];
     }
-    const rows = await claimJobs(this.deps.db, this.deps.store, {
+    const rows = await this.bookkeeping((db) => claimJobs(db, this.deps.store, {
       owner: this.deps.owner,
       now: this.deps.clock.now(),
       leaseMs: this.limits.leaseMs,
       limit,
       kinds: this.kinds,
       excludeIds: [...this.overdueIds],
-    });
+    }));
     this.ticks += 1;
     this.totals.claimed += rows.length;
     this.unrecorded += rows.length;
@@ -304,7 +313,8 @@ export class JobRuntime {
     const log = { job_id: job.id, kind: job.kind, key: job.key, attempts: job.attempts };
     let kept: boolean;
     try {
-      kept = await recordOutcome(this.deps.db, { id: job.id, owner: this.deps.owner, attempts: job.attempts }, outcome, this.deps.clock.now());
+      const lease = { id: job.id, owner: this.deps.owner, attempts: job.attempts };
+      kept = await this.bookkeeping((db) => recordOutcome(db, lease, outcome, this.deps.clock.now()));
     } catch (error) {
       this.deps.logger?.error({ ...log, err: error }, 'could not record a job outcome; it runs again after its lease ends');
       return 'lost';

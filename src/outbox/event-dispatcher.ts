@@ -1,6 +1,7 @@
 // The dispatcher: gives committed events their place in the feed and hands them to their subscribers (as jobs), in
 // one transaction per round, serialised across processes by the row lock on event_feed_state.
 import { type Kysely, type Transaction, sql } from 'kysely';
+import type { Bookkeeping } from '../db/bookkeeping.ts';
 import type { Database } from '../db/schema.ts';
 import { enqueueJobs, type EnqueueJobInput } from '../jobs/enqueue.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -35,6 +36,12 @@ export interface DispatcherDeps {
   logger?: DispatcherLogger;
   /** Called after a round that enqueued jobs committed (the composition root wakes the job runtime). */
   onJobs?: () => void;
+  /**
+   * The transaction a round runs in: bookkeepingFor(store), which commits without waiting for the disk (a round lost
+   * in a power cut is done again with the same feed positions, in seq order, and re-enqueues the same job keys).
+   * A plain transaction when absent.
+   */
+  bookkeeping?: Bookkeeping;
 }
 
 export interface DispatchResult {
@@ -143,7 +150,8 @@ export class EventDispatcher {
     // A read first, so that an idle store sees no write (and no lock) at each poll.
     const pending = await db.selectFrom('events').select('id').where('feed_seq', 'is', null).limit(1).executeTakeFirst();
     if (pending === undefined) return { events: 0, jobs: 0 };
-    return db.transaction().execute(async (trx) => {
+    const inTransaction = this.deps.bookkeeping ?? ((work) => db.transaction().execute(work));
+    return inTransaction(async (trx) => {
       const now = clock.now();
       // The row lock (PostgreSQL) or the write lock (SQLite) is held from here to commit: one dispatcher at a time.
       const state = await trx

@@ -1,6 +1,7 @@
 // The `webhook.deliver` job: loads the event and its endpoint, sends one signed attempt, records it in the delivery
 // log after the network call, and tells the job runtime what comes next (done, retry after the schedule's delay, fail).
 import type { Kysely } from 'kysely';
+import type { Bookkeeping } from '../db/bookkeeping.ts';
 import type { Database } from '../db/schema.ts';
 import type { JobHandler, JobOutcome, LeasedJob } from '../jobs/job-types.ts';
 import { envelopeBody } from '../outbox/event-row.ts';
@@ -32,6 +33,8 @@ export interface DeliveryHandlerDeps {
   metrics?: DeliveryMetrics;
   /** A number in [0, 1) for the jitter; Math.random unless a test fixes it. */
   random?: () => number;
+  /** How attempt rows are written (bookkeepingFor(store): without waiting for the disk); plain writes when absent. */
+  bookkeeping?: Bookkeeping;
 }
 
 /** A message to send to one endpoint: the webhook-id and the exact body. */
@@ -121,6 +124,7 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     ...fields,
   });
 
+  const logAttempt = deps.bookkeeping ?? ((work) => deps.db.transaction().execute(work));
   return async (job, { signal }): Promise<JobOutcome> => {
     const payload = payloadOf(job);
     if (payload === null) return { status: 'fail', error: `delivery job payload is not {event_id, endpoint_id}: ${JSON.stringify(job.payload)}` };
@@ -131,7 +135,7 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     }
     if (endpoint.disabled === 1) {
       const reason = endpoint.disabled_reason ? `endpoint disabled: ${endpoint.disabled_reason}` : 'endpoint disabled';
-      await insertAttempt(deps.db, attemptRow(job, endpoint, event.id, { outcome: 'skipped', started_at: isoTimestamp(deps.clock.now()), error: reason }));
+      await logAttempt((db) => insertAttempt(db, attemptRow(job, endpoint, event.id, { outcome: 'skipped', started_at: isoTimestamp(deps.clock.now()), error: reason })));
       deps.metrics?.attempt('skipped', null);
       return { status: 'done' };
     }
@@ -145,7 +149,7 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     const statusCode = response.kind === 'answered' ? response.statusCode : null;
     const fields = { started_at: isoTimestamp(startedAt), status_code: statusCode, latency_ms: response.latencyMs };
     if (result.outcome === 'succeeded') {
-      await insertAttempt(deps.db, attemptRow(job, endpoint, event.id, { ...fields, outcome: 'succeeded' }));
+      await logAttempt((db) => insertAttempt(db, attemptRow(job, endpoint, event.id, { ...fields, outcome: 'succeeded' })));
       deps.metrics?.attempt('succeeded', response.latencyMs);
       return { status: 'done' };
     }
@@ -163,7 +167,7 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     const last = job.attempts >= job.attemptsMax;
     const delayMs = last ? null : retryDelayMs(job.attempts, random);
     const nextAttemptAt = delayMs === null ? null : isoTimestamp(new Date(deps.clock.now().getTime() + delayMs));
-    await insertAttempt(deps.db, attemptRow(job, endpoint, event.id, { ...fields, outcome: 'failed', error, next_attempt_at: nextAttemptAt }));
+    await logAttempt((db) => insertAttempt(db, attemptRow(job, endpoint, event.id, { ...fields, outcome: 'failed', error, next_attempt_at: nextAttemptAt })));
     deps.metrics?.attempt('failed', response.latencyMs);
     return delayMs === null ? { status: 'fail', error } : { status: 'retry', error, retryInMs: delayMs };
   };

@@ -79,6 +79,23 @@ function describeError(error: unknown, timeoutMs: number): string {
   return code ? `${code}: ${message}` : message;
 }
 
+/**
+ * Kept-alive connections, one pool per transport and private-address rule: the address was checked when the socket
+ * connected (guardedLookup), so reusing it reaches the same checked address; idle sockets are unref'd by the agent and
+ * never keep the process alive. A new connection per delivery cost a TCP handshake on both sides each time.
+ */
+const agents = new Map<string, http.Agent>();
+function agentFor(transport: typeof http | typeof https, allowPrivate: boolean): http.Agent {
+  const key = `${transport === https ? 'https' : 'http'}:${allowPrivate}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    const options = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8, lookup: guardedLookup(allowPrivate) as unknown as net.LookupFunction };
+    agent = transport === https ? new https.Agent(options) : new http.Agent(options);
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 /** Posts the body once. Never throws: every way an attempt can go is a WebhookResponse. */
 export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
   const startedMs = performance.now();
@@ -100,21 +117,20 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (result: WebhookResponse) => {
+    /** `reusable`: the exchange completed cleanly, so its connection goes back to the pool. */
+    const finish = (result: WebhookResponse, reusable = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);
-      outgoing.destroy();
+      if (!reusable) outgoing.destroy();
       resolve(result);
     };
     const fail = (error: unknown) => finish({ kind: 'failed', error: describeError(error, request.timeoutMs), latencyMs: elapsed() });
     const outgoing = transport.request(url, {
       method: 'POST',
       headers: headersOf(request),
-      // A fresh connection per attempt, looked up (and checked) each time; nothing pooled keeps the process alive.
-      agent: false,
-      lookup: guardedLookup(request.allowPrivateUrls) as unknown as net.LookupFunction,
+      agent: agentFor(transport, request.allowPrivateUrls),
     });
     const timer = setTimeout(() => fail(Object.assign(new Error('timeout'), { code: 'ETIMEDOUTCOFFER' })), request.timeoutMs);
     const onAbort = () => fail(new Error(`aborted: ${String(request.signal?.reason ?? 'the job was stopped')}`));
@@ -124,15 +140,15 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
     outgoing.on('response', (response) => {
       const statusCode = response.statusCode ?? 0;
       let bytes = 0;
-      const answered = () => finish({ kind: 'answered', statusCode, latencyMs: elapsed() });
+      const answered = (reusable = false) => finish({ kind: 'answered', statusCode, latencyMs: elapsed() }, reusable);
       // The body is drained (up to the cap) so that the exchange is complete, then dropped unread.
       response.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes >= webhookResponseBytesMax) answered();
       });
-      response.on('end', answered);
-      response.on('error', answered);
-      response.on('aborted', answered);
+      response.on('end', () => answered(true));
+      response.on('error', () => answered());
+      response.on('aborted', () => answered());
     });
     outgoing.end(request.body);
   });
