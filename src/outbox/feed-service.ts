@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { type Result, err, ok } from '../shared/result.ts';
-import { type EventRow, envelopeBody } from './event-row.ts';
+import type { EventRow } from './event-row.ts';
 import type { OutboxEventType } from './event-types.ts';
 import type { OutboxErrorCode } from './outbox-errors.ts';
 
@@ -32,8 +32,9 @@ export interface FeedQuery {
   limit: number;
 }
 
+/** The fields of envelopeBody(row), with its id: the same values its deliveries carry, parsed once. */
 export function toFeedEvent(row: EventRow): FeedEvent {
-  return { id: row.id, ...(JSON.parse(envelopeBody(row)) as Omit<FeedEvent, 'id'>) };
+  return { id: row.id, business_id: row.business_id, type: row.type as OutboxEventType, timestamp: row.created_at, data: JSON.parse(row.data) };
 }
 
 export class FeedService {
