@@ -56,6 +56,8 @@ export const ledgerRoutes =
           entryType: body.entry_type,
           reason: body.reason ?? null,
           idempotencyKey: body.idempotency_key ?? null,
+          expiresAt: body.expires_at ?? null,
+          category: body.category,
         });
         if (!result.ok) return sendErr(reply, result);
         if (result.value.outcome === 'replayed') reply.header('x-idempotent-replay', 'true');

@@ -113,6 +113,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     clock,
     newId,
     currencies: config.currencies,
+    lotSettings: { expiringNoticeMs: config.creditsExpiringNoticeHours * 3_600_000 },
     limits: {
       batchSizeMax: config.batchSizeMax,
       batchWaitMs: config.batchWaitMs,
@@ -129,7 +130,12 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     db: store.db,
     writer,
     clock,
-    settings: { currencies: config.currencies, fxRatesToUsd: config.fxRatesToUsd, idempotencyReplay: config.idempotencyReplay },
+    settings: {
+      currencies: config.currencies,
+      fxRatesToUsd: config.fxRatesToUsd,
+      idempotencyReplay: config.idempotencyReplay,
+      expiringWindowMs: config.expiringWindowDays * 86_400_000,
+    },
   });
   const customers = new CustomerService({ db: store.db, currencies: config.currencies, clock, newId });
   // The job runtime is built after the HTTP app (it logs through it); redeliveries wake it once it exists.

@@ -1,6 +1,7 @@
 // Parses the process environment once into a typed, frozen configuration; no other module reads process.env.
 import path from 'node:path';
 import { type JobLimits, jobAttemptsMaxLimit, jobLimitsDefault } from '../jobs/job-limits.ts';
+import { expiringNoticeHoursDefault, expiringWindowDaysDefault } from '../credits/credit-limits.ts';
 import { webhookTimeoutMs } from '../webhooks/delivery-schedule.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -51,6 +52,10 @@ export interface Config {
   readonly webhookAllowPrivateUrls: boolean;
   /** A webhook receiver that has not answered within this long has failed the attempt. */
   readonly webhookTimeoutMs: number;
+  /** wallet.credits_expiring is sent this long before a lot expires (once per lot). */
+  readonly creditsExpiringNoticeHours: number;
+  /** GET …/wallets shows as expiring_amount what expires within this many days. */
+  readonly expiringWindowDays: number;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -184,6 +189,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     metricsPort: env.COFFER_METRICS_PORT ? integer('COFFER_METRICS_PORT', 0, 1, 65535) : null,
     webhookAllowPrivateUrls: flag('COFFER_WEBHOOK_ALLOW_PRIVATE_URLS'),
     webhookTimeoutMs: integer('COFFER_WEBHOOK_TIMEOUT_MS', webhookTimeoutMs, 100, 60_000),
+    creditsExpiringNoticeHours: integer('COFFER_CREDITS_EXPIRING_NOTICE_HOURS', expiringNoticeHoursDefault, 1, 8760),
+    expiringWindowDays: integer('COFFER_EXPIRING_WINDOW_DAYS', expiringWindowDaysDefault, 1, 1826),
   };
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');
   if (config.metricsPort !== null && config.metricsPort === port && port !== 0) problems.push('COFFER_METRICS_PORT must differ from PORT');

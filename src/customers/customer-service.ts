@@ -46,6 +46,7 @@ export class CustomerService {
       entry_count: 0,
       created_at: now,
       updated_at: now,
+      next_expiry_at: null,
     }));
     const wire = toWire(row);
     // The body passed its schema and the JSON parser's checks, so the row must be servable.

@@ -40,6 +40,8 @@ export interface WalletsTable {
   entry_count: number;
   created_at: string;
   updated_at: string;
+  /** The earliest expires_at among the wallet's active lots (src/credits), or null when none expires. */
+  next_expiry_at: string | null;
 }
 
 export interface LedgerEntriesTable {
@@ -177,6 +179,40 @@ export interface LowBalanceDefaultsTable {
   updated_at: string;
 }
 
+/** One credit's money as a lot: spent in the consumption order (src/credits/lot-order.ts), expired at expires_at. */
+export interface CreditLotsTable {
+  /** `lot_…` */
+  id: string;
+  business_id: string;
+  customer_id: string;
+  currency: string;
+  amount: number;
+  /** What is left to spend (0 once spent or expired). */
+  remaining_amount: number;
+  /** What its expiration entry took (0 unless expired). */
+  expired_amount: number;
+  category: 'paid' | 'promotional';
+  category_rank: number;
+  expires_at: string | null;
+  /** expires_at, or the never-expires sentinel: the index's first order key. */
+  expires_order: string;
+  status: 'active' | 'expired' | 'spent';
+  /** The wallet_seq of the credit that made it (0 for an opening lot). */
+  wallet_seq: number;
+  source_entry_id: string | null;
+  expiry_entry_id: string | null;
+  notice_sent_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What one consuming entry (a debit, an expiration) took from one lot. */
+export interface LotDrawsTable {
+  entry_id: string;
+  lot_id: string;
+  amount: number;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
@@ -191,4 +227,6 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   low_balance_thresholds: LowBalanceThresholdsTable;
   low_balance_defaults: LowBalanceDefaultsTable;
+  credit_lots: CreditLotsTable;
+  lot_draws: LotDrawsTable;
 }

@@ -1,6 +1,7 @@
 // One error envelope ({code, message}), one exhaustive code → HTTP status map; docs/errors.md has a heading per code.
 // Domains own their codes (src/<domain>/*-errors.ts); the map below must name every one of them, and only them.
 import type { AuthErrorCode } from '../auth/auth-errors.ts';
+import type { CreditErrorCode } from '../credits/credit-errors.ts';
 import type { CustomerErrorCode } from '../customers/customer-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
@@ -28,6 +29,7 @@ export type ErrorCode =
   | AuthErrorCode
   | CustomerErrorCode
   | LedgerErrorCode
+  | CreditErrorCode
   | OutboxErrorCode
   | WebhookErrorCode
   | DeliveryErrorCode;
@@ -38,10 +40,13 @@ export const errorStatus = {
   INSUFFICIENT_WALLET_FUNDS: 400,
   WALLET_BALANCE_LIMIT_EXCEEDED: 400,
   WEBHOOK_ENDPOINT_LIMIT_REACHED: 400,
+  INVALID_EXPIRES_AT: 400,
+  LOT_FIELDS_ON_DEBIT: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CUSTOMER_NOT_FOUND: 404,
+  LEDGER_ENTRY_NOT_FOUND: 404,
   EVENT_NOT_FOUND: 404,
   WEBHOOK_NOT_FOUND: 404,
   WEBHOOK_EVENT_NOT_FOUND: 404,

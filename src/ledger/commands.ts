@@ -1,6 +1,7 @@
 // The ledger's commands: a closed union of kinds, each decided by its own pure decider (deciders.ts).
 // A new kind (a hold, a capture, an expiry) is a new member here, a decider, and its outcome type.
-import type { LedgerEntriesTable } from '../db/schema.ts';
+import type { LotCategory } from '../credits/lot-order.ts';
+import type { CreditLotsTable, LedgerEntriesTable } from '../db/schema.ts';
 import type { IdempotencyKeyRef } from './idempotency.ts';
 
 export const eventTypes = [
@@ -11,6 +12,8 @@ export const eventTypes = [
   'dispute',
   'dispute_reversal',
   'merchant_adjustment',
+  /** A Coffer extension: the entry that takes an expired lot's remainder (reference_object_id is the lot id). */
+  'expiration',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 
@@ -30,6 +33,10 @@ interface EntryCommandFields {
 /** Adds `amount` to the wallet, up to the largest balance allowed. */
 export interface CreditCommand extends EntryCommandFields {
   kind: 'credit';
+  /** When the credit's lot expires (ISO-8601, after the batch's time); absent or null: never. */
+  expiresAt?: string | null;
+  /** Absent: paid. */
+  category?: LotCategory;
 }
 
 /** Subtracts `amount` from the wallet; refused when the balance is short. */
@@ -37,7 +44,21 @@ export interface DebitCommand extends EntryCommandFields {
   kind: 'debit';
 }
 
-export type LedgerCommand = CreditCommand | DebitCommand;
+/**
+ * Records a lot's expiration if it has come and is not recorded yet (the expiry job's command). The writer expires
+ * every due lot of a wallet before its first command in a batch anyway; this command makes a batch touch the wallet.
+ * Its key is derived: scope coffer:lot_expiry, key the lot id.
+ */
+export interface ExpireLotCommand {
+  kind: 'expire_lot';
+  businessId: string;
+  customerId: string;
+  currency: string;
+  lotId: string;
+  idempotency: IdempotencyKeyRef;
+}
+
+export type LedgerCommand = CreditCommand | DebitCommand | ExpireLotCommand;
 export type CommandKind = LedgerCommand['kind'];
 
 export type EntryRow = LedgerEntriesTable;
@@ -59,11 +80,27 @@ export type EntryOutcome =
   | { kind: 'key_conflict'; entry: EntryRow | null }
   | { kind: 'customer_not_found' }
   | { kind: 'insufficient_funds'; balance: number }
-  | { kind: 'balance_limit_exceeded'; balance: number };
+  | { kind: 'balance_limit_exceeded'; balance: number }
+  /** The credit's expires_at is not after the batch's time. */
+  | { kind: 'expiry_not_in_future'; now: string };
+
+export type LotRow = CreditLotsTable;
+
+export type ExpireLotOutcome =
+  /** Its expiration entry exists (written now or before). */
+  | { kind: 'expired'; entryId: string }
+  /** Spent before it expired: nothing to record. */
+  | { kind: 'spent' }
+  /** Still active and not due yet (the clock is earlier than expires_at). */
+  | { kind: 'not_due'; expiresAt: string | null }
+  /** No such lot for this wallet, or it was not loaded (neither due nor needed). */
+  | { kind: 'lot_not_found' }
+  | { kind: 'customer_not_found' };
 
 /** The outcome each command kind can have. */
 export interface OutcomeOf {
   credit: EntryOutcome;
   debit: EntryOutcome;
+  expire_lot: ExpireLotOutcome;
 }
 export type CommandOutcome = OutcomeOf[CommandKind];

@@ -1,11 +1,23 @@
 // Pure deciders, one per command kind: given what the batch loaded and its running state, a command's outcome and rows.
 // They read no store and no clock (the batch's time is in the view), so they are unit-tested without a database.
+import { lotExpiryScope } from '../credits/credit-limits.ts';
+import { lotCreditWrites, lotDrawWrites, lotExpiredEvent } from '../credits/lot-writes.ts';
 import { type EventRow, eventRow } from '../outbox/event-row.ts';
 import { idPrefixes } from '../shared/ids.ts';
 import { walletBalanceMax } from '../shared/money.ts';
 import { assertInvariant } from '../shared/result.ts';
-import { type BatchView, type Write, walletSnapshot } from './batch-state.ts';
-import type { CommandKind, CreditCommand, DebitCommand, EntryOutcome, EntryRow, LedgerCommand, OutcomeOf, WalletSnapshot } from './commands.ts';
+import { type BatchView, type LotState, type Write, walletSnapshot } from './batch-state.ts';
+import type {
+  CommandKind,
+  CreditCommand,
+  DebitCommand,
+  EntryOutcome,
+  EntryRow,
+  ExpireLotCommand,
+  LedgerCommand,
+  OutcomeOf,
+  WalletSnapshot,
+} from './commands.ts';
 import { toWireEntry } from './entry-wire.ts';
 import { fingerprint } from './idempotency.ts';
 
@@ -35,8 +47,24 @@ function repeatedKey(command: CreditCommand | DebitCommand, view: BatchView): De
   return nothing({ kind: 'duplicate', entry: previous.entry, wallet: walletSnapshot(wallet) });
 }
 
-/** Appends one entry moving the wallet from its running balance to `after`, and records the key if there is one. */
-function appendEntry(command: CreditCommand | DebitCommand, view: BatchView, after: number): Decision<EntryOutcome> {
+/** The fields of an entry a decider appends. */
+export type EntryFields = Pick<CreditCommand, 'businessId' | 'customerId' | 'currency' | 'amount' | 'eventType' | 'reason' | 'referenceObjectId' | 'idempotency'> & {
+  kind: 'credit' | 'debit';
+  expiresAt?: string | null;
+  category?: CreditCommand['category'];
+};
+
+/**
+ * Appends one entry moving the wallet from its running balance to `after`, and records the key if there is one;
+ * `extra` writes (its lot, or its draws) follow the entry and come before its events.
+ */
+export function appendEntry(
+  command: EntryFields,
+  view: BatchView,
+  after: number,
+  extra: (entry: EntryRow) => Write[] = () => [],
+  moreEvents: (entry: EntryRow, wallet: WalletSnapshot) => EventRow[] = () => [],
+): Decision<EntryOutcome> {
   const customer = view.customer(command.customerId)!;
   const wallet = view.wallet(command.customerId, command.currency)!;
   const entry: EntryRow = {
@@ -56,7 +84,7 @@ function appendEntry(command: CreditCommand | DebitCommand, view: BatchView, aft
     wallet_seq: wallet.entryCount + 1,
     created_at: view.now,
   };
-  const writes: Write[] = [{ type: 'entry', entry }];
+  const writes: Write[] = [{ type: 'entry', entry }, ...extra(entry)];
   if (command.idempotency !== null) {
     writes.push({
       type: 'idempotency_record',
@@ -73,6 +101,7 @@ function appendEntry(command: CreditCommand | DebitCommand, view: BatchView, aft
   }
   const snapshot = { customer_id: entry.customer_id, currency: entry.currency, balance: after, created_at: wallet.createdAt, updated_at: view.now };
   for (const event of entryEvents(entry, snapshot, wallet.lowBalanceThreshold, view)) writes.push({ type: 'event', event });
+  for (const event of moreEvents(entry, snapshot)) writes.push({ type: 'event', event });
   return { outcome: { kind: 'applied', entry, wallet: snapshot }, writes };
 }
 
@@ -122,7 +151,9 @@ export const decideCredit: Decider<CreditCommand> = (command, view) => {
   if (repeat) return repeat;
   const before = view.wallet(command.customerId, command.currency)!.balance;
   if (before + command.amount > walletBalanceMax) return nothing({ kind: 'balance_limit_exceeded', balance: before });
-  return appendEntry(command, view, before + command.amount);
+  const expiresAt = command.expiresAt ?? null;
+  if (expiresAt !== null && expiresAt <= view.now) return nothing({ kind: 'expiry_not_in_future', now: view.now });
+  return appendEntry(command, view, before + command.amount, (entry) => lotCreditWrites(entry, expiresAt, command.category ?? 'paid', view));
 };
 
 export const decideDebit: Decider<DebitCommand> = (command, view) => {
@@ -131,13 +162,50 @@ export const decideDebit: Decider<DebitCommand> = (command, view) => {
   if (repeat) return repeat;
   const before = view.wallet(command.customerId, command.currency)!.balance;
   if (before < command.amount) return nothing({ kind: 'insufficient_funds', balance: before });
-  return appendEntry(command, view, before - command.amount);
+  return appendEntry(command, view, before - command.amount, (entry) => lotDrawWrites(entry, view));
 };
+
+/** Expiry is recorded before the wallet's first command (decideLotExpiry); this command reports where the lot stands. */
+export const decideExpireLot: Decider<ExpireLotCommand> = (command, view) => {
+  if (!knownCustomer(command, view)) return nothing({ kind: 'customer_not_found' });
+  const previous = view.record(command.businessId, command.idempotency.scope, command.idempotency.key);
+  if (previous?.record.result_id) return nothing({ kind: 'expired', entryId: previous.record.result_id });
+  const lot = view.lot(command.lotId);
+  if (!lot || lot.row.customer_id !== command.customerId || lot.row.currency !== command.currency) return nothing({ kind: 'lot_not_found' });
+  if (lot.status === 'expired') return nothing({ kind: 'expired', entryId: lot.expiryEntryId! });
+  if (lot.status === 'spent') return nothing({ kind: 'spent' });
+  return nothing({ kind: 'not_due', expiresAt: lot.row.expires_at });
+};
+
+/** The expiration entry of one due lot: all its remainder, keyed coffer:lot_expiry/<lot id>. */
+export function decideLotExpiry(lot: LotState, view: BatchView): Decision<EntryOutcome> {
+  const wallet = view.wallet(lot.row.customer_id, lot.row.currency)!;
+  assertInvariant(lot.status === 'active' && lot.remaining > 0 && wallet.balance >= lot.remaining, `due lot ${lot.row.id} is within its wallet's balance`);
+  const command: EntryFields = {
+    kind: 'debit',
+    businessId: lot.row.business_id,
+    customerId: lot.row.customer_id,
+    currency: lot.row.currency,
+    amount: lot.remaining,
+    eventType: 'expiration',
+    reason: null,
+    referenceObjectId: lot.row.id,
+    idempotency: { scope: lotExpiryScope, key: lot.row.id },
+  };
+  return appendEntry(
+    command,
+    view,
+    wallet.balance - lot.remaining,
+    (entry) => [{ type: 'lot_draw', draw: { entry_id: entry.id, lot_id: lot.row.id, amount: lot.remaining }, expires: true }],
+    (entry) => [lotExpiredEvent(entry, lot.row, view)],
+  );
+}
 
 /** One decider per kind: the compiler flags a kind added to the union without one. */
 const deciders: { [K in CommandKind]: Decider<Extract<LedgerCommand, { kind: K }>> } = {
   credit: decideCredit,
   debit: decideDebit,
+  expire_lot: decideExpireLot,
 };
 
 export function decide(command: LedgerCommand, view: BatchView): Decision<OutcomeOf[CommandKind]> {

@@ -33,10 +33,16 @@ export interface FingerprintFields {
   amount: number;
   eventType: string;
   referenceObjectId: string | null;
+  /** A credit's lot: its expiry and category count too, appended only when not the defaults (never, paid). */
+  expiresAt?: string | null;
+  category?: 'paid' | 'promotional';
 }
 
 export function fingerprint(fields: FingerprintFields): string {
-  return `v1:${fields.kind}:${fields.customerId}:${fields.currency}:${fields.amount}:${fields.eventType}:${fields.referenceObjectId ?? ''}`;
+  const base = `v1:${fields.kind}:${fields.customerId}:${fields.currency}:${fields.amount}:${fields.eventType}:${fields.referenceObjectId ?? ''}`;
+  const expiresAt = fields.expiresAt ?? null;
+  const category = fields.category ?? 'paid';
+  return expiresAt === null && category === 'paid' ? base : `${base}:lot:${expiresAt ?? ''}:${category}`;
 }
 
 /** Map key of a record within one batch. */

@@ -1,4 +1,5 @@
 // Error codes the ledger returns (posting entries, reading wallets); src/http/errors.ts maps each to an HTTP status.
+import type { CreditErrorCode } from '../credits/credit-errors.ts';
 import type { CustomerErrorCode } from '../customers/customer-errors.ts';
 
 export const ledgerErrorCodes = [
@@ -10,4 +11,4 @@ export const ledgerErrorCodes = [
   /** The writer's queue is full: the command was not queued; retry after Retry-After. */
   'SERVER_BUSY',
 ] as const;
-export type LedgerErrorCode = (typeof ledgerErrorCodes)[number] | CustomerErrorCode;
+export type LedgerErrorCode = (typeof ledgerErrorCodes)[number] | CustomerErrorCode | CreditErrorCode;

@@ -1,5 +1,6 @@
 // Wire schemas of the ledger endpoints, exactly in Dodo's shapes; they validate requests and document the API.
 import { type Static, Type } from '@sinclair/typebox';
+import { expiresAtHorizonDays } from '../credits/credit-limits.ts';
 import { entryAmountMax } from '../shared/money.ts';
 import { eventTypes } from './commands.ts';
 
@@ -44,6 +45,19 @@ export const LedgerEntryCreateBody = Type.Object(
         description: `Free text for the audit trail, at most ${reasonLengthMax} characters.`,
       }),
     ),
+    expires_at: Type.Optional(
+      Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()], {
+        description:
+          `Coffer extension, credits only: when this credit's money expires (ISO 8601, after now, at most ${expiresAtHorizonDays} days ahead). ` +
+          'From that instant its remainder cannot be spent and an expiration entry takes it (docs/expiry.md). Absent or null: never expires.',
+        examples: ['2027-01-01T00:00:00.000Z'],
+      }),
+    ),
+    category: Type.Optional(
+      Type.Union([Type.Literal('paid'), Type.Literal('promotional')], {
+        description: 'Coffer extension, credits only: promotional money is spent before paid money of the same expiry. Default paid.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -57,8 +71,20 @@ export const CustomerWallet = Type.Object({
   updated_at: Type.String({ format: 'date-time' }),
 });
 
+/** A wallet in the list, with the expiry figures (Coffer extensions, additive: the SDK's WalletListResponse still parses). */
+export const CustomerWalletWithExpiry = Type.Object({
+  ...CustomerWallet.properties,
+  expiring_amount: Type.Integer({
+    minimum: 0,
+    description: 'Coffer extension: the part of balance that expires within COFFER_EXPIRING_WINDOW_DAYS (default 30) unless spent first.',
+  }),
+  next_expiry_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: "Coffer extension: the earliest expires_at of the wallet's unexpired lots, or null when none expires.",
+  }),
+});
+
 export const WalletListResponse = Type.Object({
-  items: Type.Array(CustomerWallet),
+  items: Type.Array(CustomerWalletWithExpiry),
   total_balance_usd: Type.Integer({ description: 'Sum of all balances converted to US cents (see docs/wallets.md).' }),
 });
 

@@ -1,10 +1,13 @@
 // Ledger use cases: post an entry (through the writer), list a customer's entries, list a customer's wallets.
 import type { Kysely } from 'kysely';
+import { expiresAtHorizonDays, expiresAtHorizonMs } from '../credits/credit-limits.ts';
+import { expiryFigures } from '../credits/lot-repo.ts';
+import type { LotCategory } from '../credits/lot-order.ts';
 import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { totalInUsdCents } from '../shared/money.ts';
 import { type Result, err, ok } from '../shared/result.ts';
-import type { CommandOutcome, LedgerCommand, WalletSnapshot } from './commands.ts';
+import type { EntryOutcome, LedgerCommand, WalletSnapshot } from './commands.ts';
 import { type WireEntry, toWireEntry } from './entry-wire.ts';
 import type { LedgerErrorCode } from './ledger-errors.ts';
 import * as repo from './ledger-repo.ts';
@@ -15,6 +18,14 @@ export interface LedgerSettings {
   fxRatesToUsd: Readonly<Record<string, string>>;
   /** A repeat of a key with the same request replays the original 200 instead of a 409. */
   idempotencyReplay: boolean;
+  /** GET …/wallets shows as expiring_amount what expires within this long. */
+  expiringWindowMs: number;
+}
+
+/** A wallet in the list: its balance without expired money, and what expires soon. */
+export interface WalletWithExpiry extends WalletSnapshot {
+  expiring_amount: number;
+  next_expiry_at: string | null;
 }
 
 export interface LedgerDeps {
@@ -35,6 +46,9 @@ export interface PostEntryRequest {
   entryType: 'credit' | 'debit';
   reason: string | null;
   idempotencyKey: string | null;
+  /** Credits only (a Coffer extension): ISO 8601 instant after now; absent: never expires. */
+  expiresAt?: string | null;
+  category?: LotCategory;
 }
 
 type LedgerResult<T> = Result<T, LedgerErrorCode>;
@@ -52,7 +66,35 @@ export class LedgerService {
   }
 
   /** Appends one entry for a client, its key in the client scope; resolves only after the transaction holding it is durable. */
-  postEntry(request: PostEntryRequest): Promise<LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
+  async postEntry(request: PostEntryRequest): Promise<LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
+    const expiresAtInput = request.expiresAt ?? null;
+    if (request.entryType === 'debit' && (expiresAtInput !== null || request.category !== undefined)) {
+      return err('LOT_FIELDS_ON_DEBIT', 'expires_at and category apply to credits only: a debit spends lots, it does not make one');
+    }
+    let expiresAt: string | null = null;
+    if (expiresAtInput !== null) {
+      const instant = new Date(expiresAtInput).getTime();
+      const now = this.deps.clock.now().getTime();
+      if (!Number.isFinite(instant)) return err('INVALID_EXPIRES_AT', 'expires_at must be an ISO 8601 date-time');
+      if (instant <= now) return err('INVALID_EXPIRES_AT', 'expires_at must be in the future');
+      if (instant - now > expiresAtHorizonMs) return err('INVALID_EXPIRES_AT', `expires_at must be at most ${expiresAtHorizonDays} days from now`);
+      expiresAt = new Date(instant).toISOString();
+    }
+    if (request.entryType === 'credit') {
+      return this.submit({
+        kind: 'credit',
+        businessId: request.businessId,
+        customerId: request.customerId,
+        currency: request.currency,
+        amount: request.amount,
+        eventType: 'merchant_adjustment',
+        reason: request.reason,
+        referenceObjectId: null,
+        idempotency: request.idempotencyKey === null ? null : { scope: 'client', key: request.idempotencyKey },
+        expiresAt,
+        category: request.category ?? 'paid',
+      });
+    }
     return this.submit({
       kind: request.entryType,
       businessId: request.businessId,
@@ -66,8 +108,8 @@ export class LedgerService {
     });
   }
 
-  /** Submits any entry command, in any idempotency scope (Coffer's own work uses derived `coffer:` scopes). */
-  async submit(command: LedgerCommand): Promise<LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
+  /** Submits an entry command, in any idempotency scope (Coffer's own work uses derived `coffer:` scopes). */
+  async submit(command: Exclude<LedgerCommand, { kind: 'expire_lot' }>): Promise<LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
     if (!this.isSupportedCurrency(command.currency)) {
       return err('UNSUPPORTED_CURRENCY', this.unsupportedCurrencyMessage(command.currency));
     }
@@ -75,10 +117,10 @@ export class LedgerService {
     if (outcome === writerBusy) {
       return err('SERVER_BUSY', 'Coffer has too many writes waiting; nothing was written: retry after the Retry-After seconds');
     }
-    return this.entryResult(command, outcome);
+    return this.entryResult(command, outcome as EntryOutcome);
   }
 
-  private entryResult(command: LedgerCommand, outcome: CommandOutcome): LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }> {
+  private entryResult(command: LedgerCommand, outcome: EntryOutcome): LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }> {
     const key = command.idempotency?.key;
     switch (outcome.kind) {
       case 'applied':
@@ -109,28 +151,39 @@ export class LedgerService {
           `Credit would take the ${command.currency} balance past the largest allowed balance (${Number.MAX_SAFE_INTEGER})`,
           { balance: outcome.balance, currency: command.currency },
         );
+      case 'expiry_not_in_future':
+        return err('INVALID_EXPIRES_AT', `expires_at must be after the time the credit is written (${outcome.now})`);
     }
   }
   async listWallets(
     businessId: string,
     customerId: string,
-  ): Promise<LedgerResult<{ items: WalletSnapshot[]; total_balance_usd: number }>> {
+  ): Promise<LedgerResult<{ items: WalletWithExpiry[]; total_balance_usd: number }>> {
     const rows = await repo.walletsOfCustomer(this.deps.db, businessId, customerId);
     if (rows.length === 0 && (await repo.customerEntryCount(this.deps.db, businessId, customerId)) === undefined) {
       return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
     }
-    const items: WalletSnapshot[] = rows.map((r) => ({
-      customer_id: r.customer_id,
-      currency: r.currency,
-      balance: r.balance,
-      created_at: r.created_at,
-      updated_at: r.updated_at,
-    }));
+    const clockNow = this.deps.clock.now();
+    const now = clockNow.toISOString();
+    const windowEnd = new Date(clockNow.getTime() + this.deps.settings.expiringWindowMs).toISOString();
+    const items: WalletWithExpiry[] = [];
+    for (const r of rows) {
+      const item = { customer_id: r.customer_id, currency: r.currency, balance: r.balance, created_at: r.created_at, updated_at: r.updated_at, expiring_amount: 0, next_expiry_at: r.next_expiry_at };
+      // Only a wallet with a lot that expires by the window's end costs a read: money expired but not yet recorded
+      // (no write has touched the wallet since) is left out of balance, so no read shows it as spendable.
+      if (r.next_expiry_at !== null && r.next_expiry_at <= windowEnd) {
+        const figures = await expiryFigures(this.deps.db, r.customer_id, r.currency, now, windowEnd);
+        item.balance -= figures.expired;
+        item.expiring_amount = figures.expiring;
+        item.next_expiry_at = figures.nextExpiryAt;
+      }
+      items.push(item);
+    }
     // A currency added to the configuration after the customer was created shows as an empty wallet.
     for (const currency of this.deps.settings.currencies) {
       if (!items.some((w) => w.currency === currency)) {
-        const createdAt = rows[0]?.created_at ?? this.deps.clock.now().toISOString();
-        items.push({ customer_id: customerId, currency, balance: 0, created_at: createdAt, updated_at: createdAt });
+        const createdAt = rows[0]?.created_at ?? now;
+        items.push({ customer_id: customerId, currency, balance: 0, created_at: createdAt, updated_at: createdAt, expiring_amount: 0, next_expiry_at: null });
       }
     }
     const rated = items.filter((w) => w.currency in this.deps.settings.fxRatesToUsd);

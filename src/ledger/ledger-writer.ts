@@ -4,6 +4,8 @@ import type { Clock } from '../shared/clock.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import type { CommandOutcome, LedgerCommand } from './commands.ts';
 import { type BatchStats, GroupCommitter, QueueFullError } from './group-commit.ts';
+import { expiringNoticeHoursDefault } from '../credits/credit-limits.ts';
+import type { LotSettings } from './batch-state.ts';
 import { type BatchContext, applyBatch } from './ledger-batch.ts';
 import { ConcurrentWriteError, type WriterStore } from './writer-store.ts';
 import { postgresWriterStore } from './writer-store-postgres.ts';
@@ -24,6 +26,8 @@ export interface WriterDeps {
   newId: IdGenerator;
   currencies: readonly string[];
   limits: WriterLimits;
+  /** Lot settings (the notice lead time); defaults to the documented default. */
+  lotSettings?: LotSettings;
   onBatch?: (size: number, durationMs: number) => void;
 }
 
@@ -56,7 +60,13 @@ export class LedgerWriter {
   private readonly committer: GroupCommitter<LedgerCommand, CommandOutcome>;
 
   constructor(deps: WriterDeps) {
-    const context: BatchContext = { store: writerStoreFor(deps.store), clock: deps.clock, newId: deps.newId, currencies: deps.currencies };
+    const context: BatchContext = {
+      store: writerStoreFor(deps.store),
+      clock: deps.clock,
+      newId: deps.newId,
+      currencies: deps.currencies,
+      lotSettings: deps.lotSettings ?? { expiringNoticeMs: expiringNoticeHoursDefault * 3_600_000 },
+    };
     this.committer = new GroupCommitter(
       (commands) => applyBatch(context, commands),
       {

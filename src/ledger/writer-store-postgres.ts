@@ -1,7 +1,8 @@
 // PostgreSQL writer store: two named prepared statements per batch (load and write), whatever the batch size.
 import type pg from 'pg';
 import type { LedgerEntriesTable } from '../db/schema.ts';
-import type { LoadRequest, LoadedBatch, LoadedWallet, LockedCustomer, WriteSet } from './batch-state.ts';
+import { type LoadRequest, type LoadedBatch, type LoadedWallet, type LockedCustomer, type WriteSet, batchTime, needsLots, walletKey } from './batch-state.ts';
+import type { LotRow } from './commands.ts';
 import type { IdempotencyRecordRow } from './idempotency.ts';
 import { type WriterStore, type WriterTransaction, expectCount } from './writer-store.ts';
 
@@ -10,7 +11,8 @@ import { type WriterStore, type WriterTransaction, expectCount } from './writer-
  * idempotency records the keys name with their entries: one call of the function migration 0004 creates. Array
  * parameters keep the text constant, so the statement is prepared once per connection by name.
  */
-const loadStatement = 'select wallets, records from coffer_ledger_load($1::text[], $2::text[], $3::text[], $4::text[])';
+const loadStatement =
+  'select wallets, records, lots from coffer_ledger_load_lots($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text)';
 
 /**
  * Appends the entries and records and moves the wallets and customer counters in one statement. A record whose
@@ -34,11 +36,38 @@ with entries as (
   insert into events (id, business_id, type, customer_id, data, created_at)
   select * from unnest($33::text[], $34::text[], $35::text[], $36::text[], $37::text[], $38::text[])
   returning 1
+), lots as (
+  insert into credit_lots (id, business_id, customer_id, currency, amount, remaining_amount, expired_amount, category,
+                           category_rank, expires_at, expires_order, status, wallet_seq, source_entry_id,
+                           expiry_entry_id, notice_sent_at, created_at, updated_at)
+  select * from unnest($40::text[], $41::text[], $42::text[], $43::text[], $44::bigint[], $45::bigint[], $46::bigint[],
+                       $47::text[], $48::int[], $49::text[], $50::text[], $51::text[], $52::bigint[], $53::text[],
+                       $54::text[], $55::text[], $56::text[], $57::text[])
+  returning 1
+), lots_moved as (
+  update credit_lots l
+     set remaining_amount = v.remaining, expired_amount = v.expired_amount, status = v.status,
+         expiry_entry_id = v.expiry_entry_id, updated_at = v.updated_at
+    from unnest($58::text[], $59::bigint[], $60::bigint[], $61::bigint[], $62::text[], $63::text[], $64::text[])
+         as v(id, expected_remaining, remaining, expired_amount, status, expiry_entry_id, updated_at)
+   where l.id = v.id and l.status = 'active' and l.remaining_amount = v.expected_remaining
+  returning 1
+), draws as (
+  insert into lot_draws (entry_id, lot_id, amount)
+  select * from unnest($65::text[], $66::text[], $67::bigint[])
+  returning 1
+), jobs as (
+  insert into jobs (id, kind, key, payload, state, due_at, created_at, updated_at)
+  select v.id, v.kind, v.key, v.payload, 'pending', v.due_at, v.created_at, v.created_at
+    from unnest($68::text[], $69::text[], $70::text[], $71::text[], $72::text[], $73::text[])
+         as v(id, kind, key, payload, due_at, created_at)
+  on conflict (kind, key) do nothing
+  returning 1
 ), moved as (
   update wallets w
-     set balance = v.balance, entry_count = v.entry_count, updated_at = v.updated_at
-    from unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::bigint[], $28::bigint[], $29::text[])
-         as v(customer_id, currency, expected_balance, expected_entry_count, balance, entry_count, updated_at)
+     set balance = v.balance, entry_count = v.entry_count, updated_at = v.updated_at, next_expiry_at = v.next_expiry_at
+    from unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::bigint[], $28::bigint[], $29::text[], $39::text[])
+         as v(customer_id, currency, expected_balance, expected_entry_count, balance, entry_count, updated_at, next_expiry_at)
    where w.customer_id = v.customer_id and w.currency = v.currency
      and w.balance = v.expected_balance and w.entry_count = v.expected_entry_count
   returning 1
@@ -51,12 +80,14 @@ with entries as (
 )
 select (select count(*) from entries)::int as entries, (select count(*) from records)::int as records,
        (select count(*) from events)::int as events,
-       (select count(*) from moved)::int as moved, (select count(*) from advanced)::int as advanced`;
+       (select count(*) from moved)::int as moved, (select count(*) from advanced)::int as advanced,
+       (select count(*) from lots)::int as lots, (select count(*) from lots_moved)::int as lots_moved,
+       (select count(*) from draws)::int as draws, (select count(*) from jobs)::int as jobs`;
 
 /** Rare: a wallet of a currency configured after its customer was created (before the entries that reference it). */
 const insertWalletsStatement = `
-insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at)
-select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])`;
+insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at, next_expiry_at)
+select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[])`;
 
 /** A wallet row with its customer's columns beside it. */
 type LockedRow = LoadedWallet & { customer_business_id: string; customer_entry_count: number };
@@ -65,22 +96,33 @@ type RecordRow = IdempotencyRecordRow & { entry: LedgerEntriesTable | null };
 
 const column = <T, K extends keyof T>(rows: readonly T[], key: K): Array<T[K]> => rows.map((row) => row[key]);
 
-function loaded(wallets: LockedRow[], records: RecordRow[]): LoadedBatch {
+function loaded(wallets: LockedRow[], records: RecordRow[], lots: LotRow[], request: LoadRequest): LoadedBatch {
   const customers = new Map<string, LockedCustomer>();
   const walletRows: LoadedWallet[] = [];
   for (const { customer_business_id, customer_entry_count, ...wallet } of wallets) {
     customers.set(wallet.customer_id, { id: wallet.customer_id, business_id: customer_business_id, entry_count: customer_entry_count });
     walletRows.push(wallet);
   }
+  // The function read the lots of exactly these wallets (the same rule, on the same rows, under the same locks).
+  const now = batchTime(request.now, walletRows);
+  const walletsByKey = new Map(walletRows.map((w) => [walletKey(w.customer_id, w.currency), w]));
+  const lotWalletsLoaded = request.lotWallets
+    .filter(({ customerId, currency, need }) => {
+      const wallet = walletsByKey.get(walletKey(customerId, currency));
+      return wallet !== undefined && needsLots(need, wallet.next_expiry_at, now);
+    })
+    .map(({ customerId, currency }) => walletKey(customerId, currency));
   return {
     customers: [...customers.values()],
     wallets: walletRows,
     records: records.map(({ entry, ...record }) => ({ record, entry })),
+    lots,
+    lotWalletsLoaded,
   };
 }
 
 function writeParameters(set: WriteSet): unknown[] {
-  const { entries, idempotencyRecords: records, walletMoves: moves, customerMoves, events } = set;
+  const { entries, idempotencyRecords: records, walletMoves: moves, customerMoves, events, newLots: lots, lotMoves, draws, jobs } = set;
   return [
     column(entries, 'id'), column(entries, 'business_id'), column(entries, 'customer_id'), column(entries, 'currency'),
     column(entries, 'amount'), column(entries, 'is_credit'), column(entries, 'event_type'), column(entries, 'reason'),
@@ -93,6 +135,16 @@ function writeParameters(set: WriteSet): unknown[] {
     column(customerMoves, 'customerId'), column(customerMoves, 'expectedEntryCount'), column(customerMoves, 'entryCount'),
     column(events, 'id'), column(events, 'business_id'), column(events, 'type'), column(events, 'customer_id'),
     column(events, 'data'), column(events, 'created_at'),
+    column(moves, 'nextExpiryAt'),
+    column(lots, 'id'), column(lots, 'business_id'), column(lots, 'customer_id'), column(lots, 'currency'), column(lots, 'amount'),
+    column(lots, 'remaining_amount'), column(lots, 'expired_amount'), column(lots, 'category'), column(lots, 'category_rank'),
+    column(lots, 'expires_at'), column(lots, 'expires_order'), column(lots, 'status'), column(lots, 'wallet_seq'),
+    column(lots, 'source_entry_id'), column(lots, 'expiry_entry_id'), column(lots, 'notice_sent_at'), column(lots, 'created_at'),
+    column(lots, 'updated_at'),
+    column(lotMoves, 'id'), column(lotMoves, 'expectedRemaining'), column(lotMoves, 'remaining'), column(lotMoves, 'expiredAmount'),
+    column(lotMoves, 'status'), column(lotMoves, 'expiryEntryId'), column(lotMoves, 'updatedAt'),
+    column(draws, 'entry_id'), column(draws, 'lot_id'), column(draws, 'amount'),
+    column(jobs, 'id'), column(jobs, 'kind'), column(jobs, 'key'), column(jobs, 'payload'), column(jobs, 'dueAt'), column(jobs, 'createdAt'),
   ];
 }
 
@@ -100,27 +152,32 @@ function writeParameters(set: WriteSet): unknown[] {
 export function postgresWriterStore(pool: pg.Pool): WriterStore {
   const transactionOn = (client: pg.PoolClient): WriterTransaction => ({
     async load(request: LoadRequest) {
-      const result = await client.query<{ wallets: LockedRow[]; records: RecordRow[] }>({
-        name: 'coffer_ledger_load_v2',
+      const result = await client.query<{ wallets: LockedRow[]; records: RecordRow[]; lots: LotRow[] }>({
+        name: 'coffer_ledger_load_v3',
         text: loadStatement,
-        values: [request.customerIds, column(request.keys, 'businessId'), column(request.keys, 'scope'), column(request.keys, 'key')],
+        values: [
+          request.customerIds, column(request.keys, 'businessId'), column(request.keys, 'scope'), column(request.keys, 'key'),
+          column(request.lotWallets, 'customerId'), column(request.lotWallets, 'currency'), column(request.lotWallets, 'need'), request.now,
+        ],
       });
-      return loaded(result.rows[0].wallets, result.rows[0].records);
+      return loaded(result.rows[0].wallets, result.rows[0].records, result.rows[0].lots, request);
     },
     async write(set: WriteSet) {
       const wallets = set.newWallets;
       if (wallets.length > 0) {
         await client.query({
-          name: 'coffer_ledger_insert_wallets_v1',
+          name: 'coffer_ledger_insert_wallets_v2',
           text: insertWalletsStatement,
           values: [
             column(wallets, 'customer_id'), column(wallets, 'currency'), column(wallets, 'business_id'), column(wallets, 'balance'),
-            column(wallets, 'entry_count'), column(wallets, 'created_at'), column(wallets, 'updated_at'),
+            column(wallets, 'entry_count'), column(wallets, 'created_at'), column(wallets, 'updated_at'), column(wallets, 'next_expiry_at'),
           ],
         });
       }
-      const result = await client.query<{ entries: number; records: number; events: number; moved: number; advanced: number }>({
-        name: 'coffer_ledger_write_v2',
+      const result = await client.query<{
+        entries: number; records: number; events: number; moved: number; advanced: number; lots: number; lots_moved: number; draws: number; jobs: number;
+      }>({
+        name: 'coffer_ledger_write_v3',
         text: writeStatement,
         values: writeParameters(set),
       });
@@ -130,6 +187,9 @@ export function postgresWriterStore(pool: pg.Pool): WriterStore {
       expectCount('events', counts.events, set.events.length);
       expectCount('wallet balances', counts.moved, set.walletMoves.length);
       expectCount('customer entry counters', counts.advanced, set.customerMoves.length);
+      expectCount('lots', counts.lots, set.newLots.length);
+      expectCount('lot remainders', counts.lots_moved, set.lotMoves.length);
+      expectCount('lot draws', counts.draws, set.draws.length);
     },
   });
 

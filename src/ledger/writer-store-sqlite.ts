@@ -2,7 +2,19 @@
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database, LedgerEntriesTable } from '../db/schema.ts';
-import type { LoadRequest, LoadedBatch, LoadedRecord, LoadedWallet, LockedCustomer, WriteSet } from './batch-state.ts';
+import {
+  type LoadRequest,
+  type LoadedBatch,
+  type LoadedRecord,
+  type LoadedWallet,
+  type LockedCustomer,
+  type WriteSet,
+  batchTime,
+  lotPicker,
+  needsLots,
+  walletKey,
+} from './batch-state.ts';
+import type { LotRow } from './commands.ts';
 import type { IdempotencyRecordRow } from './idempotency.ts';
 import { type WriterStore, type WriterTransaction, expectCount } from './writer-store.ts';
 
@@ -10,7 +22,11 @@ const entryColumns = [
   'id', 'business_id', 'customer_id', 'currency', 'amount', 'is_credit', 'event_type', 'reason', 'reference_object_id',
   'idempotency_key', 'before_balance', 'after_balance', 'customer_seq', 'wallet_seq', 'created_at',
 ] as const;
-const walletColumns = ['customer_id', 'currency', 'business_id', 'balance', 'entry_count', 'created_at', 'updated_at'] as const;
+const walletColumns = ['customer_id', 'currency', 'business_id', 'balance', 'entry_count', 'created_at', 'updated_at', 'next_expiry_at'] as const;
+const lotColumns = [
+  'id', 'business_id', 'customer_id', 'currency', 'amount', 'remaining_amount', 'expired_amount', 'category', 'category_rank',
+  'expires_at', 'expires_order', 'status', 'wallet_seq', 'source_entry_id', 'expiry_entry_id', 'notice_sent_at', 'created_at', 'updated_at',
+] as const;
 const recordColumns = ['business_id', 'scope', 'key', 'fingerprint', 'result_type', 'result_id', 'created_at'] as const;
 const eventColumns = ['id', 'business_id', 'type', 'customer_id', 'data', 'created_at'] as const;
 
@@ -53,8 +69,25 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
     insertRecord: database.prepare(insertSql('idempotency_records', recordColumns, 'on conflict do nothing')),
     insertWallet: database.prepare(insertSql('wallets', walletColumns)),
     insertEvent: database.prepare(insertSql('events', eventColumns)),
+    // The consumption order, read through credit_lots_consumption and stopped as soon as the batch has what it needs.
+    lots: database.prepare<[string, string]>(
+      `select ${lotColumns.join(', ')} from credit_lots
+        where customer_id = ? and currency = ? and status = 'active'
+        order by expires_order, category_rank, wallet_seq`,
+    ),
+    insertLot: database.prepare(insertSql('credit_lots', lotColumns)),
+    moveLot: database.prepare(
+      `update credit_lots set remaining_amount = @remaining, expired_amount = @expiredAmount, status = @status,
+              expiry_entry_id = @expiryEntryId, updated_at = @updatedAt
+        where id = @id and status = 'active' and remaining_amount = @expectedRemaining`,
+    ),
+    insertDraw: database.prepare(insertSql('lot_draws', ['entry_id', 'lot_id', 'amount'])),
+    insertJob: database.prepare(
+      `insert into jobs (id, kind, key, payload, state, due_at, created_at, updated_at)
+       values (@id, @kind, @key, @payload, 'pending', @dueAt, @createdAt, @createdAt) on conflict (kind, key) do nothing`,
+    ),
     moveWallet: database.prepare(
-      `update wallets set balance = @balance, entry_count = @entryCount, updated_at = @updatedAt
+      `update wallets set balance = @balance, entry_count = @entryCount, updated_at = @updatedAt, next_expiry_at = @nextExpiryAt
         where customer_id = @customerId and currency = @currency and balance = @expectedBalance and entry_count = @expectedEntryCount`,
     ),
     moveCustomer: database.prepare(
@@ -74,11 +107,31 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
         const entry = record.result_id === null ? undefined : (statements.entry.get(record.result_id) as LedgerEntriesTable | undefined);
         records.push({ record, entry: entry ?? null });
       }
-      return { customers, wallets, records };
+      const now = batchTime(request.now, wallets);
+      const lots: LotRow[] = [];
+      const lotWalletsLoaded: string[] = [];
+      const walletsByKey = new Map(wallets.map((w) => [walletKey(w.customer_id, w.currency), w]));
+      for (const { customerId, currency, need } of request.lotWallets) {
+        const wallet = walletsByKey.get(walletKey(customerId, currency));
+        if (!wallet || !needsLots(need, wallet.next_expiry_at, now)) continue;
+        lotWalletsLoaded.push(walletKey(customerId, currency));
+        const picker = lotPicker(need, now);
+        for (const lot of statements.lots.iterate(customerId, currency) as IterableIterator<LotRow>) {
+          lots.push(lot);
+          if (picker(lot) === 'take_and_stop') break;
+        }
+      }
+      return { customers, wallets, records, lots, lotWalletsLoaded };
     },
     async write(set: WriteSet): Promise<void> {
       for (const wallet of set.newWallets) statements.insertWallet.run(pick(wallet, walletColumns));
       for (const entry of set.entries) statements.insertEntry.run(entry);
+      for (const lot of set.newLots) statements.insertLot.run(lot);
+      let lotsMoved = 0;
+      for (const move of set.lotMoves) lotsMoved += statements.moveLot.run(move).changes;
+      expectCount('lot remainders', lotsMoved, set.lotMoves.length);
+      for (const draw of set.draws) statements.insertDraw.run(draw);
+      for (const job of set.jobs) statements.insertJob.run(job);
       for (const event of set.events) statements.insertEvent.run(pick(event, eventColumns));
       let recorded = 0;
       for (const record of set.idempotencyRecords) recorded += statements.insertRecord.run(record).changes;
@@ -93,7 +146,8 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
   };
 
   return {
-    description: 'SQLite: BEGIN IMMEDIATE, 2 reads + 2 per key, one prepared insert per entry, record and event, one update per wallet and customer, COMMIT',
+    description:
+      'SQLite: BEGIN IMMEDIATE, 2 reads + 2 per key + 1 per wallet debited or due to expire, one prepared insert per entry, record, event, lot, draw and job, one update per wallet, customer and lot moved, COMMIT',
     transaction<T>(work: (tx: WriterTransaction) => Promise<T>): Promise<T> {
       return db.connection().execute(async () => {
         statements.begin.run();

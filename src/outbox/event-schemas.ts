@@ -24,6 +24,29 @@ const WalletLowBalanceData = Type.Object({
   wallet_seq: Type.Integer({ minimum: 1 }),
 });
 
+const lotFields = {
+  customer_id: Type.String(),
+  currency: Type.String(),
+  lot_id: Type.String({ description: 'lot_…: the lot (GET /customers/{id}/wallets/lots).' }),
+  category: Type.Union([Type.Literal('paid'), Type.Literal('promotional')]),
+  expires_at: Type.String({ format: 'date-time' }),
+};
+
+const WalletCreditsExpiringData = Type.Object({
+  payload_type: Type.Literal('WalletCreditsExpiring'),
+  ...lotFields,
+  amount: Type.Integer({ minimum: 1, description: 'What is left of the lot, in minor units: what expires unless spent first.' }),
+});
+
+const WalletCreditsExpiredData = Type.Object({
+  payload_type: Type.Literal('WalletCreditsExpired'),
+  ...lotFields,
+  amount: Type.Integer({ minimum: 1, description: 'What expired, in minor units (the expiration entry amount).' }),
+  entry_id: Type.String({ description: 'The expiration entry (event_type "expiration", reference_object_id the lot id).' }),
+  wallet_seq: Type.Integer({ minimum: 1, description: "The expiration entry's wallet_seq." }),
+  balance: Type.Integer({ description: 'The balance just after the expiration, in minor units.' }),
+});
+
 const CustomerData = Type.Object({ payload_type: Type.Literal('Customer'), ...Customer.properties });
 
 const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
@@ -31,6 +54,8 @@ const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'wallet.credited': WalletEntryData,
   'wallet.debited': WalletEntryData,
   'wallet.low_balance': WalletLowBalanceData,
+  'wallet.credits_expiring': WalletCreditsExpiringData,
+  'wallet.credits_expired': WalletCreditsExpiredData,
 };
 
 const schemaName = (type: string) =>

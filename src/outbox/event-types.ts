@@ -1,7 +1,14 @@
 // The events Coffer emits: one name per kind of change, each with its payload type (the envelope's data.payload_type).
 // A feature adds its events here; endpoints subscribe by these names (filter_types) and the docs list each one.
 
-export const outboxEventTypes = ['customer.created', 'wallet.credited', 'wallet.debited', 'wallet.low_balance'] as const;
+export const outboxEventTypes = [
+  'customer.created',
+  'wallet.credited',
+  'wallet.debited',
+  'wallet.low_balance',
+  'wallet.credits_expiring',
+  'wallet.credits_expired',
+] as const;
 export type OutboxEventType = (typeof outboxEventTypes)[number];
 
 /** The `data.payload_type` of each event type. */
@@ -10,6 +17,8 @@ export const payloadTypeOf: { readonly [T in OutboxEventType]: string } = {
   'wallet.credited': 'WalletEntry',
   'wallet.debited': 'WalletEntry',
   'wallet.low_balance': 'WalletLowBalance',
+  'wallet.credits_expiring': 'WalletCreditsExpiring',
+  'wallet.credits_expired': 'WalletCreditsExpired',
 };
 
 export function isOutboxEventType(value: string): value is OutboxEventType {

@@ -62,4 +62,5 @@ export const idPrefixes = {
   event: 'evt',
   webhookEndpoint: 'whk',
   webhookAttempt: 'wha',
+  creditLot: 'lot',
 } as const;

@@ -1,8 +1,10 @@
 // Unit tests of the pure deciders and the batch state, without a database: what each command kind decides and writes.
 import { describe, expect, it } from 'vitest';
 import { BatchState, type LoadedBatch, batchTime, loadRequestFor } from '../../src/ledger/batch-state.ts';
-import type { CreditCommand, DebitCommand, LedgerCommand } from '../../src/ledger/commands.ts';
+import { neverExpiresOrder } from '../../src/credits/lot-order.ts';
+import type { CreditCommand, DebitCommand, LedgerCommand, LotRow } from '../../src/ledger/commands.ts';
 import { decide } from '../../src/ledger/deciders.ts';
+import { decideInBatch } from '../../src/ledger/ledger-batch.ts';
 import { fingerprint } from '../../src/ledger/idempotency.ts';
 import { InvariantError } from '../../src/shared/result.ts';
 
@@ -17,14 +19,27 @@ function loaded(balance = 1000, extra: Partial<LoadedBatch> = {}, threshold: num
       { id: 'cus_other', business_id: 'bus_2', entry_count: 0 },
     ],
     wallets: [
-      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: threshold },
-      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: null },
-      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_effective: null },
+      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: threshold, next_expiry_at: null },
+      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null },
+      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null },
     ],
     records: [],
+    // Opening lots (paid, never expiring) hold the balances, as migration 0006 makes them.
+    lots: [openingLot('cus_a', 'bus_1', balance), openingLot('cus_other', 'bus_2', 50)],
+    lotWalletsLoaded: ['cus_a\u0000USD', 'cus_a\u0000INR', 'cus_other\u0000USD'],
     ...extra,
   };
 }
+
+function openingLot(customerId: string, businessId: string, amount: number): LotRow {
+  return {
+    id: `lot_${customerId}`, business_id: businessId, customer_id: customerId, currency: 'USD', amount, remaining_amount: amount, expired_amount: 0,
+    category: 'paid', category_rank: 1, expires_at: null, expires_order: neverExpiresOrder, status: 'active', wallet_seq: 0,
+    source_entry_id: null, expiry_entry_id: null, notice_sent_at: null, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+const lotSettings = { expiringNoticeMs: 7 * 86_400_000 };
 
 function command(kind: 'credit' | 'debit', amount: number, key: string | null = null, overrides: Partial<CreditCommand> = {}): LedgerCommand {
   return {
@@ -43,12 +58,8 @@ function command(kind: 'credit' | 'debit', amount: number, key: string | null = 
 
 /** Decides the commands in order against one batch state, applying each decision as the batch does. */
 function run(commands: LedgerCommand[], batch = loaded()) {
-  const state = new BatchState(batch, now, newId, ['USD', 'INR', 'EUR'], commands);
-  const outcomes = commands.map((c) => {
-    const decision = decide(c, state);
-    state.apply(decision.writes);
-    return decision;
-  });
+  const state = new BatchState(batch, now, newId, ['USD', 'INR', 'EUR'], commands, lotSettings);
+  const outcomes = commands.map((c) => ({ outcome: decideInBatch(state, c) }));
   return { outcomes, writeSet: state.writeSet(), state };
 }
 
@@ -62,7 +73,7 @@ describe('deciders', () => {
       { business_id: 'bus_1', scope: 'client', key: 'k1', fingerprint: fingerprint(command('credit', 250) as CreditCommand), result_type: 'ledger_entry', result_id: writeSet.entries[0].id, created_at: now },
     ]);
     expect(writeSet.walletMoves).toEqual([
-      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, balance: 1250, entryCount: 4, updatedAt: now },
+      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, balance: 1250, entryCount: 4, updatedAt: now, nextExpiryAt: null },
     ]);
     expect(writeSet.customerMoves).toEqual([{ customerId: 'cus_a', expectedEntryCount: 4, entryCount: 5 }]);
   });
@@ -70,7 +81,7 @@ describe('deciders', () => {
   it('debit is refused when the running balance is short, and writes nothing', () => {
     const { outcomes, writeSet } = run([command('debit', 600), command('debit', 600)]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'insufficient_funds']);
-    expect(outcomes[1]).toEqual({ outcome: { kind: 'insufficient_funds', balance: 400 }, writes: [] });
+    expect(outcomes[1]).toEqual({ outcome: { kind: 'insufficient_funds', balance: 400 } });
     expect(writeSet.entries).toHaveLength(1);
     expect(writeSet.walletMoves[0]).toMatchObject({ balance: 400, entryCount: 4 });
   });
@@ -124,7 +135,7 @@ describe('deciders', () => {
     const { outcomes, writeSet } = run([command('credit', 40, null, { currency: 'EUR' }), command('debit', 15, null, { currency: 'EUR' })]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'applied']);
     expect(writeSet.newWallets).toEqual([
-      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now },
+      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now, next_expiry_at: null },
     ]);
     expect(writeSet.walletMoves).toEqual([]);
   });
@@ -141,7 +152,7 @@ describe('deciders', () => {
 describe('batch state', () => {
   it('refuses a write that does not start from the running balance (paired with the database CHECKs)', () => {
     const c = command('credit', 5);
-    const state = new BatchState(loaded(), now, newId, ['USD'], [c]);
+    const state = new BatchState(loaded(), now, newId, ['USD'], [c], lotSettings);
     const decision = decide(c, state);
     const entry = { ...(decision.writes[0] as { entry: { before_balance: number } }).entry, before_balance: 999, after_balance: 1004 };
     expect(() => state.apply([{ type: 'entry', entry: entry as never }])).toThrow(InvariantError);
@@ -149,7 +160,7 @@ describe('batch state', () => {
 
   it('refuses recording one key twice', () => {
     const c = command('credit', 5, 'k');
-    const state = new BatchState(loaded(), now, newId, ['USD'], [c]);
+    const state = new BatchState(loaded(), now, newId, ['USD'], [c], lotSettings);
     const decision = decide(c, state);
     state.apply(decision.writes);
     expect(() => state.apply(decision.writes.filter((w) => w.type === 'idempotency_record'))).toThrow(InvariantError);
@@ -157,14 +168,19 @@ describe('batch state', () => {
 
   it("the batch's time never runs before the last change of a wallet it locked", () => {
     const batch = loaded();
-    expect(batchTime(new Date('2026-12-01T10:00:00.000Z'), batch)).toBe('2026-12-01T10:00:00.000Z');
+    expect(batchTime('2026-12-01T10:00:00.000Z', batch.wallets)).toBe('2026-12-01T10:00:00.000Z');
     // A clock behind the wallet's last change (another process's clock, or a clock stepped back).
-    expect(batchTime(new Date('2026-11-01T00:00:00.000Z'), batch)).toBe('2026-11-30T00:00:00.000Z');
+    expect(batchTime('2026-11-01T00:00:00.000Z', batch.wallets)).toBe('2026-11-30T00:00:00.000Z');
   });
 
   it('loads each customer once, in id order, and each key once', () => {
-    const request = loadRequestFor([command('credit', 1, 'b', { customerId: 'cus_z' }), command('credit', 1, 'b', { customerId: 'cus_z' }), command('debit', 1, 'a')]);
+    const request = loadRequestFor([command('credit', 1, 'b', { customerId: 'cus_z' }), command('credit', 1, 'b', { customerId: 'cus_z' }), command('debit', 1, 'a')], now);
     expect(request).toEqual({
+      now,
+      lotWallets: [
+        { customerId: 'cus_z', currency: 'USD', need: 0 },
+        { customerId: 'cus_a', currency: 'USD', need: 1 },
+      ],
       customerIds: ['cus_a', 'cus_z'],
       keys: [
         { businessId: 'bus_1', scope: 'client', key: 'b' },
@@ -213,7 +229,7 @@ describe('events in the write set', () => {
   });
 
   it('refuses an event about a customer the batch did not load', () => {
-    const state = new BatchState(loaded(), now, newId, ['USD'], []);
+    const state = new BatchState(loaded(), now, newId, ['USD'], [], lotSettings);
     const event = { id: 'evt_1', business_id: 'bus_1', type: 'wallet.credited', customer_id: 'cus_unknown', data: '{}', created_at: now, feed_seq: null };
     expect(() => state.apply([{ type: 'event', event }])).toThrow(InvariantError);
   });

@@ -5,7 +5,7 @@ import { createApiKey, createBusiness } from '../../src/businesses/business-serv
 import { loadConfig } from '../../src/config/config.ts';
 import { openStore } from '../../src/db/database.ts';
 import { migrateTo, migrateToLatest } from '../../src/db/migrations/index.ts';
-import type { LedgerCommand } from '../../src/ledger/commands.ts';
+import type { CreditCommand } from '../../src/ledger/commands.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { allEntries, balanceOf, buildSiblingApp, createCustomer, credit, openSideStore, postEntry } from '../support/fixtures.ts';
 import { sdkClient } from '../support/sdk.ts';
@@ -18,7 +18,7 @@ function movableClock(start: string) {
   return { now: () => new Date(nowMs), set: (iso: string) => (nowMs = Date.parse(iso)) };
 }
 
-const creditCommand = (t: TestApp, customerId: string, amount: number, idempotency: LedgerCommand['idempotency']): LedgerCommand => ({
+const creditCommand = (t: TestApp, customerId: string, amount: number, idempotency: CreditCommand['idempotency']): CreditCommand => ({
   kind: 'credit',
   businessId: t.businessId,
   customerId,

@@ -7,6 +7,7 @@ import * as idempotencyRecords from './0002_idempotency_records.ts';
 import * as jobs from './0003_jobs.ts';
 import * as ledgerLoadFunction from './0004_ledger_load_function.ts';
 import * as eventsAndWebhooks from './0005_events_and_webhooks.ts';
+import * as creditLots from './0006_credit_lots.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -20,6 +21,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0003_jobs', jobs],
   ['0004_ledger_load_function', ledgerLoadFunction],
   ['0005_events_and_webhooks', eventsAndWebhooks],
+  ['0006_credit_lots', creditLots],
 ];
 
 const catalogRetriesMax = 5;
