@@ -6,6 +6,7 @@ import { customerRoutes } from '../api/customer-routes.ts';
 import { eventRoutes } from '../api/event-routes.ts';
 import { lowBalanceRoutes } from '../api/low-balance-routes.ts';
 import { ledgerRoutes } from '../api/ledger-routes.ts';
+import { lotRoutes } from '../api/lot-routes.ts';
 import { webhookDeliveryRoutes } from '../api/webhook-delivery-routes.ts';
 import { webhookRoutes } from '../api/webhook-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
@@ -19,11 +20,15 @@ import { createMetrics } from '../http/metrics.ts';
 import type { RequestLogLevel } from '../http/request-log.ts';
 import type { RegisteredRoute } from '../http/route-config.ts';
 import { systemRoutes } from '../http/system-routes.ts';
+import { lotExpiryJobKind, lotExpiryScope, lotNoticeJobKind } from '../credits/credit-limits.ts';
+import { lotExpiryHandler, lotNoticeHandler } from '../credits/expiry-jobs.ts';
+import { LotService } from '../credits/lot-service.ts';
 import { JobRuntime } from '../jobs/job-runtime.ts';
 import type { JobHandler } from '../jobs/job-types.ts';
+import type { ExpireLotOutcome } from '../ledger/commands.ts';
 import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
 import { LedgerService } from '../ledger/ledger-service.ts';
-import { LedgerWriter } from '../ledger/ledger-writer.ts';
+import { LedgerWriter, writerBusy } from '../ledger/ledger-writer.ts';
 import { LowBalanceService } from '../ledger/low-balance-service.ts';
 import { EventDispatcher } from '../outbox/event-dispatcher.ts';
 import { openApiWebhooks } from '../outbox/event-schemas.ts';
@@ -155,6 +160,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       systemRoutes({ store, metrics, config }),
       customerRoutes(customers),
       ledgerRoutes(ledger),
+      lotRoutes(new LotService({ db: store.db, clock })),
       lowBalanceRoutes(new LowBalanceService({ db: store.db, clock, currencies: config.currencies })),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
@@ -171,8 +177,19 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     clock,
     onCollectError: (error) => http.app.log.warn({ err: error }, 'could not read the webhook backlog for metrics'),
   });
+  const expiry = {
+    db: store.db,
+    newId,
+    onEvent: () => dispatcher?.wake(),
+    async submitExpireLot(lot: { businessId: string; customerId: string; currency: string; lotId: string }) {
+      const outcome = await writer.submit({ kind: 'expire_lot', ...lot, idempotency: { scope: lotExpiryScope, key: lot.lotId } });
+      return outcome === writerBusy ? ('busy' as const) : (outcome as ExpireLotOutcome);
+    },
+  };
   const handlers: Record<string, JobHandler> = {
     [webhookDeliveryJobKind]: webhookDeliveryHandler({ ...delivery, logger: http.app.log, metrics: deliveryMetrics }),
+    [lotExpiryJobKind]: lotExpiryHandler(expiry),
+    [lotNoticeJobKind]: lotNoticeHandler(expiry),
     ...deps.jobHandlers,
   };
   const jobs = new JobRuntime({

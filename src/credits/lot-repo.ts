@@ -68,6 +68,7 @@ export function lotsPage(
       q.where((eb) => eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'active'), eb('expires_order', '<=', now)])])),
     )
     .orderBy('created_at', 'desc')
+    .orderBy('wallet_seq', 'desc')
     .orderBy('id', 'desc')
     .limit(limit)
     .offset(offset)

@@ -53,7 +53,7 @@ export async function up(db: Kysely<any>, context: MigrationContext): Promise<vo
     .unique()
     .execute();
   // The lots listing, newest first.
-  await db.schema.createIndex('credit_lots_listing').on('credit_lots').columns(['customer_id', 'created_at', 'id']).execute();
+  await db.schema.createIndex('credit_lots_listing').on('credit_lots').columns(['customer_id', 'created_at', 'wallet_seq', 'id']).execute();
 
   await db.schema
     .createTable('lot_draws')
