@@ -65,6 +65,8 @@ const extensionOperations = [
   'get /webhooks/{webhook_id}/attempts',
   'post /webhooks/{webhook_id}/redeliver',
   'post /webhooks/{webhook_id}/secret/rotate',
+  'get /customers/{customer_id}/wallets/lots',
+  'get /customers/{customer_id}/wallets/ledger-entries/{entry_id}/lot-draws',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -102,7 +104,16 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
   });
 
   it('types every event Coffer sends in the OpenAPI webhooks object', () => {
-    expect(Object.keys(doc.webhooks).sort()).toEqual(['customer.created', 'wallet.credited', 'wallet.debited', 'wallet.low_balance']);
+    expect(Object.keys(doc.webhooks).sort()).toEqual([
+      'customer.created',
+      'wallet.credited',
+      'wallet.credits_expired',
+      'wallet.credits_expiring',
+      'wallet.debited',
+      'wallet.low_balance',
+    ]);
+    const expired = doc.webhooks['wallet.credits_expired'].post.requestBody.content['application/json'].schema;
+    expect(Object.keys(expired.properties.data.properties)).toEqual(expect.arrayContaining(['lot_id', 'amount', 'entry_id', 'expires_at']));
     const credited = doc.webhooks['wallet.credited'].post.requestBody.content['application/json'].schema;
     expect(credited.properties.type.const).toBe('wallet.credited');
     expect(credited.properties.data.properties.wallet_seq.type).toBe('integer');
