@@ -89,7 +89,7 @@ const cases: Case[] = [
   {
     name: 'a wallet balance changed',
     corruption: (w) => ({ sql: [`update wallets set balance = balance + 1 where customer_id = ${q(w.alice)} and currency = 'USD'`] }),
-    kinds: () => ['wallet_balance_mismatch'],
+    kinds: () => ['lot_balance_mismatch', 'wallet_balance_mismatch'],
     names: (w) => ({ customer_id: w.alice, currency: 'USD' }),
   },
   {
@@ -159,7 +159,7 @@ const cases: Case[] = [
   {
     name: 'a negative balance',
     corruption: (w) => ({ ignoreChecks: true, sql: [`update wallets set balance = -5 where customer_id = ${q(w.carol)} and currency = 'INR'`] }),
-    kinds: () => ['negative_balance', 'wallet_balance_mismatch'],
+    kinds: () => ['lot_balance_mismatch', 'negative_balance', 'wallet_balance_mismatch'],
     names: (w) => ({ customer_id: w.carol, currency: 'INR' }),
   },
   {
@@ -259,6 +259,24 @@ const cases: Case[] = [
     names: (w) => ({ customer_id: w.alice }),
   },
   {
+    name: "a lot's remainder changed",
+    corruption: (w) => ({ sql: [`update credit_lots set remaining_amount = remaining_amount - 1 where customer_id = ${q(w.bob)}`] }),
+    kinds: () => ['lot_amount_mismatch', 'lot_balance_mismatch'],
+    names: () => ({}),
+  },
+  {
+    name: 'a draw changed',
+    corruption: (w) => ({ sql: [`update lot_draws set amount = amount + 1 where entry_id = ${q(w.aliceUsd[3])}`] }),
+    kinds: () => ['lot_amount_mismatch', 'lot_draw_mismatch'],
+    names: () => ({}),
+  },
+  {
+    name: 'an expiration entry of no expired lot',
+    corruption: (w) => ({ sql: [`update ledger_entries set event_type = 'expiration' where id = ${q(w.aliceUsd[2])}`] }),
+    kinds: () => ['lot_expiry_mismatch'],
+    names: (w) => ({ entry_id: w.aliceUsd[2] }),
+  },
+  {
     name: 'an event type the API does not define',
     corruption: (w) => ({ sql: [`update ledger_entries set event_type = 'bogus' where id = ${q(w.aliceUsd[2])}`] }),
     kinds: () => ['invalid_event_type'],
@@ -326,10 +344,16 @@ describe.each(storeKinds)('coffer verify [%s]', (kind) => {
       const run = await runCoffer(['verify'], w.database.env);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain(`wallet_balance_mismatch wallets customer_id=${w.alice} currency=USD: balance 1001, sum of its 4 entries 1000`);
-      expect(run.stdout).toContain('verify: FAILED, 1 finding (wallet_balance_mismatch 1)');
+      // The balance no longer matches its entries, nor its lots.
+      expect(run.stdout).toContain('verify: FAILED, 2 findings (wallet_balance_mismatch 1, lot_balance_mismatch 1)');
       const json = await runCoffer(['verify', '--json'], w.database.env);
       expect(json.code).toBe(1);
-      expect(JSON.parse(json.stdout)).toMatchObject({ clean: false, findingTotal: 1, findings: [{ kind: 'wallet_balance_mismatch', ids: { customer_id: w.alice } }] });
+      expect(JSON.parse(json.stdout)).toMatchObject({ clean: false, findingTotal: 2,
+        findings: [
+          { kind: 'wallet_balance_mismatch', ids: { customer_id: w.alice } },
+          { kind: 'lot_balance_mismatch', ids: { customer_id: w.alice } },
+        ],
+      });
     } finally {
       await w.database.drop();
     }

@@ -36,10 +36,18 @@ export const findingKinds = [
   'invalid_text',
   /** An entry's event_type that the API does not define. */
   'invalid_event_type',
+  /** A wallet's balance differs from the sum of its active lots' remainders. */
+  'lot_balance_mismatch',
+  /** A lot's amount differs from its remainder plus everything drawn from it (debits and its expiration). */
+  'lot_amount_mismatch',
+  /** An expired lot without exactly one expiration entry for what expired, or an expiration entry of no expired lot. */
+  'lot_expiry_mismatch',
+  /** An entry whose draws do not add up to its amount, or a debit that drew from a lot at or after its expires_at. */
+  'lot_draw_mismatch',
 ] as const;
 export type FindingKind = (typeof findingKinds)[number];
 
-export type VerifiedTable = 'customers' | 'wallets' | 'ledger_entries' | 'idempotency_records';
+export type VerifiedTable = 'customers' | 'wallets' | 'ledger_entries' | 'idempotency_records' | 'credit_lots' | 'lot_draws';
 
 export interface Finding {
   kind: FindingKind;

@@ -18,7 +18,7 @@ describe.each(storeKinds)('balance expiration [%s]', (kind) => {
   });
   afterAll(async () => t?.close());
 
-  const usd = async (customerId: string) => (await listWallets(t, customerId)).items.find((w) => w.currency === 'USD') as Record<string, unknown>;
+  const usd = async (customerId: string) => (await listWallets(t, customerId)).items.find((w) => w.currency === "USD") as unknown as Record<string, unknown>;
   const lots = async (customerId: string, query = '') => {
     const response = await t.request('GET', `/customers/${customerId}/wallets/lots${query}`);
     expect(response.statusCode, response.body).toBe(200);
