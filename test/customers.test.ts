@@ -55,6 +55,9 @@ describe.each(storeKinds)('customers [%s]', (kind) => {
           currency: wallet.currency,
           customer_id: customer.customer_id,
           updated_at: customer.created_at,
+          // Expiry extensions (docs/expiry.md): nothing expires in a new wallet.
+          expiring_amount: 0,
+          next_expiry_at: null,
         });
       }
     });

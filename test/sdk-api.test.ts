@@ -55,7 +55,8 @@ describe.each(storeKinds)('SDK customers, pages and errors [%s]', (kind) => {
     expect(wallets.total_balance_usd).toBe(0);
     expect(wallets.items.map((w) => [w.currency, w.balance]).sort()).toEqual([['INR', 0], ['USD', 0]]);
     for (const wallet of wallets.items) {
-      expect(Object.keys(wallet).sort()).toEqual(['balance', 'created_at', 'currency', 'customer_id', 'updated_at']);
+      // Dodo's fields and the two additive expiry extensions (docs/expiry.md), which the SDK parses through.
+      expect(Object.keys(wallet).sort()).toEqual(['balance', 'created_at', 'currency', 'customer_id', 'expiring_amount', 'next_expiry_at', 'updated_at']);
       expect(wallet.customer_id).toBe(customerId);
     }
   });

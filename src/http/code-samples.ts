@@ -9,7 +9,7 @@
 /** Where the examples point; the banner of `coffer serve` prints the real URL. */
 export const sampleBaseUrl = 'http://127.0.0.1:8080';
 /** What stands for a path parameter in the examples (`cus_…` for `customer_id`). */
-const pathParameterSamples: Record<string, string> = { customer_id: 'cus_…', webhook_id: 'whk_…', currency: 'USD' };
+const pathParameterSamples: Record<string, string> = { customer_id: 'cus_…', webhook_id: 'whk_…', entry_id: 'cwt_…', currency: 'USD' };
 export const pathParameterSample = (name: string) => pathParameterSamples[name] ?? `<${name}>`;
 
 /** Summaries of Coffer's own operations end with this (and their schemas carry `x-coffer-extension: true`). */
@@ -70,8 +70,13 @@ function sampleValue(name: string, schema: SchemaLike | undefined): Json {
   return `<${name}>`;
 }
 
+/** Fields marked `x-coffer-extension` (a credit's expires_at and category) stay out: the example is Dodo's request. */
 function sampleObject(schema: SchemaLike): Record<string, Json> {
-  return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, property]) => [name, sampleValue(name, property)]));
+  return Object.fromEntries(
+    Object.entries(schema.properties ?? {})
+      .filter(([, property]) => !(property as { 'x-coffer-extension'?: boolean })['x-coffer-extension'])
+      .map(([name, property]) => [name, sampleValue(name, property)]),
+  );
 }
 
 /** A JavaScript object literal: keys unquoted where they are identifiers, two-space indent. */

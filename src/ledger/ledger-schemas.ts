@@ -50,12 +50,13 @@ export const LedgerEntryCreateBody = Type.Object(
         description:
           `Coffer extension, credits only: when this credit's money expires (ISO 8601, after now, at most ${expiresAtHorizonDays} days ahead). ` +
           'From that instant its remainder cannot be spent and an expiration entry takes it (docs/expiry.md). Absent or null: never expires.',
-        examples: ['2027-01-01T00:00:00.000Z'],
+        'x-coffer-extension': true,
       }),
     ),
     category: Type.Optional(
       Type.Union([Type.Literal('paid'), Type.Literal('promotional')], {
         description: 'Coffer extension, credits only: promotional money is spent before paid money of the same expiry. Default paid.',
+        'x-coffer-extension': true,
       }),
     ),
   },
