@@ -24,6 +24,10 @@ export interface BenchOptions {
   profile: boolean;
   /** Whole runs to make; the ratios are reported per run and as medians. */
   repeat: number;
+  /** Active lots of the wallet the lots-debit phase debits (issue 10: a debit reads only the lots it needs). */
+  lotsCount: number;
+  /** `--only=lots`: only the lots-debit phase (no baselines, no ratios), to check it quickly while developing. */
+  only: 'lots' | null;
 }
 
 export function parseOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions {
@@ -39,9 +43,15 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     profile: argv.includes('--profile'),
     repeat: Math.max(1, Number(argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? 1) || 1),
     shallowEntryCount: 1_000,
+    lotsCount: 10_000,
+    only: argv.includes('--only=lots') ? ('lots' as const) : null,
   };
+  const phaseSecondsArg = Number(argv.find((a) => a.startsWith('--phase-seconds='))?.slice('--phase-seconds='.length));
+  // `--phase-seconds=N` shortens every phase and the warm-up (with --only=lots, a smoke run of that phase).
+  const shortened = (options: BenchOptions): BenchOptions =>
+    Number.isInteger(phaseSecondsArg) && phaseSecondsArg >= 1 ? { ...options, phaseSeconds: phaseSecondsArg, warmupSeconds: 1 } : options;
   if (quick) {
-    return {
+    return shortened({
       ...common,
       phaseSeconds: 2,
       warmupSeconds: 1,
@@ -52,9 +62,9 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
       pgbenchScale: 2,
       pgbenchSeconds: 2,
       pgbenchRuns: 3,
-    };
+    });
   }
-  return {
+  return shortened({
     ...common,
     phaseSeconds: 10,
     warmupSeconds: 3,
@@ -65,5 +75,5 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     pgbenchScale: 10,
     pgbenchSeconds: 20,
     pgbenchRuns: 3,
-  };
+  });
 }

@@ -5,7 +5,8 @@ import type { PgbenchResult } from './pgbench.ts';
 export interface MeasuredPhase extends PhaseResult {
   server: 'coffer' | 'naive' | 'http';
   /** uniform-post-webhook: uniform-post with one webhook endpoint subscribed to every event. */
-  workload: 'uniform-post' | 'uniform-post-webhook' | 'hot-post' | 'wallets-get' | 'page-deep' | 'page-shallow' | 'fixed-json';
+  /** lots-debit: debits on one wallet holding 10,000 active lots (issue 10). */
+  workload: 'uniform-post' | 'uniform-post-webhook' | 'hot-post' | 'lots-debit' | 'wallets-get' | 'page-deep' | 'page-shallow' | 'fixed-json';
   /** CPU the server used during the phase, percent of one core; the load generator's own CPU beside it. */
   serverCpuPercent: number;
   loadCpuPercent: number;
@@ -103,6 +104,12 @@ export function computeRatios(stores: StoreReport[], pgbench: PgbenchResult, htt
     if (deep && shallow) {
       const value = deep.latencyMs.p99 / shallow.latencyMs.p99;
       ratios.push(ratio(`${store.kind} page p99, deep ÷ shallow`, value, '<=', 2, label));
+    }
+    const lots = find(store, 'coffer', 'lots-debit', 32);
+    const hot32 = find(store, 'coffer', 'hot-post', 32);
+    if (lots && hot32) {
+      // Information: debits on a wallet of 10,000 lots against posts on one wallet with a single lot (both one wallet).
+      ratios.push(ratio(`${store.kind} debits on a 10,000-lot wallet ÷ hot posts, c=32`, lots.okPerSecond / hot32.okPerSecond, 'info', 0, label));
     }
     const withWebhook = find(store, 'coffer', 'uniform-post-webhook', 32);
     if (uniform32 && withWebhook) {

@@ -12,7 +12,7 @@ import { type PgbenchResult, measurePgbench } from './pgbench.ts';
 import { type ServerProcess, startServer } from './processes.ts';
 import { type MeasuredPhase, type Ratio, type StoreReport, computeRatios, durabilityLabel, medianRatios, phaseTable, ratioTable } from './report.ts';
 import { benchApiKey, createBenchDatabase, seed } from './seed.ts';
-import { type Next, deepPages, hotPosts, uniformPosts, walletReads } from './workloads.ts';
+import { type Next, deepPages, hotPosts, lotDebits, uniformPosts, walletReads } from './workloads.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = path.join(root, 'bench', 'results');
@@ -183,10 +183,19 @@ async function benchStore(kind: 'sqlite' | 'postgres', options: BenchOptions): P
 
     const coffer = await startServer('coffer', cofferArgs(options, kind), env, '/healthz', path.join(scratchDir, `coffer-${kind}-${stamp}.log`));
     let peakRssBytes: number;
+    if (options.only === 'lots') {
+      try {
+        report(await measure(coffer, 'coffer', 'lots-debit', 32, options.phaseSeconds, lotDebits(ids), 'POST'));
+        return { kind, durability, naiveDurability: {}, seedMs, phases, peakRssBytes: coffer.peakRssBytes(), naivePeakRssBytes: 0 };
+      } finally {
+        await coffer.stop();
+      }
+    }
     try {
       await measure(coffer, 'coffer', 'uniform-post', 32, options.warmupSeconds, uniformPosts(ids), 'POST');
       for (const c of options.uniformConnections) report(await measure(coffer, 'coffer', 'uniform-post', c, options.phaseSeconds, uniformPosts(ids), 'POST'));
       for (const c of options.hotConnections) report(await measure(coffer, 'coffer', 'hot-post', c, options.phaseSeconds, hotPosts(ids), 'POST'));
+      report(await measure(coffer, 'coffer', 'lots-debit', 32, options.phaseSeconds, lotDebits(ids), 'POST'));
       peakRssBytes = coffer.peakRssBytes();
       const c = options.readConnections;
       report(await measure(coffer, 'coffer', 'wallets-get', c, options.phaseSeconds, walletReads(ids), 'GET'));
@@ -269,6 +278,11 @@ async function main(): Promise<void> {
   const runs: Array<{ pgbench: Omit<PgbenchResult, 'raw'>; stores: StoreReport[]; http: MeasuredPhase[]; ratios: Ratio[] }> = [];
   for (let run = 1; run <= options.repeat; run++) {
     if (options.repeat > 1) say(`\n# Run ${run} of ${options.repeat}`);
+    if (options.only === 'lots') {
+      for (const kind of options.stores) await benchStore(kind, options);
+      say('\n--only=lots: the lots-debit phase alone; no baselines and no ratios');
+      return;
+    }
     say(`\n## B_pg: pgbench -i -s ${options.pgbenchScale}, then median of ${options.pgbenchRuns} × pgbench -n -M prepared -N -c 8 -j 2 -T ${options.pgbenchSeconds}`);
     const { raw, ...pgbench } = await measurePgbench(options.postgresUrl, { scale: options.pgbenchScale, seconds: options.pgbenchSeconds, runs: options.pgbenchRuns });
     fs.appendFileSync(rawFile, raw);

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { neverExpiresOrder } from '../src/credits/lot-order.ts';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { ensureBootstrapKey } from '../src/businesses/business-service.ts';
@@ -34,7 +35,13 @@ export interface SeededIds {
   shallowCustomerId: string;
   deepEntryCount: number;
   shallowEntryCount: number;
+  /** A wallet holding lotsCount active promotional lots, each expiring an hour after the one before. */
+  lotsCustomerId: string;
+  lotsCount: number;
 }
+
+/** Each of the lots wallet's lots holds this much: debits of at most 1000 take from the first one or two. */
+export const lotAmount = 1_000_000;
 
 export const customerId = (i: number) => `cus_bench${String(i).padStart(16, '0')}`;
 
@@ -87,7 +94,7 @@ function pad(kind: StoreKind, expression: ReturnType<typeof sql>) {
  */
 export async function seed(
   database: BenchDatabase,
-  sizes: { customerCount: number; deepEntryCount: number; shallowEntryCount: number },
+  sizes: { customerCount: number; deepEntryCount: number; shallowEntryCount: number; lotsCount: number },
 ): Promise<{ ids: SeededIds; durability: Record<string, string>; seedMs: number }> {
   const startedAt = performance.now();
   const config = loadConfig({ ...database.env, COFFER_BOOTSTRAP_API_KEY: benchApiKey });
@@ -106,6 +113,8 @@ export async function seed(
       shallowCustomerId: 'cus_benchshallow000000000',
       deepEntryCount: sizes.deepEntryCount,
       shallowEntryCount: sizes.shallowEntryCount,
+      lotsCustomerId: 'cus_benchlots000000000000',
+      lotsCount: sizes.lotsCount,
     };
     await db.transaction().execute(async (trx) => {
       await sql`insert into customers (id, business_id, email, name, phone_number, metadata, created_at, updated_at, entry_count)
@@ -121,6 +130,13 @@ export async function seed(
       await insertSpecialCustomer(trx, ids.shallowCustomerId, businessId, now, config.currencies, sizes.shallowEntryCount, sizes.shallowEntryCount);
       await insertCreditLedger(trx, kind, ids.deepCustomerId, businessId, now, sizes.deepEntryCount);
       await insertCreditLedger(trx, kind, ids.shallowCustomerId, businessId, now, sizes.shallowEntryCount);
+      // Balances are held by lots (migration 0006): one opening lot per funded wallet, as the migration makes them.
+      await sql`insert into credit_lots (id, business_id, customer_id, currency, amount, remaining_amount, expired_amount, category,
+          category_rank, expires_at, expires_order, status, wallet_seq, source_entry_id, expiry_entry_id, notice_sent_at, created_at, updated_at)
+        select 'lot_o' || substr(customer_id, 5) || currency, business_id, customer_id, currency, balance, balance, 0, 'paid',
+          1, null, ${neverExpiresOrder}, 'active', 0, null, null, null, created_at, created_at
+        from wallets where business_id = ${businessId} and balance > 0`.execute(trx);
+      await insertLotsCustomer(trx, kind, ids.lotsCustomerId, businessId, now, config.currencies, sizes.lotsCount);
     });
     if (kind === 'postgres') await sql`analyze`.execute(db);
     else await sql`pragma wal_checkpoint(truncate)`.execute(db);
@@ -128,6 +144,27 @@ export async function seed(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A customer whose USD wallet holds `count` active promotional lots (and nothing else), expiring one hour apart from
+ * an hour from now, so that a debit finds them in the consumption index and reads only the first one or two. Like
+ * opening lots they have no credit entry (wallet_seq 0): the bench measures the debits, not the ledger's history.
+ */
+async function insertLotsCustomer(trx: Kysely<Database>, kind: StoreKind, id: string, businessId: string, now: string, currencies: readonly string[], count: number) {
+  const startMs = Date.parse(now) + 3_600_000;
+  await insertSpecialCustomer(trx, id, businessId, now, currencies, count * lotAmount, 0);
+  const expiresAt =
+    kind === 'postgres'
+      ? sql`to_char((${new Date(startMs).toISOString()}::timestamptz + (i || ' hours')::interval) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+      : sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${new Date(startMs).toISOString()}, '+' || i || ' hours')`;
+  await sql`insert into credit_lots (id, business_id, customer_id, currency, amount, remaining_amount, expired_amount, category,
+      category_rank, expires_at, expires_order, status, wallet_seq, source_entry_id, expiry_entry_id, notice_sent_at, created_at, updated_at)
+    select 'lot_benchlots' || ${pad(kind, sql`i`)}, ${businessId}, ${id}, 'USD', ${lotAmount}, ${lotAmount}, 0, 'promotional', 0,
+      e, e, 'active', 0, null, null, null, ${now}, ${now}
+    from (select i, ${expiresAt} as e from (${series(kind, count)}) as s) as t`.execute(trx);
+  await sql`update wallets set next_expiry_at = (select min(expires_at) from credit_lots where customer_id = ${id})
+    where customer_id = ${id} and currency = 'USD'`.execute(trx);
 }
 
 async function insertSpecialCustomer(
@@ -154,6 +191,7 @@ async function insertSpecialCustomer(
         entry_count: currency === 'USD' ? entryCount : 0,
         created_at: now,
         updated_at: now,
+        next_expiry_at: null,
       })),
     )
     .execute();

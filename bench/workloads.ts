@@ -25,6 +25,16 @@ export function ledgerPosts(pickCustomer: () => string): Next {
   };
 }
 
+/** Debits of 1..1000 on the wallet holding ids.lotsCount active lots, each with a key never used before. */
+export function lotDebits(ids: SeededIds): Next {
+  const phase = ++phaseCounter;
+  let sequence = 0;
+  return () => ({
+    path: `/customers/${ids.lotsCustomerId}/wallets/ledger-entries`,
+    body: JSON.stringify({ amount: 1 + randomInt(1000), currency: 'USD', entry_type: 'debit', idempotency_key: `bench-${runId}-${phase}-${sequence++}`, reason: 'bench' }),
+  });
+}
+
 export const uniformPosts = (ids: SeededIds): Next => ledgerPosts(() => customerId(randomInt(ids.customerCount)));
 export const hotPosts = (ids: SeededIds): Next => ledgerPosts(() => ids.hotCustomerId);
 

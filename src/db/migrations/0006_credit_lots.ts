@@ -125,7 +125,7 @@ async function loadFunction(db: Kysely<any>): Promise<void> {
     as $$
     declare
       effective_now text;
-      next_expiry text;
+      wallet record;
       covered bigint;
       lot credit_lots;
       picked credit_lots[] := '{}';
@@ -133,20 +133,22 @@ async function loadFunction(db: Kysely<any>): Promise<void> {
       perform 1 from customers where id = any(customer_ids) order by id for update;
       select greatest(clock_now, max(updated_at)) into effective_now from wallets where customer_id = any(customer_ids);
       effective_now := coalesce(effective_now, clock_now);
-      for i in 1 .. coalesce(array_length(lot_customers, 1), 0) loop
-        select w.next_expiry_at into next_expiry from wallets w where w.customer_id = lot_customers[i] and w.currency = lot_currencies[i];
-        if lot_needs[i] = 0 and (next_expiry is null or next_expiry > effective_now) then
-          continue;
-        end if;
+      -- One query finds the wallets to read: those the batch debits, and those whose earliest expiry has come.
+      for wallet in
+        select n.customer_id, n.currency, n.need
+          from unnest(lot_customers, lot_currencies, lot_needs) as n(customer_id, currency, need)
+          join wallets w on w.customer_id = n.customer_id and w.currency = n.currency
+         where n.need > 0 or w.next_expiry_at <= effective_now
+      loop
         covered := 0;
         for lot in
           select * from credit_lots l
-           where l.customer_id = lot_customers[i] and l.currency = lot_currencies[i] and l.status = 'active'
+           where l.customer_id = wallet.customer_id and l.currency = wallet.currency and l.status = 'active'
            order by l.expires_order, l.category_rank, l.wallet_seq
         loop
           picked := picked || lot;
           continue when lot.expires_at is not null and lot.expires_at <= effective_now;
-          exit when covered >= lot_needs[i];
+          exit when covered >= wallet.need;
           covered := covered + lot.remaining_amount;
         end loop;
       end loop;
