@@ -185,6 +185,7 @@ async function benchStore(kind: 'sqlite' | 'postgres', options: BenchOptions): P
     let peakRssBytes: number;
     if (options.only === 'lots') {
       try {
+        await measure(coffer, 'coffer', 'lots-debit', 32, options.warmupSeconds, lotDebits(ids), 'POST');
         report(await measure(coffer, 'coffer', 'lots-debit', 32, options.phaseSeconds, lotDebits(ids), 'POST'));
         return { kind, durability, naiveDurability: {}, seedMs, phases, peakRssBytes: coffer.peakRssBytes(), naivePeakRssBytes: 0 };
       } finally {
