@@ -25,6 +25,11 @@ export interface PostCommand extends CustomerRef {
   key: number | null;
   /** Index into reasonPool, or null to send no reason. */
   reason: number | null;
+  /**
+   * A credit's lot (docs/expiry.md): expires this many days after the request (far enough that nothing expires
+   * during a sequence) or never, promotional or paid. Absent in older regressions: a plain credit. Debits send none.
+   */
+  lot?: { expiresInDays: number | null; category: 'paid' | 'promotional' };
 }
 
 /** Resends an earlier keyed post of this sequence (the `back`-th most recent, modulo), possibly changed. */
@@ -106,6 +111,10 @@ export const postArbitrary: fc.Arbitrary<PostCommand> = owner.chain((customerOwn
     amount,
     key: fc.option(fc.integer({ min: 0, max: keyPoolSize - 1 }), { freq: 4 }),
     reason: fc.option(fc.integer({ min: 0, max: reasonPool.length - 1 }), { freq: 3 }),
+    lot: fc.record({
+      expiresInDays: fc.option(fc.integer({ min: 1, max: 30 }), { freq: 2, nil: null }),
+      category: fc.constantFrom<'paid' | 'promotional'>('paid', 'promotional'),
+    }),
   }),
 );
 

@@ -137,6 +137,38 @@ async function checkCustomer(t: TestApp, apiKey: string, config: Config, custome
 }
 
 /**
+ * The lots agree with the ledger (docs/expiry.md): each wallet's balance is the sum of its active lots' remainders, each
+ * credit made one lot of its amount, each lot's remainder plus its draws is its amount, each debit drew exactly its
+ * amount, in the consumption order (nothing expires during a sequence, so no expiration entries).
+ */
+async function checkLots(reader: Store, customerIds: string[]): Promise<void> {
+  if (customerIds.length === 0) return;
+  const lots = await reader.db.selectFrom('credit_lots').selectAll().where('customer_id', 'in', customerIds).execute();
+  const wallets = await reader.db.selectFrom('wallets').selectAll().where('customer_id', 'in', customerIds).execute();
+  const entries = await reader.db.selectFrom('ledger_entries').selectAll().where('customer_id', 'in', customerIds).execute();
+  const draws = entries.length === 0 ? [] : await reader.db.selectFrom('lot_draws').selectAll().where('entry_id', 'in', entries.map((e) => e.id)).execute();
+  for (const wallet of wallets) {
+    const held = lots.filter((l) => l.customer_id === wallet.customer_id && l.currency === wallet.currency && l.status === 'active').reduce((sum, l) => sum + l.remaining_amount, 0);
+    check(held === wallet.balance, () => `${wallet.customer_id}/${wallet.currency}: balance ${wallet.balance}, active lots hold ${held}`);
+  }
+  const credits = entries.filter((e) => e.is_credit === 1);
+  check(lots.length === credits.length, () => `${lots.length} lots for ${credits.length} credits`);
+  for (const credit of credits) {
+    const lot = lots.find((l) => l.source_entry_id === credit.id);
+    check(lot && lot.amount === credit.amount && lot.wallet_seq === credit.wallet_seq, () => `credit ${credit.id} has no lot of its amount`);
+  }
+  for (const lot of lots) {
+    const drawn = draws.filter((d) => d.lot_id === lot.id).reduce((sum, d) => sum + d.amount, 0);
+    check(lot.remaining_amount + drawn === lot.amount, () => `lot ${lot.id}: remaining ${lot.remaining_amount} + drawn ${drawn} ≠ ${lot.amount}`);
+    check(lot.status === (lot.remaining_amount === 0 ? 'spent' : 'active'), () => `lot ${lot.id}: status ${lot.status} with ${lot.remaining_amount} left`);
+  }
+  for (const debit of entries.filter((e) => e.is_credit === 0)) {
+    const taken = draws.filter((d) => d.entry_id === debit.id);
+    check(taken.reduce((sum, d) => sum + d.amount, 0) === debit.amount, () => `debit ${debit.id} drew ${JSON.stringify(taken)} for ${debit.amount}`);
+  }
+}
+
+/**
  * Checks every customer of the sequence, then the keys: each (business, key) the model knows is stored once, and
  * no other entry carries a key of this sequence.
  */
@@ -152,6 +184,7 @@ export async function checkSequenceEnd(
   for (const customer of model.customers.values()) {
     await checkCustomer(t, apiKeys.get(customer.businessId)!, config, customer, stored.get(customer.id)!);
   }
+  await checkLots(reader, [...model.customers.keys()]);
   const keyed = await reader.db
     .selectFrom('ledger_entries')
     .select(['business_id', 'idempotency_key', 'customer_id'])

@@ -10,6 +10,8 @@ export interface LedgerRequest {
   amount: number;
   key: string | null;
   reason: string | null;
+  /** A credit's lot fields, fixed when the request is made (a repeat resends the same instant). */
+  lot?: { expiresAt: string | null; category: 'paid' | 'promotional' };
 }
 
 export interface ModelEntry {

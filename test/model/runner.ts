@@ -115,6 +115,14 @@ class SequenceRun {
         amount,
         key: command.key === null ? null : keyFor(this.keyPrefix, command.key),
         reason: command.reason === null ? null : reasonPool[command.reason],
+        ...(command.lot === undefined
+          ? {}
+          : {
+              lot: {
+                expiresAt: command.lot.expiresInDays === null ? null : new Date(Date.now() + command.lot.expiresInDays * 86_400_000).toISOString(),
+                category: command.lot.category,
+              },
+            }),
       },
     };
   }
@@ -161,6 +169,8 @@ class SequenceRun {
       entry_type: request.isCredit ? 'credit' : 'debit',
       ...(request.key === null ? {} : { idempotency_key: request.key }),
       reason: request.reason,
+      // Lot fields go with credits only (a repeat turned into a debit drops them, as a client would).
+      ...(request.isCredit && request.lot ? { category: request.lot.category, ...(request.lot.expiresAt === null ? {} : { expires_at: request.lot.expiresAt }) } : {}),
     };
   }
 
