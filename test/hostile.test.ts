@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostileCase, type HostileTarget, leakPattern, sendCase } from './hostile/case.ts';
 import { customerCases } from './hostile/customer-cases.ts';
 import { ledgerEntryCases } from './hostile/ledger-entry-cases.ts';
-import { pathCases, queryCases } from './hostile/path-query-cases.ts';
+import { lotRouteCases, pathCases, queryCases } from './hostile/path-query-cases.ts';
 import { exchange, rawExchanges } from './hostile/raw-socket.ts';
 import { transportCases } from './hostile/transport-cases.ts';
 import { openStoreReader, tableCounts } from './model/store-reader.ts';
@@ -11,7 +11,7 @@ import type { Store } from '../src/db/database.ts';
 import { storeKinds } from './support/stores.ts';
 import { type TestApp, startTestApp } from './support/test-app.ts';
 
-const hostileCases: HostileCase[] = [...ledgerEntryCases, ...transportCases, ...pathCases, ...queryCases, ...customerCases];
+const hostileCases: HostileCase[] = [...ledgerEntryCases, ...transportCases, ...pathCases, ...queryCases, ...lotRouteCases, ...customerCases];
 
 /** Valid reasons that look dangerous: each must be stored and returned byte for byte. */
 const unusualReasons = [

@@ -117,4 +117,28 @@ export const shapeCases: HostileCase[] = [
   ),
 ];
 
-export const ledgerEntryCases: HostileCase[] = [...amountCases, ...currencyCases, ...entryTypeCases, ...keyAndReasonCases, ...shapeCases];
+/** A credit's lot fields (docs/expiry.md): malformed values are 422; past, present, beyond-horizon or on a debit are 400. */
+const refused = (name: string, overrides: Record<string, unknown>, code: HostileCase['code'], mentions: string | RegExp): HostileCase => ({
+  name,
+  body: entryBody(overrides),
+  status: 400,
+  code,
+  mentions,
+});
+
+export const lotCases: HostileCase[] = [
+  invalid('expires_at is not a date', { expires_at: 'next month' }, 'body.expires_at'),
+  invalid('expires_at is a number', { expires_at: 1767225600000 }, 'body.expires_at'),
+  invalid('expires_at is a date without a time', { expires_at: '2027-01-01' }, 'body.expires_at'),
+  invalid('expires_at is 41 characters', { expires_at: `2027-01-01T00:00:00.${'0'.repeat(20)}Z` }, 'body.expires_at'),
+  invalid('expires_at holds SQL', { expires_at: "2027-01-01T00:00:00Z' OR '1'='1" }, 'body.expires_at'),
+  invalid('category is unknown', { category: 'gift' }, 'body.category'),
+  invalid('category in upper case', { category: 'PROMOTIONAL' }, 'body.category'),
+  invalid('category is null', { category: null }, 'body.category'),
+  refused('expires_at in the past', { expires_at: '2020-01-01T00:00:00.000Z' }, 'INVALID_EXPIRES_AT', 'in the future'),
+  refused('expires_at beyond the horizon', { expires_at: '9999-12-31T23:59:59.999Z' }, 'INVALID_EXPIRES_AT', '1826 days'),
+  refused('expires_at on a debit', { entry_type: 'debit', expires_at: '2099-01-01T00:00:00.000Z' }, 'LOT_FIELDS_ON_DEBIT', 'credits only'),
+  refused('category on a debit', { entry_type: 'debit', category: 'promotional' }, 'LOT_FIELDS_ON_DEBIT', 'credits only'),
+];
+
+export const ledgerEntryCases: HostileCase[] = [...amountCases, ...currencyCases, ...entryTypeCases, ...keyAndReasonCases, ...shapeCases, ...lotCases];

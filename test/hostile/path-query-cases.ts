@@ -70,6 +70,43 @@ const customerQuery = (name: string, search: string, mentions: string | RegExp):
   mentions,
 });
 
+const lotsQuery = (name: string, search: string, mentions: string | RegExp, code: HostileCase['code'] = 'INVALID_REQUEST_PARAMETERS'): HostileCase => ({
+  name,
+  url: (t) => `/customers/${t.customerId}/wallets/lots?${search}`,
+  status: 422,
+  code,
+  mentions,
+});
+
+/** The lots listing and an entry's lot draws (Coffer extensions). */
+export const lotRouteCases: HostileCase[] = [
+  lotsQuery('lots status unknown', 'status=gone', 'querystring.status'),
+  lotsQuery('lots status in upper case', 'status=ACTIVE', 'querystring.status'),
+  lotsQuery('lots page_size=101', 'page_size=101', 'querystring.page_size must be <= 100'),
+  lotsQuery('lots page_number=-1', 'page_number=-1', 'querystring.page_number must be >= 0'),
+  lotsQuery('lots currency in lower case', 'currency=usd', 'querystring.currency'),
+  lotsQuery('lots unknown query field', 'expires_at=1', 'unknown field "expires_at"'),
+  lotsQuery('lots SQL in status', "status=active'%20OR%201%3D1", 'querystring.status'),
+  { name: 'lots of an unknown customer', url: '/customers/cus_doesNotExist000000000/wallets/lots', status: 404, code: 'CUSTOMER_NOT_FOUND', mentions: 'not found' },
+  { name: "lots of another business's customer", url: (t) => `/customers/${t.customerId}/wallets/lots`, auth: 'other', status: 404, code: 'CUSTOMER_NOT_FOUND', mentions: 'not found' },
+  {
+    name: 'lot draws of an unknown entry',
+    url: (t) => `${ledgerEntriesUrl(t)}/cwt_doesNotExist000000000/lot-draws`,
+    status: 404,
+    code: 'LEDGER_ENTRY_NOT_FOUND',
+    mentions: 'cwt_doesNotExist000000000',
+  },
+  {
+    name: 'lot draws of a SQL-looking entry id',
+    url: (t) => `${ledgerEntriesUrl(t)}/'%20OR%20'1'='1/lot-draws`,
+    status: 404,
+    code: 'LEDGER_ENTRY_NOT_FOUND',
+    mentions: "' OR '1'='1",
+  },
+  badParam('lot draws of a 65-character entry id', `/customers/cus_x/wallets/ledger-entries/${'c'.repeat(65)}/lot-draws`, 'params.entry_id'),
+  badParam('lot draws of an entry id holding NUL', '/customers/cus_x/wallets/ledger-entries/a%00b/lot-draws', 'params.entry_id'),
+];
+
 export const queryCases: HostileCase[] = [
   query('page_size=0', 'page_size=0', 'querystring.page_size must be >= 1'),
   query('page_size=101', 'page_size=101', 'querystring.page_size must be <= 100'),
