@@ -26,6 +26,8 @@ export interface ModelEntry {
   after: number;
   customerSeq: number;
   walletSeq: number;
+  /** lotOf(the request that made it). */
+  lot: string;
 }
 
 export interface ModelCustomer {
@@ -47,6 +49,10 @@ export type Expected =
   | { status: 400; code: 'WALLET_BALANCE_LIMIT_EXCEEDED'; balance: number };
 
 const keyOf = (businessId: string, key: string) => `${businessId}\u0000${key}`;
+
+/** The lot a request makes, as the server's fingerprint sees it: a credit's expiry and category; nothing for a debit. */
+export const lotOf = (request: Pick<LedgerRequest, 'isCredit' | 'lot'>): string =>
+  request.isCredit ? `${request.lot?.expiresAt ?? ''}:${request.lot?.category ?? 'paid'}` : '';
 const noUndo = () => {};
 
 export class LedgerModel {
@@ -90,7 +96,8 @@ export class LedgerModel {
           previous.customerId === request.customerId &&
           previous.currency === request.currency &&
           previous.amount === request.amount &&
-          previous.isCredit === request.isCredit;
+          previous.isCredit === request.isCredit &&
+          previous.lot === lotOf(request);
         if (!same) return { expected: { status: 409, code: 'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST', entry: previous }, undo: noUndo };
         if (this.replay) return { expected: { status: 200, code: null, balance: previous.after, entry: previous, replayed: true }, undo: noUndo };
         const balance = customer.balances.get(previous.currency)!;
@@ -115,6 +122,7 @@ export class LedgerModel {
       isCredit: request.isCredit,
       key: request.key,
       reason: request.reason,
+      lot: lotOf(request),
       before,
       after,
       customerSeq: customer.entries.length + 1,
