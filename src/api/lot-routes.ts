@@ -19,7 +19,7 @@ export const lotRoutes =
         schema: {
           ...extension,
           tags,
-          summary: "List a customer's credit lots, newest first, with what is left and when each expires (Coffer extension)",
+          summary: "List a customer's credit lots in the order they are spent, with what is left and when each expires (Coffer extension)",
           params: CustomerIdParams,
           querystring: LotListQuery,
           response: { 200: LotListResponse, '4xx': ErrorResponse },

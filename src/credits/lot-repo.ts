@@ -50,7 +50,11 @@ export async function expiryFigures(db: Executor, customerId: string, currency: 
 
 export type LotStatusFilter = 'active' | 'expired' | 'spent';
 
-/** A customer's lots, newest first; `status` as the API shows it (an active lot past its expiry counts as expired). */
+/**
+ * A customer's lots in the consumption index's order: by currency, then active lots in the order they will be spent,
+ * then expired ones, then spent ones (each in the same order). `status` as the API shows it: an active lot past its
+ * expiry counts as expired (it still sorts with the active ones until its expiration entry is written).
+ */
 export function lotsPage(
   db: Executor,
   query: { businessId: string; customerId: string; currency?: string; status?: LotStatusFilter; now: string; offset: number; limit: number },
@@ -67,9 +71,11 @@ export function lotsPage(
     .$if(status === 'expired', (q) =>
       q.where((eb) => eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'active'), eb('expires_order', '<=', now)])])),
     )
-    .orderBy('created_at', 'desc')
-    .orderBy('wallet_seq', 'desc')
-    .orderBy('id', 'desc')
+    .orderBy('currency')
+    .orderBy('status')
+    .orderBy('expires_order')
+    .orderBy('category_rank')
+    .orderBy('wallet_seq')
     .limit(limit)
     .offset(offset)
     .execute();

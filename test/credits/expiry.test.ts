@@ -51,8 +51,10 @@ describe.each(storeKinds)('balance expiration [%s]', (kind) => {
     ]);
     const listed = await lots(id, '?currency=USD');
     expect(listed).toHaveLength(5);
-    expect(listed.map((l) => l.status)).toEqual(['spent', 'spent', 'spent', 'spent', 'active']);
-    expect(listed[listed.length - 1]).toMatchObject({ amount: 1000, remaining_amount: 950, category: 'paid', expires_at: null, status: 'active' });
+    // In the consumption index's order: active lots as they will be spent, then spent ones.
+    expect(listed.map((l) => l.status)).toEqual(['active', 'spent', 'spent', 'spent', 'spent']);
+    expect(listed[0]).toMatchObject({ amount: 1000, remaining_amount: 950, category: 'paid', expires_at: null, status: 'active' });
+    expect(listed.slice(1).map((l) => l.amount)).toEqual([200, 100, 300, 50]);
     expect(await usd(id)).toMatchObject({ balance: 950, expiring_amount: 0, next_expiry_at: null });
   });
 
@@ -158,11 +160,11 @@ describe.each(storeKinds)('balance expiration [%s]', (kind) => {
     for (let i = 1; i <= 5; i++) await mustPost(t, id, { amount: i, currency: 'USD', entry_type: 'credit', expires_at: at(i * day) });
     const page0 = await lots(id, '?page_size=2');
     const page2 = await lots(id, '?page_size=2&page_number=2');
-    expect(page0.map((l) => l.amount)).toEqual([5, 4]);
-    expect(page2.map((l) => l.amount)).toEqual([1]);
+    expect(page0.map((l) => l.amount)).toEqual([1, 2]);
+    expect(page2.map((l) => l.amount)).toEqual([5]);
     clock.set(new Date(at(2 * day)));
-    expect((await lots(id, '?status=expired')).map((l) => l.amount)).toEqual([2, 1]);
-    expect((await lots(id, '?status=active')).map((l) => l.amount)).toEqual([5, 4, 3]);
+    expect((await lots(id, '?status=expired')).map((l) => l.amount)).toEqual([1, 2]);
+    expect((await lots(id, '?status=active')).map((l) => l.amount)).toEqual([3, 4, 5]);
     expect((await lots(id, '?status=spent'))).toEqual([]);
     expect((await t.request('GET', '/customers/cus_missing/wallets/lots')).json().code).toBe('CUSTOMER_NOT_FOUND');
     expect((await t.request('GET', `/customers/${id}/wallets/ledger-entries/cwt_missing/lot-draws`)).json().code).toBe('LEDGER_ENTRY_NOT_FOUND');
