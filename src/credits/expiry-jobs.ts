@@ -8,7 +8,6 @@ import type { ExpireLotOutcome } from '../ledger/commands.ts';
 import { eventRow } from '../outbox/event-row.ts';
 import { insertEvents } from '../outbox/outbox-repo.ts';
 import { type IdGenerator, idPrefixes } from '../shared/ids.ts';
-import { lotExpiryScope } from './credit-limits.ts';
 import type { LotJobPayload } from './lot-writes.ts';
 
 export interface ExpiryJobDeps {
@@ -98,4 +97,3 @@ export function lotNoticeHandler(deps: ExpiryJobDeps): JobHandler {
   };
 }
 
-export { lotExpiryScope };

@@ -5,7 +5,10 @@ import type { EventRow } from '../outbox/event-row.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import { assertInvariant } from '../shared/result.ts';
 import type { EntryRow, LedgerCommand, LotRow, WalletSnapshot } from './commands.ts';
+import { type JobRowInput, LotBook, type LotMove, type LotSettings, type LotState, type LotWalletRequest, lotKey } from './batch-lots.ts';
 import { type IdempotencyRecordRow, recordKey } from './idempotency.ts';
+
+export { type JobRowInput, type LotMove, type LotSettings, type LotState, type LotWalletRequest, lotPicker, needsLots } from './batch-lots.ts';
 
 export type LockedCustomer = Pick<CustomersTable, 'id' | 'business_id'> & { entry_count: number };
 
@@ -32,13 +35,6 @@ export interface LoadedBatch {
   lotWalletsLoaded: string[];
 }
 
-/** What the batch may take from one wallet: the sum of its debits (an upper bound of what it consumes). */
-export interface LotWalletRequest {
-  customerId: string;
-  currency: string;
-  need: number;
-}
-
 /** Which rows a batch needs: its customers (locked), the idempotency records its keys name, and lots per wallet. */
 export interface LoadRequest {
   customerIds: string[];
@@ -46,17 +42,6 @@ export interface LoadRequest {
   lotWallets: LotWalletRequest[];
   /** The clock, read once before the locks; the store decides which lots are expired at batchTime(now, wallets). */
   now: string;
-}
-
-/** A lot in the batch: as loaded (or made by a credit of this batch), and how the batch has moved it so far. */
-export interface LotState {
-  readonly row: LotRow;
-  readonly isNew: boolean;
-  remaining: number;
-  expiredAmount: number;
-  status: LotRow['status'];
-  expiryEntryId: string | null;
-  updatedAt: string;
 }
 
 export interface WalletState {
@@ -94,26 +79,6 @@ export type Write =
   | { type: 'lot_draw'; draw: LotDrawsTable; expires: boolean }
   /** A job row, enqueued in the transaction of the change that calls for it (skipped if its kind and key exist). */
   | { type: 'job'; job: JobRowInput };
-
-export interface JobRowInput {
-  id: string;
-  kind: string;
-  key: string;
-  payload: string;
-  dueAt: string;
-  createdAt: string;
-}
-
-export interface LotMove {
-  id: string;
-  /** The remainder the batch read; the update applies only if it still holds. */
-  expectedRemaining: number;
-  remaining: number;
-  expiredAmount: number;
-  status: LotRow['status'];
-  expiryEntryId: string | null;
-  updatedAt: string;
-}
 
 export interface WalletMove {
   customerId: string;
@@ -159,11 +124,6 @@ export interface BatchView {
   lot(id: string): LotState | undefined;
   /** Lot settings of this process. */
   readonly lotSettings: LotSettings;
-}
-
-export interface LotSettings {
-  /** wallet.credits_expiring is due this long before a lot expires. */
-  expiringNoticeMs: number;
 }
 
 export const walletKey = (customerId: string, currency: string) => `${customerId}\u0000${currency}`;
@@ -213,38 +173,6 @@ export function batchTime(clockNow: string, wallets: readonly Pick<WalletsTable,
   return now;
 }
 
-/**
- * Which loaded lots of one wallet the batch reads, from its active lots in consumption order: every expired one, then
- * unexpired ones until they cover `need`, then one more (so the first active lot after the batch is known). Both stores
- * follow this rule (the PostgreSQL load function in SQL); returns whether to keep `lot` and go on.
- */
-export function lotPicker(need: number, now: string): (lot: Pick<LotRow, 'expires_at' | 'remaining_amount'>) => 'take' | 'take_and_stop' {
-  let covered = 0;
-  return (lot) => {
-    if (isExpiredAt(lot.expires_at, now)) return 'take';
-    if (covered >= need) return 'take_and_stop';
-    covered += lot.remaining_amount;
-    return 'take';
-  };
-}
-
-/** Whether a wallet's lots must be read: the batch debits it, or its earliest expiry has come. */
-export function needsLots(need: number, nextExpiryAt: string | null | undefined, now: string): boolean {
-  return need > 0 || (nextExpiryAt !== null && nextExpiryAt !== undefined && nextExpiryAt <= now);
-}
-
-const lotState = (row: LotRow, isNew: boolean): LotState => ({
-  row,
-  isNew,
-  remaining: row.remaining_amount,
-  expiredAmount: row.expired_amount,
-  status: row.status,
-  expiryEntryId: row.expiry_entry_id,
-  updatedAt: row.updated_at,
-});
-
-const lotKey = (lot: LotState) => ({ expiresAt: lot.row.expires_at, category: lot.row.category, walletSeq: lot.row.wallet_seq });
-
 export class BatchState implements BatchView {
   private readonly customers = new Map<string, CustomerState>();
   private readonly wallets = new Map<string, WalletState>();
@@ -253,10 +181,7 @@ export class BatchState implements BatchView {
   private readonly entriesById = new Map<string, EntryRow>();
   private readonly newRecords: IdempotencyRecordRow[] = [];
   private readonly events: EventRow[] = [];
-  private readonly lots = new Map<string, LotState>();
-  private readonly draws: LotDrawsTable[] = [];
-  private readonly drawnByEntry = new Map<string, number>();
-  private readonly jobs: JobRowInput[] = [];
+  private readonly lotBook: LotBook;
 
   constructor(
     loaded: LoadedBatch,
@@ -266,6 +191,7 @@ export class BatchState implements BatchView {
     commands: readonly LedgerCommand[],
     readonly lotSettings: LotSettings,
   ) {
+    this.lotBook = new LotBook(now);
     const lotsLoaded = new Set(loaded.lotWalletsLoaded);
     for (const row of loaded.customers) this.customers.set(row.id, { loaded: row, entryCount: row.entry_count });
     for (const row of loaded.wallets) {
@@ -308,13 +234,7 @@ export class BatchState implements BatchView {
         prepared: false,
       });
     }
-    for (const row of loaded.lots) {
-      const wallet = this.wallet(row.customer_id, row.currency);
-      assertInvariant(wallet && wallet.lotsLoaded && row.status === 'active', `lot ${row.id} was loaded active with its wallet`);
-      const lot = lotState(row, false);
-      wallet.lots.push(lot);
-      this.lots.set(row.id, lot);
-    }
+    for (const row of loaded.lots) this.lotBook.addLoaded(row, this.wallet(row.customer_id, row.currency));
     for (const wallet of this.wallets.values()) {
       wallet.lots.sort((a, b) => compareLots(lotKey(a), lotKey(b)));
       assertInvariant(wallet.lots.every((lot, i) => i === 0 || compareLots(lotKey(wallet.lots[i - 1]), lotKey(lot)) < 0), 'lots load in consumption order');
@@ -322,7 +242,7 @@ export class BatchState implements BatchView {
   }
 
   lot(id: string): LotState | undefined {
-    return this.lots.get(id);
+    return this.lotBook.lots.get(id);
   }
 
   /** The first lot of the wallet that is active and due by the batch's time (expired lots sort first). */
@@ -349,59 +269,15 @@ export class BatchState implements BatchView {
       if (write.type === 'entry') this.applyEntry(write.entry);
       else if (write.type === 'idempotency_record') this.applyRecord(write.record);
       else if (write.type === 'event') this.applyEvent(write.event);
-      else if (write.type === 'lot') this.applyLot(write.lot);
-      else if (write.type === 'lot_draw') this.applyDraw(write.draw, write.expires);
-      else this.jobs.push(write.job);
+      else if (write.type === 'lot') this.lotBook.addNew(write.lot, this.wallet(write.lot.customer_id, write.lot.currency), this.lotSourceEntry(write.lot));
+      else if (write.type === 'lot_draw') {
+        this.lotBook.draw(write.draw, write.expires, this.entriesById.get(write.draw.entry_id), (lot) => this.wallet(lot.row.customer_id, lot.row.currency)!);
+      } else this.lotBook.jobs.push(write.job);
     }
   }
 
-  private applyLot(row: LotRow): void {
-    const wallet = this.wallet(row.customer_id, row.currency);
-    const entry = row.source_entry_id === null ? undefined : this.entriesById.get(row.source_entry_id);
-    assertInvariant(wallet && entry && entry.is_credit === 1, `lot ${row.id} comes from a credit of this batch`);
-    assertInvariant(row.amount === entry.amount && row.remaining_amount === row.amount && row.wallet_seq === entry.wallet_seq, `lot ${row.id} holds its credit`);
-    assertInvariant(row.expires_at === null || row.expires_at > this.now, `lot ${row.id} expires after the batch's time`);
-    assertInvariant(!this.lots.has(row.id), `lot ${row.id} is new`);
-    const lot = lotState(row, true);
-    const index = wallet.lots.findIndex((other) => compareLots(lotKey(lot), lotKey(other)) < 0);
-    wallet.lots.splice(index === -1 ? wallet.lots.length : index, 0, lot);
-    this.lots.set(row.id, lot);
-  }
-
-  /** A debit takes from lots strictly in consumption order and never from an expired one; an expiration takes all. */
-  private applyDraw(draw: LotDrawsTable, expires: boolean): void {
-    const lot = this.lots.get(draw.lot_id);
-    const entry = this.entriesById.get(draw.entry_id);
-    assertInvariant(lot && entry && entry.is_credit === 0, `draw of ${draw.entry_id} from ${draw.lot_id} names a lot and a debit of this batch`);
-    const wallet = this.wallet(lot.row.customer_id, lot.row.currency)!;
-    assertInvariant(entry.customer_id === lot.row.customer_id && entry.currency === lot.row.currency, `draw from lot ${lot.row.id} is of its wallet`);
-    assertInvariant(lot.status === 'active' && draw.amount > 0 && draw.amount <= lot.remaining, `draw from lot ${lot.row.id} takes at most its remainder`);
-    const expired = isExpiredAt(lot.row.expires_at, this.now);
-    if (expires) {
-      assertInvariant(expired && draw.amount === lot.remaining && entry.event_type === 'expiration', `lot ${lot.row.id} expires whole, when due`);
-      lot.status = 'expired';
-      lot.expiredAmount = draw.amount;
-      lot.expiryEntryId = entry.id;
-    } else {
-      assertInvariant(!expired, `no debit spends expired lot ${lot.row.id}`);
-      const position = wallet.lots.indexOf(lot);
-      assertInvariant(wallet.lots.slice(0, position).every((earlier) => earlier.status !== 'active'), `lot ${lot.row.id} is the first active lot in consumption order`);
-      if (draw.amount === lot.remaining) lot.status = 'spent';
-    }
-    lot.remaining -= draw.amount;
-    lot.updatedAt = entry.created_at;
-    this.draws.push(draw);
-    this.drawnByEntry.set(entry.id, (this.drawnByEntry.get(entry.id) ?? 0) + draw.amount);
-  }
-
-  /** The wallet's earliest expiry after the batch: the first active lot's, as active lots are in order. */
-  private nextExpiryAt(wallet: WalletState): string | null {
-    if (wallet.lotsLoaded) return wallet.lots.find((lot) => lot.status === 'active')?.row.expires_at ?? null;
-    let next = wallet.loaded?.next_expiry_at ?? null;
-    for (const lot of wallet.lots) {
-      if (lot.status === 'active' && lot.row.expires_at !== null && (next === null || lot.row.expires_at < next)) next = lot.row.expires_at;
-    }
-    return next;
+  private lotSourceEntry(row: LotRow): EntryRow | undefined {
+    return row.source_entry_id === null ? undefined : this.entriesById.get(row.source_entry_id);
   }
 
   private applyEntry(entry: EntryRow): void {
@@ -438,9 +314,7 @@ export class BatchState implements BatchView {
 
   /** The rows to write: new entries and records, and each touched wallet and customer moved from what was read. */
   writeSet(): WriteSet {
-    for (const entry of this.entries) {
-      if (entry.is_credit === 0) assertInvariant(this.drawnByEntry.get(entry.id) === entry.amount, `debit ${entry.id} drew exactly its amount from lots`);
-    }
+    this.lotBook.assertDebitsDrawn(this.entries);
     const newWallets: WalletsTable[] = [];
     const walletMoves: WalletMove[] = [];
     for (const wallet of this.wallets.values()) {
@@ -455,7 +329,7 @@ export class BatchState implements BatchView {
           entry_count: wallet.entryCount,
           created_at: wallet.createdAt,
           updated_at: wallet.updatedAt,
-          next_expiry_at: this.nextExpiryAt(wallet),
+          next_expiry_at: this.lotBook.nextExpiryAt(wallet),
         });
       } else if (wallet.entryCount !== wallet.loaded.entry_count) {
         walletMoves.push({
@@ -466,7 +340,7 @@ export class BatchState implements BatchView {
           balance: wallet.balance,
           entryCount: wallet.entryCount,
           updatedAt: wallet.updatedAt,
-          nextExpiryAt: this.nextExpiryAt(wallet),
+          nextExpiryAt: this.lotBook.nextExpiryAt(wallet),
         });
       }
     }
@@ -475,23 +349,7 @@ export class BatchState implements BatchView {
       if (customer.entryCount === customer.loaded.entry_count) continue;
       customerMoves.push({ customerId, expectedEntryCount: customer.loaded.entry_count, entryCount: customer.entryCount });
     }
-    const newLots: LotRow[] = [];
-    const lotMoves: LotMove[] = [];
-    for (const lot of this.lots.values()) {
-      const final = { remaining: lot.remaining, expiredAmount: lot.expiredAmount, status: lot.status, expiryEntryId: lot.expiryEntryId, updatedAt: lot.updatedAt };
-      if (lot.isNew) {
-        newLots.push({
-          ...lot.row,
-          remaining_amount: final.remaining,
-          expired_amount: final.expiredAmount,
-          status: final.status,
-          expiry_entry_id: final.expiryEntryId,
-          updated_at: final.updatedAt,
-        });
-      } else if (lot.remaining !== lot.row.remaining_amount || lot.status !== lot.row.status) {
-        lotMoves.push({ id: lot.row.id, expectedRemaining: lot.row.remaining_amount, ...final });
-      }
-    }
+    const { newLots, lotMoves } = this.lotBook.rows();
     return {
       entries: this.entries,
       idempotencyRecords: this.newRecords,
@@ -501,8 +359,8 @@ export class BatchState implements BatchView {
       customerMoves,
       newLots,
       lotMoves,
-      draws: this.draws,
-      jobs: this.jobs,
+      draws: this.lotBook.draws,
+      jobs: this.lotBook.jobs,
     };
   }
 }
