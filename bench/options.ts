@@ -24,6 +24,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Whole runs to make; the ratios are reported per run and as medians. */
   repeat: number;
+  /** --webhook-only: per store only uniform c=32 and the webhook phase, no baselines (for work on delivery). */
+  webhookOnly: boolean;
 }
 
 export function parseOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions {
@@ -39,11 +41,13 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     profile: argv.includes('--profile'),
     repeat: Math.max(1, Number(argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? 1) || 1),
     shallowEntryCount: 1_000,
+    webhookOnly: argv.includes('--webhook-only'),
   };
+  const seconds = Number(argv.find((a) => a.startsWith('--seconds='))?.slice('--seconds='.length));
   if (quick) {
     return {
       ...common,
-      phaseSeconds: 2,
+      phaseSeconds: seconds > 0 ? seconds : 2,
       warmupSeconds: 1,
       customerCount: 10_000,
       deepEntryCount: 100_000,
@@ -56,7 +60,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   }
   return {
     ...common,
-    phaseSeconds: 10,
+    phaseSeconds: seconds > 0 ? seconds : 10,
     warmupSeconds: 3,
     customerCount: 100_000,
     deepEntryCount: 1_000_000,

@@ -19,7 +19,9 @@ import { createMetrics } from '../http/metrics.ts';
 import type { RequestLogLevel } from '../http/request-log.ts';
 import type { RegisteredRoute } from '../http/route-config.ts';
 import { systemRoutes } from '../http/system-routes.ts';
+import { registerLoadMetrics } from '../jobs/job-metrics.ts';
 import { JobRuntime } from '../jobs/job-runtime.ts';
+import { startLoadGauge } from '../jobs/load-gauge.ts';
 import type { JobHandler } from '../jobs/job-types.ts';
 import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
 import { LedgerService } from '../ledger/ledger-service.ts';
@@ -169,7 +171,11 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [webhookDeliveryJobKind]: webhookDeliveryHandler({ ...delivery, logger: http.app.log, metrics: deliveryMetrics }),
     ...deps.jobHandlers,
   };
+  // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
+  const load = deps.startJobs ? startLoadGauge(metrics.responses) : undefined;
+  if (load) registerLoadMetrics(metrics.registry, load);
   const jobs = new JobRuntime({
+    load,
     db: store.db,
     store: store.kind,
     clock,
@@ -195,6 +201,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       await http.close();
       await events.stop();
       await jobs.stop();
+      load?.stop();
       await writer.drain();
       await store.close();
     })();
