@@ -24,6 +24,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Whole runs to make; the ratios are reported per run and as medians. */
   repeat: number;
+  /** --webhook-only: per store only uniform c=32 and the webhook phase, no baselines (for work on delivery). */
+  webhookOnly: boolean;
   /** Active lots of the wallet the lots-debit phase debits (issue 10: a debit reads only the lots it needs). */
   lotsCount: number;
   /** `--only=lots`: only the lots-debit phase (no baselines, no ratios), to check it quickly while developing. */
@@ -43,17 +45,15 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     profile: argv.includes('--profile'),
     repeat: Math.max(1, Number(argv.find((a) => a.startsWith('--repeat='))?.slice('--repeat='.length) ?? 1) || 1),
     shallowEntryCount: 1_000,
+    webhookOnly: argv.includes('--webhook-only'),
     lotsCount: 10_000,
     only: argv.includes('--only=lots') ? ('lots' as const) : null,
   };
-  const phaseSecondsArg = Number(argv.find((a) => a.startsWith('--phase-seconds='))?.slice('--phase-seconds='.length));
-  // `--phase-seconds=N` shortens every phase and the warm-up (with --only=lots, a smoke run of that phase).
-  const shortened = (options: BenchOptions): BenchOptions =>
-    Number.isInteger(phaseSecondsArg) && phaseSecondsArg >= 1 ? { ...options, phaseSeconds: phaseSecondsArg, warmupSeconds: 1 } : options;
+  const seconds = Number(argv.find((a) => a.startsWith('--seconds='))?.slice('--seconds='.length));
   if (quick) {
-    return shortened({
+    return {
       ...common,
-      phaseSeconds: 2,
+      phaseSeconds: seconds > 0 ? seconds : 2,
       warmupSeconds: 1,
       customerCount: 10_000,
       deepEntryCount: 100_000,
@@ -62,11 +62,11 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
       pgbenchScale: 2,
       pgbenchSeconds: 2,
       pgbenchRuns: 3,
-    });
+    };
   }
-  return shortened({
+  return {
     ...common,
-    phaseSeconds: 10,
+    phaseSeconds: seconds > 0 ? seconds : 10,
     warmupSeconds: 3,
     customerCount: 100_000,
     deepEntryCount: 1_000_000,
@@ -75,5 +75,5 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     pgbenchScale: 10,
     pgbenchSeconds: 20,
     pgbenchRuns: 3,
-  });
+  };
 }

@@ -194,6 +194,14 @@ async function benchStore(kind: 'sqlite' | 'postgres', options: BenchOptions): P
     }
     try {
       await measure(coffer, 'coffer', 'uniform-post', 32, options.warmupSeconds, uniformPosts(ids), 'POST');
+      if (options.webhookOnly) {
+        const without = await measure(coffer, 'coffer', 'uniform-post', 32, options.phaseSeconds, uniformPosts(ids), 'POST');
+        report(without);
+        const withWebhook = await webhookPhase(coffer, kind, options, ids);
+        report(withWebhook);
+        say(`${kind}: uniform c=32 with a webhook endpoint ÷ without = ${(withWebhook.okPerSecond / without.okPerSecond).toFixed(2)} (target >= 0.85)`);
+        return { kind, durability, naiveDurability: {}, seedMs, phases, peakRssBytes: coffer.peakRssBytes(), naivePeakRssBytes: 0 };
+      }
       for (const c of options.uniformConnections) report(await measure(coffer, 'coffer', 'uniform-post', c, options.phaseSeconds, uniformPosts(ids), 'POST'));
       for (const c of options.hotConnections) report(await measure(coffer, 'coffer', 'hot-post', c, options.phaseSeconds, hotPosts(ids), 'POST'));
       report(await measure(coffer, 'coffer', 'lots-debit', 32, options.phaseSeconds, lotDebits(ids), 'POST'));
@@ -277,6 +285,10 @@ async function main(): Promise<void> {
   say(`mode: ${options.quick ? 'quick (smaller data, 2 s phases: for development, not for the targets)' : 'full'}; ${options.phaseSeconds} s per phase; the load generator shares the machine's cores with the server`);
 
   const runs: Array<{ pgbench: Omit<PgbenchResult, 'raw'>; stores: StoreReport[]; http: MeasuredPhase[]; ratios: Ratio[] }> = [];
+  if (options.webhookOnly) {
+    for (const kind of options.stores) await benchStore(kind, options);
+    return;
+  }
   for (let run = 1; run <= options.repeat; run++) {
     if (options.repeat > 1) say(`\n# Run ${run} of ${options.repeat}`);
     if (options.only === 'lots') {

@@ -23,7 +23,9 @@ import { systemRoutes } from '../http/system-routes.ts';
 import { lotExpiryJobKind, lotExpiryScope, lotNoticeJobKind } from '../credits/credit-limits.ts';
 import { lotExpiryHandler, lotNoticeHandler } from '../credits/expiry-jobs.ts';
 import { LotService } from '../credits/lot-service.ts';
+import { registerLoadMetrics } from '../jobs/job-metrics.ts';
 import { JobRuntime } from '../jobs/job-runtime.ts';
+import { startLoadGauge } from '../jobs/load-gauge.ts';
 import type { JobHandler } from '../jobs/job-types.ts';
 import type { ExpireLotOutcome } from '../ledger/commands.ts';
 import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
@@ -192,7 +194,11 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [lotNoticeJobKind]: lotNoticeHandler(expiry),
     ...deps.jobHandlers,
   };
+  // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
+  const load = deps.startJobs ? startLoadGauge(metrics.responses) : undefined;
+  if (load) registerLoadMetrics(metrics.registry, load);
   const jobs = new JobRuntime({
+    load,
     db: store.db,
     store: store.kind,
     clock,
@@ -218,6 +224,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       await http.close();
       await events.stop();
       await jobs.stop();
+      load?.stop();
       await writer.drain();
       await store.close();
     })();

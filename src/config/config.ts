@@ -184,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       backoffMaxMs: integer('COFFER_JOBS_BACKOFF_MAX_MS', jobLimitsDefault.backoffMaxMs, 1, 86_400_000),
       attemptsMaxDefault: integer('COFFER_JOBS_ATTEMPTS_MAX', jobLimitsDefault.attemptsMaxDefault, 1, jobAttemptsMaxLimit),
       handlerTimeoutMs: integer('COFFER_JOBS_HANDLER_TIMEOUT_MS', jobLimitsDefault.handlerTimeoutMs, 1, 86_400_000),
+      busyClaimGapMs: integer('COFFER_JOBS_BUSY_CLAIM_GAP_MS', jobLimitsDefault.busyClaimGapMs, 1, 60_000),
     }),
     metricsToken: env.COFFER_METRICS_TOKEN || null,
     metricsPort: env.COFFER_METRICS_PORT ? integer('COFFER_METRICS_PORT', 0, 1, 65535) : null,

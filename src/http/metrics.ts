@@ -6,6 +6,8 @@ export interface Metrics {
   registry: Registry;
   observeBatch: (size: number, durationMs: number) => void;
   register(app: FastifyInstance): void;
+  /** Responses sent so far by this process (the load gauge reads how fast the API is being used). */
+  readonly responses: () => number;
 }
 
 export function createMetrics(): Metrics {
@@ -32,8 +34,10 @@ export function createMetrics(): Metrics {
   });
   const entries = new Counter({ name: 'coffer_ledger_commands_total', help: 'Ledger commands committed', registers: [registry] });
 
+  let responses = 0;
   return {
     registry,
+    responses: () => responses,
     observeBatch(size, durationMs) {
       batchSize.observe(size);
       batchSeconds.observe(durationMs / 1000);
@@ -41,6 +45,7 @@ export function createMetrics(): Metrics {
     },
     register(app) {
       app.addHook('onResponse', async (request, reply) => {
+        responses += 1;
         requestSeconds.observe(
           { method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) },
           reply.elapsedTime / 1000,

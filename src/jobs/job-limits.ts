@@ -15,6 +15,11 @@ export interface JobLimits {
   attemptsMaxDefault: number;
   /** A handler still running after this long is aborted (its signal fires) and its attempt counts as failed. */
   handlerTimeoutMs: number;
+  /**
+   * While the process or the machine is saturated (src/jobs/load-gauge.ts), claim rounds start at most this often, so
+   * background work (webhook deliveries) takes a sliver of the capacity and catches up when the load falls.
+   */
+  busyClaimGapMs: number;
 }
 
 export const jobLimitsDefault: Readonly<JobLimits> = Object.freeze({
@@ -25,6 +30,7 @@ export const jobLimitsDefault: Readonly<JobLimits> = Object.freeze({
   backoffMaxMs: 3_600_000,
   attemptsMaxDefault: 10,
   handlerTimeoutMs: 30_000,
+  busyClaimGapMs: 100,
 });
 
 /** Bounds of what can be enqueued. */

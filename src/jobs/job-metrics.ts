@@ -1,5 +1,6 @@
 // Prometheus metrics of the job runtime, per kind: jobs due, jobs running here, final failures, attempts.
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { LoadGauge } from './load-gauge.ts';
 
 export interface JobMetrics {
   attemptStarted(kind: string): void;
@@ -51,4 +52,32 @@ export function createJobMetrics(
     running: (kind, delta) => running.inc({ kind }, delta),
     finallyFailed: (kind) => failed.inc({ kind }),
   };
+}
+
+/** The load gauge's last sample and whether background jobs are yielding to the API because of it. */
+export function registerLoadMetrics(registry: Registry, gauge: Pick<LoadGauge, 'busy' | 'sample'>): void {
+  new Gauge({
+    name: 'coffer_event_loop_utilization',
+    help: 'Share of the last sample interval the event loop was busy (0..1)',
+    registers: [registry],
+    collect() {
+      this.set(gauge.sample.eventLoop);
+    },
+  });
+  new Gauge({
+    name: 'coffer_machine_cpu_utilization',
+    help: "Share of the last sample interval the machine's CPUs were busy (0..1; -1 where it cannot be read)",
+    registers: [registry],
+    collect() {
+      this.set(gauge.sample.machine ?? -1);
+    },
+  });
+  new Gauge({
+    name: 'coffer_jobs_yielding',
+    help: 'Whether job claims are spaced out because the process or machine is saturated (1) or run as slots free (0)',
+    registers: [registry],
+    collect() {
+      this.set(gauge.busy() ? 1 : 0);
+    },
+  });
 }

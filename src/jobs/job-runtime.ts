@@ -1,5 +1,5 @@
 // JobRuntime: claims due jobs under a lease into free handler slots, runs each with a timeout, records each outcome, stops cleanly.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { Registry } from 'prom-client';
 import type { StoreKind } from '../config/config.ts';
 import type { Bookkeeping } from '../db/bookkeeping.ts';
@@ -7,8 +7,9 @@ import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { type JobLimits, assertJobLimits, backoffDelayMs, jobLastErrorLengthMax, jobLimitsDefault } from './job-limits.ts';
 import { type JobMetrics, createJobMetrics } from './job-metrics.ts';
-import { type JobRow, type RecordedOutcome, claimJobs, countDueByKind, recordOutcome } from './job-store.ts';
+import { type HeldLease, type JobRow, type RecordedOutcome, claimJobs, countDueByKind, recordOutcome } from './job-store.ts';
 import type { JobHandler, JobOutcome, LeasedJob, TickResult } from './job-types.ts';
+import type { LoadGauge } from './load-gauge.ts';
 
 export interface JobLogger {
   info(object: object, message: string): void;
@@ -34,6 +35,11 @@ export interface JobRuntimeDeps {
    * without waiting for the disk (a lost one after a power cut only repeats an attempt). Plain writes when absent.
    */
   bookkeeping?: Bookkeeping;
+  /**
+   * Says when the process or the machine is saturated: the poll loop then starts a claim round at most every
+   * busyClaimGapMs, so jobs yield to the API. Absent: claims run as fast as slots free (tests that drive the runtime).
+   */
+  load?: Pick<LoadGauge, 'busy'>;
 }
 
 export interface JobRuntimeStats {
@@ -56,6 +62,16 @@ export const jobStopGraceMs = 2_000;
 type Tally = Exclude<keyof TickResult, 'claimed'>;
 
 const emptyResult = (): TickResult => ({ claimed: 0, succeeded: 0, failed: 0, retried: 0, lost: 0 });
+
+/** Most outcomes recorded in one transaction. */
+export const recordBatchMax = 64;
+
+interface PendingRecord {
+  lease: HeldLease;
+  outcome: RecordedOutcome;
+  alsoWrite?: JobOutcome['alsoWrite'];
+  settle: { resolve: (kept: boolean) => void; reject: (error: unknown) => void };
+}
 
 type Settled = { kind: 'returned'; value: JobOutcome | void } | { kind: 'threw'; error: unknown } | { kind: 'timeout' };
 
@@ -85,6 +101,11 @@ export class JobRuntime {
   private readonly totals = emptyResult();
 
   private readonly bookkeeping: Bookkeeping;
+  /** Outcomes waiting for the next outcome transaction, and whether one is being written. */
+  private readonly pendingRecords: PendingRecord[] = [];
+  private flushRunning = false;
+  /** When the last claim round started (performance.now()). */
+  private lastClaimAt = -Infinity;
 
   constructor(private readonly deps: JobRuntimeDeps) {
     this.bookkeeping = deps.bookkeeping ?? ((work) => deps.db.transaction().execute(work));
@@ -136,7 +157,7 @@ export class JobRuntime {
       return;
     }
     clearTimeout(this.timer);
-    this.schedule(0);
+    this.schedule(this.claimDelayMs());
   }
 
   /**
@@ -181,6 +202,21 @@ export class JobRuntime {
     return this.limits.claimBatchMax - this.unrecorded - this.overdueIds.size;
   }
 
+  /**
+   * A poll waiting for slots claims again once half of the usable ones are free (or nothing is running), so that one
+   * claim statement takes many jobs instead of one per freed slot.
+   */
+  private enoughFreeSlots(): boolean {
+    const usable = this.limits.claimBatchMax - this.overdueIds.size;
+    return this.unrecorded === 0 || this.freeSlots() >= Math.max(1, Math.ceil(usable / 2));
+  }
+
+  /** How long the next claim round waits: nothing, unless the load gauge says the process or machine is saturated. */
+  private claimDelayMs(): number {
+    if (!this.deps.load?.busy()) return 0;
+    return Math.max(0, this.lastClaimAt + this.limits.busyClaimGapMs - performance.now());
+  }
+
   private async poll(): Promise<void> {
     this.timer = null;
     if (this.stopping) return;
@@ -194,18 +230,18 @@ export class JobRuntime {
     if (this.stopping) return;
     const again = full || this.wakeRequested;
     this.wakeRequested = false;
-    if (again && this.freeSlots() < 1) {
+    if (again && !this.enoughFreeSlots()) {
       this.waitingForSlot = true;
       return;
     }
-    this.schedule(again ? 0 : this.limits.pollIntervalMs);
+    this.schedule(again ? this.claimDelayMs() : this.limits.pollIntervalMs);
   }
 
-  /** A slot freed: a poll waiting for one claims now. */
+  /** A slot freed: a poll waiting for slots claims once enough are free. */
   private slotFreed(): void {
-    if (!this.waitingForSlot || this.stopping || this.timer !== null) return;
+    if (!this.waitingForSlot || this.stopping || this.timer !== null || !this.enoughFreeSlots()) return;
     this.waitingForSlot = false;
-    this.schedule(0);
+    this.schedule(this.claimDelayMs());
   }
 
   /** Claims into the free slots (one claim at a time) and starts each job; returns each job's recorded tally. */
@@ -224,6 +260,7 @@ export class JobRuntime {
       }
       return [];
     }
+    this.lastClaimAt = performance.now();
     const rows = await this.bookkeeping((db) => claimJobs(db, this.deps.store, {
       owner: this.deps.owner,
       now: this.deps.clock.now(),
@@ -264,12 +301,13 @@ export class JobRuntime {
     }
     const outcome = await this.runHandler(job);
     const now = this.deps.clock.now();
-    if (outcome.status === 'done') return this.record(job, { state: 'done' });
-    if (outcome.status === 'defer') return this.record(job, { state: 'deferred', dueAt: new Date(now.getTime() + outcome.retryInMs) });
+    const { alsoWrite } = outcome;
+    if (outcome.status === 'done') return this.record(job, { state: 'done' }, alsoWrite);
+    if (outcome.status === 'defer') return this.record(job, { state: 'deferred', dueAt: new Date(now.getTime() + outcome.retryInMs) }, alsoWrite);
     const error = truncate(outcome.error);
-    if (outcome.status === 'fail' || job.attempts >= job.attemptsMax) return this.record(job, { state: 'failed', error });
+    if (outcome.status === 'fail' || job.attempts >= job.attemptsMax) return this.record(job, { state: 'failed', error }, alsoWrite);
     const delayMs = outcome.retryInMs ?? backoffDelayMs(job.attempts, this.limits);
-    return this.record(job, { state: 'pending', error, dueAt: new Date(now.getTime() + delayMs) });
+    return this.record(job, { state: 'pending', error, dueAt: new Date(now.getTime() + delayMs) }, alsoWrite);
   }
 
   /** Runs the handler; a throw, a timeout or an unknown return value is a retry. Never throws. */
@@ -309,12 +347,57 @@ export class JobRuntime {
     return checkedOutcome(first.value ?? { status: 'done' });
   }
 
-  private async record(job: LeasedJob, outcome: RecordedOutcome): Promise<Tally> {
+  /**
+   * Queues the outcome for the next outcome transaction: outcomes that arrive while one commits go in the next, up to
+   * recordBatchMax each, so a burst of finished deliveries costs one commit, not one per job.
+   */
+  private recordOutcomeBatched(item: Omit<PendingRecord, 'settle'>): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.pendingRecords.push({ ...item, settle: { resolve, reject } });
+      if (this.flushRunning) return;
+      this.flushRunning = true;
+      setImmediate(() => void this.flushRecords());
+    });
+  }
+
+  private async flushRecords(): Promise<void> {
+    try {
+      while (this.pendingRecords.length > 0) await this.writeRecords(this.pendingRecords.splice(0, recordBatchMax));
+    } finally {
+      this.flushRunning = false;
+    }
+  }
+
+  /** One transaction for the batch; if it fails, each outcome on its own (one bad row does not take the others with it). */
+  private async writeRecords(batch: PendingRecord[]): Promise<void> {
+    const writeOne = async (trx: Transaction<Database>, item: PendingRecord) => {
+      await item.alsoWrite?.(trx);
+      return recordOutcome(trx, item.lease, item.outcome, this.deps.clock.now());
+    };
+    try {
+      const kept = await this.bookkeeping(async (trx) => {
+        const results: boolean[] = [];
+        for (const item of batch) results.push(await writeOne(trx, item));
+        return results;
+      });
+      batch.forEach((item, index) => item.settle.resolve(kept[index]));
+      return;
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].settle.reject(error);
+        return;
+      }
+    }
+    for (const item of batch) {
+      await this.bookkeeping((trx) => writeOne(trx, item)).then(item.settle.resolve, item.settle.reject);
+    }
+  }
+
+  private async record(job: LeasedJob, outcome: RecordedOutcome, alsoWrite?: JobOutcome['alsoWrite']): Promise<Tally> {
     const log = { job_id: job.id, kind: job.kind, key: job.key, attempts: job.attempts };
     let kept: boolean;
     try {
-      const lease = { id: job.id, owner: this.deps.owner, attempts: job.attempts };
-      kept = await this.bookkeeping((db) => recordOutcome(db, lease, outcome, this.deps.clock.now()));
+      kept = await this.recordOutcomeBatched({ lease: { id: job.id, owner: this.deps.owner, attempts: job.attempts }, outcome, alsoWrite });
     } catch (error) {
       this.deps.logger?.error({ ...log, err: error }, 'could not record a job outcome; it runs again after its lease ends');
       return 'lost';
@@ -342,6 +425,7 @@ const isDelayMs = (value: unknown): value is number => Number.isSafeInteger(valu
 /** The handler's return value if it is a well-formed outcome, else a retry that says what came back. */
 function checkedOutcome(value: JobOutcome): JobOutcome {
   const unknown: JobOutcome = { status: 'retry', error: `handler returned an unknown outcome: ${JSON.stringify(value)}` };
+  if (value.alsoWrite !== undefined && typeof value.alsoWrite !== 'function') return unknown;
   switch (value.status) {
     case 'done':
       return value;

@@ -57,8 +57,10 @@ export async function claimJobs(db: Kysely<Database>, store: StoreKind, request:
       updated_at: now,
     })
     .where(idIsClaimable(store, candidateIds(db, request)))
-    // Checked again on the row as the UPDATE finds it: the claim never takes a row another claimer just leased.
-    .where(isClaimableAt(now))
+    // PostgreSQL checks again on the row as the UPDATE finds it: the claim never takes a row another claimer just
+    // leased. SQLite needs no second check (see idIsClaimable), and with one its planner walks the claim index over
+    // every due job instead of looking up the chosen ids (2.8 ms instead of 0.3 ms with 20,000 jobs due).
+    .$if(store === 'postgres', (query) => query.where(isClaimableAt(now)))
     .returningAll()
     .execute();
   return rows.sort((a, b) => (a.due_at < b.due_at ? -1 : a.due_at > b.due_at ? 1 : a.id < b.id ? -1 : 1));

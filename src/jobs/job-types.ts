@@ -1,4 +1,6 @@
 // What a job handler receives and returns, and how a claimed job looks to it.
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.ts';
 
 /** A job as its handler sees it, while this process holds its lease. */
 export interface LeasedJob {
@@ -29,11 +31,19 @@ export interface JobContext {
  * work (a rate limit had no room): the job runs again after `retryInMs` and this claim does not count as an attempt.
  * Returning nothing, or `{ status: 'done' }`, completes the job. A thrown error is a retry.
  */
-export type JobOutcome =
+export type JobOutcome = (
   | { status: 'done' }
   | { status: 'retry'; error: string; retryInMs?: number }
   | { status: 'fail'; error: string }
-  | { status: 'defer'; reason: string; retryInMs: number };
+  | { status: 'defer'; reason: string; retryInMs: number }
+) & {
+  /**
+   * Rows the attempt leaves behind (a webhook delivery's attempt log), written in the transaction that records the
+   * outcome: both commit or neither does. The runtime records the outcomes of jobs that finish together in one
+   * transaction, so a handler's own writes cost no commit of their own.
+   */
+  alsoWrite?: (trx: Transaction<Database>) => Promise<void>;
+};
 
 export type JobHandler = (job: LeasedJob, context: JobContext) => Promise<JobOutcome | void>;
 

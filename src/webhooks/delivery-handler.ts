@@ -1,7 +1,6 @@
 // The `webhook.deliver` job: loads the event and its endpoint, sends one signed attempt, records it in the delivery
 // log after the network call, and tells the job runtime what comes next (done, retry after the schedule's delay, fail).
-import type { Kysely } from 'kysely';
-import type { Bookkeeping } from '../db/bookkeeping.ts';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { JobHandler, JobOutcome, LeasedJob } from '../jobs/job-types.ts';
 import { envelopeBody } from '../outbox/event-row.ts';
@@ -10,7 +9,8 @@ import { type IdGenerator, idPrefixes } from '../shared/ids.ts';
 import { postWebhook, type WebhookResponse } from './delivery-http.ts';
 import type { DeliveryMetrics } from './delivery-metrics.ts';
 import { EndpointRateLimiter } from './delivery-rate-limit.ts';
-import { type AttemptRow, type EndpointRow, disableEndpoint, findEndpoint, findEvent, insertAttempt } from './delivery-repo.ts';
+import { batchLoader } from '../shared/batch-loader.ts';
+import { type AttemptRow, type EndpointRow, disableEndpoint, findEndpoints, findEvents, insertAttempt } from './delivery-repo.ts';
 import { type DeliveryJobPayload, webhookRetryDelaysMs } from './delivery-schedule.ts';
 import { signatureHeaders, signingSecrets } from './signing.ts';
 
@@ -33,8 +33,6 @@ export interface DeliveryHandlerDeps {
   metrics?: DeliveryMetrics;
   /** A number in [0, 1) for the jitter; Math.random unless a test fixes it. */
   random?: () => number;
-  /** How attempt rows are written (bookkeepingFor(store): without waiting for the disk); plain writes when absent. */
-  bookkeeping?: Bookkeeping;
 }
 
 /** A message to send to one endpoint: the webhook-id and the exact body. */
@@ -105,7 +103,7 @@ function verdict(response: WebhookResponse): { outcome: 'succeeded' } | { outcom
 /**
  * The handler of `webhook.deliver` jobs. A deleted endpoint ends the job without an attempt; a disabled one records a
  * `skipped` attempt; a rate-limited one defers the job (not an attempt). The attempt row is written after the network
- * call, outside any transaction, and before the runtime records the job's outcome.
+ * call, never inside a transaction open across it, in the transaction that records the job's outcome.
  */
 export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
   const limiter = new EndpointRateLimiter(() => deps.clock.now().getTime());
@@ -124,20 +122,23 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     ...fields,
   });
 
-  const logAttempt = deps.bookkeeping ?? ((work) => deps.db.transaction().execute(work));
+  // The deliveries of one claim start together: their events and endpoints are read in one query each.
+  const events = batchLoader((ids: string[]) => findEvents(deps.db, ids));
+  const endpoints = batchLoader((ids: string[]) => findEndpoints(deps.db, ids));
+  // The attempt row is written by the runtime in the transaction that records the job's outcome (JobOutcome.alsoWrite).
+  const logging = (row: AttemptRow) => async (trx: Transaction<Database>) => insertAttempt(trx, row);
   return async (job, { signal }): Promise<JobOutcome> => {
     const payload = payloadOf(job);
     if (payload === null) return { status: 'fail', error: `delivery job payload is not {event_id, endpoint_id}: ${JSON.stringify(job.payload)}` };
-    const [event, endpoint] = await Promise.all([findEvent(deps.db, payload.event_id), findEndpoint(deps.db, payload.endpoint_id)]);
+    const [event, endpoint] = await Promise.all([events.load(payload.event_id), endpoints.load(payload.endpoint_id)]);
     if (endpoint === undefined) return { status: 'done' };
     if (event === undefined || event.business_id !== endpoint.business_id) {
       return { status: 'fail', error: `event ${payload.event_id} does not exist in the endpoint's business` };
     }
     if (endpoint.disabled === 1) {
       const reason = endpoint.disabled_reason ? `endpoint disabled: ${endpoint.disabled_reason}` : 'endpoint disabled';
-      await logAttempt((db) => insertAttempt(db, attemptRow(job, endpoint, event.id, { outcome: 'skipped', started_at: isoTimestamp(deps.clock.now()), error: reason })));
       deps.metrics?.attempt('skipped', null);
-      return { status: 'done' };
+      return { status: 'done', alsoWrite: logging(attemptRow(job, endpoint, event.id, { outcome: 'skipped', started_at: isoTimestamp(deps.clock.now()), error: reason })) };
     }
     if (endpoint.rate_limit !== null) {
       const decision = limiter.take(endpoint.id, endpoint.rate_limit);
@@ -149,26 +150,26 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     const statusCode = response.kind === 'answered' ? response.statusCode : null;
     const fields = { started_at: isoTimestamp(startedAt), status_code: statusCode, latency_ms: response.latencyMs };
     if (result.outcome === 'succeeded') {
-      await logAttempt((db) => insertAttempt(db, attemptRow(job, endpoint, event.id, { ...fields, outcome: 'succeeded' })));
       deps.metrics?.attempt('succeeded', response.latencyMs);
-      return { status: 'done' };
+      return { status: 'done', alsoWrite: logging(attemptRow(job, endpoint, event.id, { ...fields, outcome: 'succeeded' })) };
     }
     const error = cut(result.error);
     if (result.outcome === 'gone') {
       const now = isoTimestamp(deps.clock.now());
-      await deps.db.transaction().execute(async (trx) => {
-        await insertAttempt(trx, attemptRow(job, endpoint, event.id, { ...fields, outcome: 'failed', error }));
-        await disableEndpoint(trx, endpoint.id, `the receiver answered 410 Gone at ${now}`, now);
-      });
+      const row = attemptRow(job, endpoint, event.id, { ...fields, outcome: 'failed', error });
       deps.metrics?.attempt('failed', response.latencyMs);
-      deps.logger?.warn({ endpoint_id: endpoint.id, event_id: event.id }, 'webhook endpoint answered 410 Gone; disabled it');
-      return { status: 'fail', error };
+      deps.logger?.warn({ endpoint_id: endpoint.id, event_id: event.id }, 'webhook endpoint answered 410 Gone; disabling it');
+      const alsoWrite = async (trx: Transaction<Database>) => {
+        await insertAttempt(trx, row);
+        await disableEndpoint(trx, endpoint.id, `the receiver answered 410 Gone at ${now}`, now);
+      };
+      return { status: 'fail', error, alsoWrite };
     }
     const last = job.attempts >= job.attemptsMax;
     const delayMs = last ? null : retryDelayMs(job.attempts, random);
     const nextAttemptAt = delayMs === null ? null : isoTimestamp(new Date(deps.clock.now().getTime() + delayMs));
-    await logAttempt((db) => insertAttempt(db, attemptRow(job, endpoint, event.id, { ...fields, outcome: 'failed', error, next_attempt_at: nextAttemptAt })));
+    const alsoWrite = logging(attemptRow(job, endpoint, event.id, { ...fields, outcome: 'failed', error, next_attempt_at: nextAttemptAt }));
     deps.metrics?.attempt('failed', response.latencyMs);
-    return delayMs === null ? { status: 'fail', error } : { status: 'retry', error, retryInMs: delayMs };
+    return delayMs === null ? { status: 'fail', error, alsoWrite } : { status: 'retry', error, retryInMs: delayMs, alsoWrite };
   };
 }

@@ -21,6 +21,18 @@ export async function findEvent(db: Executor, id: string): Promise<Selectable<Ev
   return db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Events by id (deliveries claimed together read theirs in one query). */
+export async function findEvents(db: Executor, ids: readonly string[]): Promise<Map<string, Selectable<EventsTable>>> {
+  const rows = ids.length === 0 ? [] : await db.selectFrom('events').selectAll().where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+/** Endpoints by id, of any business. */
+export async function findEndpoints(db: Executor, ids: readonly string[]): Promise<Map<string, EndpointRow>> {
+  const rows = ids.length === 0 ? [] : await db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
 export async function insertAttempt(db: Executor, row: AttemptRow): Promise<void> {
   await db.insertInto('webhook_attempts').values(row).execute();
 }
