@@ -177,6 +177,54 @@ export interface LowBalanceDefaultsTable {
   updated_at: string;
 }
 
+/** A customer's payment method (migration 0007). */
+export interface PaymentMethodsTable {
+  business_id: string;
+  customer_id: string;
+  payment_method_id: string;
+  payment_method: string;
+  payment_method_type: string | null;
+  /** JSON object of the card fields, or null. */
+  card: string | null;
+  recurring_enabled: number | null;
+  processor: 'simulated' | 'http';
+  is_primary: number;
+  fingerprint: string;
+  last_used_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A charge the simulated processor made, one per (business, idempotency key). */
+export interface SimulatedChargesTable {
+  id: string;
+  business_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  customer_id: string;
+  payment_method_id: string;
+  currency: string;
+  amount: number;
+  status: 'pending' | 'succeeded' | 'declined' | 'failed';
+  reason: string | null;
+  refunded_amount: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A refund the simulated processor made or refused, one per (business, idempotency key). */
+export interface SimulatedRefundsTable {
+  id: string;
+  business_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  charge_id: string;
+  amount: number;
+  status: 'succeeded' | 'declined';
+  reason: string | null;
+  created_at: string;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
@@ -191,4 +239,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   low_balance_thresholds: LowBalanceThresholdsTable;
   low_balance_defaults: LowBalanceDefaultsTable;
+  payment_methods: PaymentMethodsTable;
+  simulated_charges: SimulatedChargesTable;
+  simulated_refunds: SimulatedRefundsTable;
 }

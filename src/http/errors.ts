@@ -4,6 +4,7 @@ import type { AuthErrorCode } from '../auth/auth-errors.ts';
 import type { CustomerErrorCode } from '../customers/customer-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
+import type { PaymentErrorCode } from '../payments/payment-errors.ts';
 import type { DeliveryErrorCode } from '../webhooks/delivery-errors.ts';
 import type { WebhookErrorCode } from '../webhooks/webhook-errors.ts';
 
@@ -30,7 +31,8 @@ export type ErrorCode =
   | LedgerErrorCode
   | OutboxErrorCode
   | WebhookErrorCode
-  | DeliveryErrorCode;
+  | DeliveryErrorCode
+  | PaymentErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -38,6 +40,7 @@ export const errorStatus = {
   INSUFFICIENT_WALLET_FUNDS: 400,
   WALLET_BALANCE_LIMIT_EXCEEDED: 400,
   WEBHOOK_ENDPOINT_LIMIT_REACHED: 400,
+  PAYMENT_METHOD_LIMIT_REACHED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -45,9 +48,11 @@ export const errorStatus = {
   EVENT_NOT_FOUND: 404,
   WEBHOOK_NOT_FOUND: 404,
   WEBHOOK_EVENT_NOT_FOUND: 404,
+  PAYMENT_METHOD_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_ALREADY_USED: 409,
   IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST: 409,
   WEBHOOK_ENDPOINT_DISABLED: 409,
+  PAYMENT_METHOD_ALREADY_ATTACHED: 409,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -59,6 +64,7 @@ export const errorStatus = {
   WEBHOOK_URL_INVALID: 422,
   WEBHOOK_EVENT_TYPE_UNKNOWN: 422,
   WEBHOOK_HEADER_NOT_ALLOWED: 422,
+  PAYMENT_PROCESSOR_NOT_CONFIGURED: 422,
   HEADERS_TOO_LARGE: 431,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
@@ -72,6 +78,7 @@ export const terminalRetryableCodes: ReadonlySet<ErrorCode> = new Set([
   'IDEMPOTENCY_KEY_ALREADY_USED',
   'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST',
   'STORED_RECORD_UNREADABLE',
+  'PAYMENT_METHOD_ALREADY_ATTACHED',
 ]);
 
 /** Codes answered with a Retry-After header: the SDK waits that long before its (safe, idempotent) retry. */

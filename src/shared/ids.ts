@@ -62,4 +62,7 @@ export const idPrefixes = {
   event: 'evt',
   webhookEndpoint: 'whk',
   webhookAttempt: 'wha',
+  paymentMethod: 'pm',
+  simulatedCharge: 'ch',
+  simulatedRefund: 're',
 } as const;

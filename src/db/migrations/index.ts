@@ -7,6 +7,7 @@ import * as idempotencyRecords from './0002_idempotency_records.ts';
 import * as jobs from './0003_jobs.ts';
 import * as ledgerLoadFunction from './0004_ledger_load_function.ts';
 import * as eventsAndWebhooks from './0005_events_and_webhooks.ts';
+import * as paymentMethods from './0007_payment_methods.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -20,6 +21,8 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0003_jobs', jobs],
   ['0004_ledger_load_function', ledgerLoadFunction],
   ['0005_events_and_webhooks', eventsAndWebhooks],
+  // 0006 (credit lots) lands from another branch; the names still sort in order.
+  ['0007_payment_methods', paymentMethods],
 ];
 
 const catalogRetriesMax = 5;
