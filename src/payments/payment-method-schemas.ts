@@ -27,14 +27,15 @@ const PaymentMethodKind = literals(paymentMethodKinds);
 const PaymentMethodType = literals(paymentMethodTypes);
 const CountryCode = literals(countryCodes);
 
+/** The SDK's `Item.Card`: every field optional; Coffer answers the fields the method was attached with. */
 export const PaymentMethodCard = Type.Object({
-  card_holder_name: Type.Union([Type.String(), Type.Null()]),
-  card_issuing_country: Type.Union([CountryCode, Type.Null()]),
-  card_network: Type.Union([Type.String(), Type.Null()]),
-  card_type: Type.Union([Type.String(), Type.Null()]),
-  expiry_month: Type.Union([Type.String(), Type.Null()]),
-  expiry_year: Type.Union([Type.String(), Type.Null()]),
-  last4_digits: Type.Union([Type.String(), Type.Null()]),
+  card_holder_name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  card_issuing_country: Type.Optional(Type.Union([CountryCode, Type.Null()])),
+  card_network: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  card_type: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  expiry_month: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  expiry_year: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  last4_digits: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type PaymentMethodCard = Static<typeof PaymentMethodCard>;
 

@@ -121,7 +121,8 @@ export class PaymentMethodService {
           payment_method_id: id,
           payment_method: description.payment_method,
           payment_method_type: description.payment_method_type,
-          card: description.card === null ? null : JSON.stringify(description.card),
+          // As sent: the SDK's card fields are each optional, and a field the client left out stays out.
+          card: body.card ? JSON.stringify(body.card) : null,
           recurring_enabled: description.recurring_enabled === null ? null : description.recurring_enabled ? 1 : 0,
           processor: description.processor,
           is_primary: primary ? 1 : 0,

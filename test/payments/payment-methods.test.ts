@@ -43,7 +43,7 @@ describe.each(storeKinds)('payment methods [%s]', (kind) => {
     expect(items[0]).toEqual({
       payment_method: 'card',
       payment_method_id: 'pm_card_succeeds',
-      card: { ...visa, card_holder_name: null, card_issuing_country: null, card_type: null },
+      card: visa,
       last_used_at: null,
       payment_method_type: null,
       recurring_enabled: null,
