@@ -88,7 +88,8 @@ export class HttpProcessor implements PaymentProcessor {
     });
     if (response.kind === 'failed') {
       // Not connected: the request never left, so nothing was charged. Connected (or out of time): it may have.
-      if (!response.connected && !response.timedOut) return { status: 'failed', reason: 'processor_unreachable', message: response.error };
+      // An abort is never read as "not sent": the caller gave up waiting, and asks again with the key.
+      if (!response.connected && !response.timedOut && !signal?.aborted) return { status: 'failed', reason: 'processor_unreachable', message: response.error };
       return unknown(`no answer from the processor: ${response.error}`);
     }
     const status = response.statusCode;

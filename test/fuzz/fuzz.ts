@@ -123,6 +123,13 @@ async function worldRestorer(t: TestApp, world: FuzzWorld): Promise<() => Promis
   return async () => {
     await db.insertInto('webhook_endpoints').values(rows).onConflict((oc) => oc.doNothing()).execute();
     await db.insertInto('payment_methods').values(methods.map((row) => ({ ...row, is_primary: 0 }))).onConflict((oc) => oc.doNothing()).execute();
+    // A customer whose every method was detached and restored has no primary: the first restored becomes it again.
+    for (const customerId of new Set(methods.map((row) => row.customer_id))) {
+      const rows = await db.selectFrom('payment_methods').select(['payment_method_id', 'is_primary']).where('customer_id', '=', customerId).orderBy('created_at').orderBy('payment_method_id').execute();
+      if (rows.length > 0 && !rows.some((row) => row.is_primary === 1)) {
+        await db.updateTable('payment_methods').set({ is_primary: 1 }).where('customer_id', '=', customerId).where('payment_method_id', '=', rows[0].payment_method_id).execute();
+      }
+    }
   };
 }
 
@@ -192,6 +199,14 @@ async function rereadAll(t: TestApp, key: string, problems: string[]): Promise<n
     }
   }
   return count;
+}
+
+/** Every customer with payment methods has exactly one primary, whatever the fuzzed attaches and detaches did. */
+async function primaryProblems(t: TestApp): Promise<string[]> {
+  const rows = await t.coffer.store.db.selectFrom('payment_methods').select(['customer_id', 'is_primary']).execute();
+  const primaries = new Map<string, number>();
+  for (const row of rows) primaries.set(row.customer_id, (primaries.get(row.customer_id) ?? 0) + row.is_primary);
+  return [...primaries].filter(([, count]) => count !== 1).map(([customerId, count]) => `customer ${customerId} has ${count} primary payment methods`);
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
@@ -266,6 +281,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     summary.wallets = ledger.wallets;
     summary.customersReread = (await rereadAll(t, world.own.apiKey, after)) + (await rereadAll(t, world.other.apiKey, after));
     summary.endpointsReread = (await rereadEndpoints(t, world.own.apiKey, after)) + (await rereadEndpoints(t, world.other.apiKey, after));
+    after.push(...(await primaryProblems(t)));
     for (const problem of after) record({ index: -1, problems: [problem], request: { operation: 'after the run', method: '', url: '', headers: {}, mutations: [] } });
   } finally {
     await reader.close();

@@ -116,6 +116,14 @@ describe.each(storeKinds)('HTTP payment processor [%s]', (kind) => {
     expect(await pending).toMatchObject({ status: 'pending_unknown', message: expect.stringMatching(/timed out after 300 ms/) });
   });
 
+  it('answers pending_unknown at once when the caller aborts', async () => {
+    plan = () => ({ hang: true });
+    const startedMs = performance.now();
+    const outcome = await t.coffer.payments.charge(input(), AbortSignal.timeout(30));
+    expect(outcome).toMatchObject({ ok: true, value: { result: { status: 'pending_unknown', message: expect.stringMatching(/aborted/) } } });
+    expect(performance.now() - startedMs).toBeLessThan(timeoutMs);
+  });
+
   it('signs refunds the same way and maps their answer', async () => {
     plan = (body) => (body.type === 'refund' ? json(200, { status: 'succeeded', refund_id: 're_remote_9' }) : json(400, {}));
     const before = receiver.received.length;
