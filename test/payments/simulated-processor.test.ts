@@ -115,6 +115,14 @@ describe.each(storeKinds)('simulated payment processor [%s]', (kind) => {
     } finally {
       await sibling.close();
     }
+    // And once more from a store opened afresh after the second one closed.
+    const reopened = await buildSiblingApp(t, env);
+    try {
+      expect((await charge(request, undefined, reopened)).result).toEqual(results[0].result);
+      expect((await charge(pending, undefined, reopened)).result.status).toBe('succeeded');
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('a key reused for another amount charges nothing and says so', async () => {
