@@ -139,6 +139,19 @@ describe('loadConfig', () => {
     expect(problemsOf({ COFFER_BOOTSTRAP_API_KEY: 'short' })).toEqual([expect.stringContaining('COFFER_BOOTSTRAP_API_KEY')]);
   });
 
+  it('reads the payment processor settings: a URL needs a whsec_ secret, and neither takes credentials or garbage', () => {
+    const secret = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
+    expect(loadConfig({}, cwd)).toMatchObject({ paymentProcessorUrl: null, paymentProcessorSecret: null, paymentProcessorTimeoutMs: 10_000, paymentProcessorAllowPrivateUrls: false, paymentSimulatedDelayMs: 200 });
+    const config = loadConfig({ COFFER_PAYMENT_PROCESSOR_URL: 'https://pay.example.com/coffer', COFFER_PAYMENT_PROCESSOR_SECRET: secret, COFFER_PAYMENT_PROCESSOR_TIMEOUT_MS: '2500' }, cwd);
+    expect(config).toMatchObject({ paymentProcessorUrl: 'https://pay.example.com/coffer', paymentProcessorSecret: secret, paymentProcessorTimeoutMs: 2500 });
+    expect(problemsOf({ COFFER_PAYMENT_PROCESSOR_URL: 'https://pay.example.com/' })).toEqual([expect.stringContaining('COFFER_PAYMENT_PROCESSOR_SECRET must be set')]);
+    expect(problemsOf({ COFFER_PAYMENT_PROCESSOR_URL: 'ftp://pay.example.com/', COFFER_PAYMENT_PROCESSOR_SECRET: secret })).toEqual([expect.stringContaining('http or https')]);
+    expect(problemsOf({ COFFER_PAYMENT_PROCESSOR_URL: 'https://u:p@pay.example.com/', COFFER_PAYMENT_PROCESSOR_SECRET: secret })).toEqual([expect.stringContaining('credentials')]);
+    expect(problemsOf({ COFFER_PAYMENT_PROCESSOR_URL: 'not a url', COFFER_PAYMENT_PROCESSOR_SECRET: secret })).toEqual([expect.stringContaining('absolute')]);
+    expect(problemsOf({ COFFER_PAYMENT_PROCESSOR_SECRET: 'hunter2' })).toEqual([expect.stringContaining('whsec_')]);
+    expect(problemsOf({ COFFER_PAYMENT_PROCESSOR_TIMEOUT_MS: '5' })).toEqual([expect.stringContaining('COFFER_PAYMENT_PROCESSOR_TIMEOUT_MS')]);
+  });
+
   it('reports every problem at once', () => {
     const problems = problemsOf({
       PORT: 'eighty',

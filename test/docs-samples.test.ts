@@ -72,13 +72,19 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
       const webhookId = path.includes('{webhook_id}')
         ? (await t.request('POST', '/webhooks', { body: { url: 'https://example.com/sample' } })).json().id
         : 'unused';
+      // A fresh payment method for each example that names one, since one of them detaches it.
+      const paymentMethodId = `pm_sample_${proxy.requests.length}`;
+      if (path.includes('{payment_method_id}')) {
+        await t.request('POST', `/customers/${customerId}/payment-methods`, { body: { payment_method_id: paymentMethodId } });
+      }
       const runnable = source
         .replace("import DodoPayments from 'dodopayments';", '')
         .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
         .replaceAll(`'${pathParameterSample('customer_id')}'`, `'${customerId}'`)
         .replaceAll(`'${pathParameterSample('event_id')}'`, `'${eventId}'`)
         .replaceAll(`'${pathParameterSample('entry_id')}'`, `'${entryId}'`)
-        .replaceAll(pathParameterSample('webhook_id'), webhookId);
+        .replaceAll(pathParameterSample('webhook_id'), webhookId)
+        .replaceAll(`'${pathParameterSample('payment_method_id')}'`, `'${paymentMethodId}'`);
       const printed: unknown[] = [];
       const before = proxy.requests.length;
       await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(

@@ -4,6 +4,7 @@ import { type HostileCase, type HostileTarget, leakPattern, sendCase } from './h
 import { customerCases } from './hostile/customer-cases.ts';
 import { ledgerEntryCases } from './hostile/ledger-entry-cases.ts';
 import { lotRouteCases, pathCases, queryCases } from './hostile/path-query-cases.ts';
+import { paymentMethodCases } from './hostile/payment-method-cases.ts';
 import { exchange, rawExchanges } from './hostile/raw-socket.ts';
 import { transportCases } from './hostile/transport-cases.ts';
 import { openStoreReader, tableCounts } from './model/store-reader.ts';
@@ -11,7 +12,9 @@ import type { Store } from '../src/db/database.ts';
 import { storeKinds } from './support/stores.ts';
 import { type TestApp, startTestApp } from './support/test-app.ts';
 
-const hostileCases: HostileCase[] = [...ledgerEntryCases, ...transportCases, ...pathCases, ...queryCases, ...lotRouteCases, ...customerCases];
+const hostileCases: HostileCase[] = [
+  ...ledgerEntryCases, ...transportCases, ...pathCases, ...queryCases, ...lotRouteCases, ...customerCases, ...paymentMethodCases,
+];
 
 /** Valid reasons that look dangerous: each must be stored and returned byte for byte. */
 const unusualReasons = [
@@ -44,6 +47,7 @@ describe.each(storeKinds)('hostile input [%s]', (kind) => {
       counts: await tableCounts(reader),
       wallets: await reader.db.selectFrom('wallets').selectAll().orderBy('customer_id').orderBy('currency').execute(),
       customers: await reader.db.selectFrom('customers').selectAll().orderBy('id').execute(),
+      paymentMethods: await reader.db.selectFrom('payment_methods').selectAll().orderBy('customer_id').orderBy('payment_method_id').execute(),
       apiWallets: [await api(`/customers/${target.customerId}/wallets`, target.apiKey), await api(`/customers/${otherCustomerId}/wallets`, other.key)],
       apiEntries: [
         await api(`/customers/${target.customerId}/wallets/ledger-entries?page_size=100`, target.apiKey),
@@ -61,6 +65,8 @@ describe.each(storeKinds)('hostile input [%s]', (kind) => {
       const customerId = customer.json().customer_id as string;
       const credit = { amount: 5000, currency: 'USD', entry_type: 'credit', idempotency_key: 'hostile-1', reason: 'opening balance' };
       expect((await t.request('POST', `/customers/${customerId}/wallets/ledger-entries`, { key, body: credit })).statusCode).toBe(200);
+      const method = { payment_method_id: 'pm_card_succeeds', card: { last4_digits: '4242' } };
+      expect((await t.request('POST', `/customers/${customerId}/payment-methods`, { key, body: method })).statusCode).toBe(200);
       return customerId;
     };
     target = { customerId: await create(t.apiKey), apiKey: t.apiKey, readOnlyKey: t.readOnlyKey, otherApiKey: other.apiKey };
@@ -98,6 +104,7 @@ describe.each(storeKinds)('hostile input [%s]', (kind) => {
     it('wrote nothing: counts, balances, customers and entries are unchanged in the database and the API', async () => {
       expect(await snapshot()).toEqual(before);
       expect(before.counts.ledger_entries).toBe(2);
+      expect(before.paymentMethods).toHaveLength(2);
       const health = await t.request('GET', '/healthz', { key: null });
       expect(health.statusCode).toBe(200);
     });

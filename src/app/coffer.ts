@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { customerRoutes } from '../api/customer-routes.ts';
 import { eventRoutes } from '../api/event-routes.ts';
+import { paymentMethodRoutes } from '../api/payment-method-routes.ts';
 import { lowBalanceRoutes } from '../api/low-balance-routes.ts';
 import { ledgerRoutes } from '../api/ledger-routes.ts';
 import { lotRoutes } from '../api/lot-routes.ts';
@@ -36,6 +37,10 @@ import { EventDispatcher } from '../outbox/event-dispatcher.ts';
 import { openApiWebhooks } from '../outbox/event-schemas.ts';
 import { FeedService } from '../outbox/feed-service.ts';
 import { registerOutboxMetrics } from '../outbox/outbox-metrics.ts';
+import { HttpProcessor } from '../payments/http-processor.ts';
+import { PaymentMethodService } from '../payments/payment-method-service.ts';
+import { PaymentService } from '../payments/payment-service.ts';
+import { SimulatedProcessor } from '../payments/simulated-processor.ts';
 import { type Clock, systemClock } from '../shared/clock.ts';
 import { type IdGenerator, idGenerator, randomBase62 } from '../shared/ids.ts';
 import { webhookDeliveryHandler } from '../webhooks/delivery-handler.ts';
@@ -76,6 +81,9 @@ export interface CofferApp {
   /** The delivery log, redelivery and test sends (the CLI's `coffer webhooks` commands use it too). */
   deliveries: DeliveryService;
   webhookEndpoints: WebhookEndpointService;
+  paymentMethods: PaymentMethodService;
+  /** Charges and refunds through the processor each method was attached to (what billing calls). */
+  payments: PaymentService;
   jobs: JobRuntime;
   /** Puts committed events in the feed and enqueues their webhook deliveries (tests call `dispatch()` / `drain()`). */
   dispatcher: EventDispatcher;
@@ -153,6 +161,30 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   const deliveries = new DeliveryService({ ...delivery, onJobs: () => wakeJobs() });
   const webhookEndpoints = new WebhookEndpointService({ db: store.db, store: store.kind, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls });
 
+  const paymentMethods = new PaymentMethodService({
+    db: store.db,
+    store: store.kind,
+    clock,
+    newId,
+    httpProcessorConfigured: config.paymentProcessorUrl !== null,
+  });
+  const payments = new PaymentService({
+    methods: paymentMethods,
+    processors: {
+      simulated: new SimulatedProcessor({ db: store.db, clock, newId, timeoutMs: config.paymentProcessorTimeoutMs, delayMs: config.paymentSimulatedDelayMs }),
+      http:
+        config.paymentProcessorUrl === null || config.paymentProcessorSecret === null
+          ? null
+          : new HttpProcessor({
+              url: config.paymentProcessorUrl,
+              secret: config.paymentProcessorSecret,
+              timeoutMs: config.paymentProcessorTimeoutMs,
+              allowPrivateUrls: config.paymentProcessorAllowPrivateUrls,
+              clock,
+            }),
+    },
+  });
+
   const http = await buildHttpApp({
     config,
     clock,
@@ -161,6 +193,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     routes: [
       systemRoutes({ store, metrics, config }),
       customerRoutes(customers),
+      paymentMethodRoutes(paymentMethods),
       ledgerRoutes(ledger),
       lotRoutes(new LotService({ db: store.db, clock })),
       lowBalanceRoutes(new LowBalanceService({ db: store.db, clock, currencies: config.currencies })),
@@ -230,5 +263,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, webhookEndpoints, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
 }

@@ -56,6 +56,16 @@ export interface Config {
   readonly creditsExpiringNoticeHours: number;
   /** GET …/wallets shows as expiring_amount what expires within this many days. */
   readonly expiringWindowDays: number;
+  /** Where the HTTP payment processor sends charges and refunds (docs/payments.md); null: `processor: "http"` is refused. */
+  readonly paymentProcessorUrl: string | null;
+  /** The Standard Webhooks secret (`whsec_…`) those calls are signed with; required with the URL. */
+  readonly paymentProcessorSecret: string | null;
+  /** A processor call without a final answer within this long is pending_unknown (also pm_card_times_out's wait). */
+  readonly paymentProcessorTimeoutMs: number;
+  /** Lets the processor URL reach loopback, private, link-local and metadata addresses (local development, tests). */
+  readonly paymentProcessorAllowPrivateUrls: boolean;
+  /** How long the simulated pm_card_fails_after_delay takes before it fails. */
+  readonly paymentSimulatedDelayMs: number;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -75,6 +85,27 @@ const currencyPattern = /^[A-Z]{3}$/;
 const decimalPattern = /^\d+(\.\d{1,12})?$/;
 
 export const defaultFxRatesToUsd: Record<string, string> = { USD: '1', INR: '0.012' };
+
+/** The processor URL is an absolute http(s) URL without credentials, and comes with a whsec_ secret. */
+function paymentProcessorProblems(config: Config): string[] {
+  const problems: string[] = [];
+  if (config.paymentProcessorUrl !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(config.paymentProcessorUrl);
+    } catch {
+      problems.push('COFFER_PAYMENT_PROCESSOR_URL must be an absolute http or https URL');
+    }
+    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') problems.push('COFFER_PAYMENT_PROCESSOR_URL must use http or https');
+    if (url && (url.username !== '' || url.password !== '')) problems.push('COFFER_PAYMENT_PROCESSOR_URL must not carry credentials (the requests are signed)');
+    if (config.paymentProcessorSecret === null) problems.push('COFFER_PAYMENT_PROCESSOR_SECRET must be set with COFFER_PAYMENT_PROCESSOR_URL');
+  }
+  const secret = config.paymentProcessorSecret;
+  if (secret !== null && !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)) {
+    problems.push('COFFER_PAYMENT_PROCESSOR_SECRET must be a Standard Webhooks secret: whsec_ and the base64 of at least 24 random bytes');
+  }
+  return problems;
+}
 
 /** Reads every setting, collects every problem, and throws them together. */
 export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
@@ -192,7 +223,13 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     webhookTimeoutMs: integer('COFFER_WEBHOOK_TIMEOUT_MS', webhookTimeoutMs, 100, 60_000),
     creditsExpiringNoticeHours: integer('COFFER_CREDITS_EXPIRING_NOTICE_HOURS', expiringNoticeHoursDefault, 1, 8760),
     expiringWindowDays: integer('COFFER_EXPIRING_WINDOW_DAYS', expiringWindowDaysDefault, 1, 1826),
+    paymentProcessorUrl: env.COFFER_PAYMENT_PROCESSOR_URL || null,
+    paymentProcessorSecret: env.COFFER_PAYMENT_PROCESSOR_SECRET || null,
+    paymentProcessorTimeoutMs: integer('COFFER_PAYMENT_PROCESSOR_TIMEOUT_MS', 10_000, 10, 120_000),
+    paymentProcessorAllowPrivateUrls: flag('COFFER_PAYMENT_PROCESSOR_ALLOW_PRIVATE_URLS'),
+    paymentSimulatedDelayMs: integer('COFFER_PAYMENT_SIMULATED_DELAY_MS', 200, 0, 60_000),
   };
+  problems.push(...paymentProcessorProblems(config));
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');
   if (config.metricsPort !== null && config.metricsPort === port && port !== 0) problems.push('COFFER_METRICS_PORT must differ from PORT');
   if (env.COFFER_BOOTSTRAP_API_KEY !== undefined && env.COFFER_BOOTSTRAP_API_KEY !== '' && env.COFFER_BOOTSTRAP_API_KEY.length < 16) {

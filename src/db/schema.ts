@@ -202,6 +202,20 @@ export interface CreditLotsTable {
   source_entry_id: string | null;
   expiry_entry_id: string | null;
   notice_sent_at: string | null;
+/** A customer's payment method (migration 0007). */
+export interface PaymentMethodsTable {
+  business_id: string;
+  customer_id: string;
+  payment_method_id: string;
+  payment_method: string;
+  payment_method_type: string | null;
+  /** JSON object of the card fields, or null. */
+  card: string | null;
+  recurring_enabled: number | null;
+  processor: 'simulated' | 'http';
+  is_primary: number;
+  fingerprint: string;
+  last_used_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -211,6 +225,34 @@ export interface LotDrawsTable {
   entry_id: string;
   lot_id: string;
   amount: number;
+/** A charge the simulated processor made, one per (business, idempotency key). */
+export interface SimulatedChargesTable {
+  id: string;
+  business_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  customer_id: string;
+  payment_method_id: string;
+  currency: string;
+  amount: number;
+  status: 'pending' | 'succeeded' | 'declined' | 'failed';
+  reason: string | null;
+  refunded_amount: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A refund the simulated processor made or refused, one per (business, idempotency key). */
+export interface SimulatedRefundsTable {
+  id: string;
+  business_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  charge_id: string;
+  amount: number;
+  status: 'succeeded' | 'declined';
+  reason: string | null;
+  created_at: string;
 }
 
 export interface Database {
@@ -229,4 +271,7 @@ export interface Database {
   low_balance_defaults: LowBalanceDefaultsTable;
   credit_lots: CreditLotsTable;
   lot_draws: LotDrawsTable;
+  payment_methods: PaymentMethodsTable;
+  simulated_charges: SimulatedChargesTable;
+  simulated_refunds: SimulatedRefundsTable;
 }

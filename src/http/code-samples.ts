@@ -9,7 +9,7 @@
 /** Where the examples point; the banner of `coffer serve` prints the real URL. */
 export const sampleBaseUrl = 'http://127.0.0.1:8080';
 /** What stands for a path parameter in the examples (`cus_…` for `customer_id`). */
-const pathParameterSamples: Record<string, string> = { customer_id: 'cus_…', webhook_id: 'whk_…', entry_id: 'cwt_…', currency: 'USD' };
+const pathParameterSamples: Record<string, string> = { customer_id: 'cus_…', webhook_id: 'whk_…', entry_id: 'cwt_…', payment_method_id: 'pm_…', currency: 'USD' };
 export const pathParameterSample = (name: string) => pathParameterSamples[name] ?? `<${name}>`;
 
 /** Summaries of Coffer's own operations end with this (and their schemas carry `x-coffer-extension: true`). */
@@ -20,6 +20,13 @@ const sdkMethodOverrides: Record<string, string> = {
   'get /webhooks/{webhook_id}/secret': 'webhooks.retrieveSecret',
   'get /webhooks/{webhook_id}/headers': 'webhooks.headers.retrieve',
   'patch /webhooks/{webhook_id}/headers': 'webhooks.headers.update',
+  'get /customers/{customer_id}/payment-methods': 'customers.retrievePaymentMethods',
+};
+
+/** SDK calls whose arguments do not follow the path either (the method id first, the customer in the params). */
+const sdkCallOverrides: Record<string, () => string> = {
+  'delete /customers/{customer_id}/payment-methods/{payment_method_id}': () =>
+    `client.customers.deletePaymentMethod(${literal(pathParameterSample('payment_method_id'))}, { customer_id: ${literal(pathParameterSample('customer_id'))} })`,
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -123,6 +130,8 @@ function genericSample(method: string, path: string, operation: Operation): stri
 /** The SDK call for one operation, as TypeScript source. */
 export function sdkSample(method: string, path: string, operation: Operation): string {
   if (operation['x-coffer-extension'] || operation.summary?.endsWith(extensionMarker)) return genericSample(method, path, operation);
+  const override = sdkCallOverrides[`${method} ${path}`];
+  if (override) return [...header, `const result = await ${override()};`, 'console.log(result);'].join('\n');
   const segments = path.split('/').filter(Boolean);
   const parameterNames = segments.filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1));
   const resources = segments.filter((s) => !s.startsWith('{')).map(camel);

@@ -5,6 +5,7 @@ import type { CreditErrorCode } from '../credits/credit-errors.ts';
 import type { CustomerErrorCode } from '../customers/customer-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
+import type { PaymentErrorCode } from '../payments/payment-errors.ts';
 import type { DeliveryErrorCode } from '../webhooks/delivery-errors.ts';
 import type { WebhookErrorCode } from '../webhooks/webhook-errors.ts';
 
@@ -32,7 +33,8 @@ export type ErrorCode =
   | CreditErrorCode
   | OutboxErrorCode
   | WebhookErrorCode
-  | DeliveryErrorCode;
+  | DeliveryErrorCode
+  | PaymentErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -42,6 +44,7 @@ export const errorStatus = {
   WEBHOOK_ENDPOINT_LIMIT_REACHED: 400,
   INVALID_EXPIRES_AT: 400,
   LOT_FIELDS_ON_DEBIT: 400,
+  PAYMENT_METHOD_LIMIT_REACHED: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -50,9 +53,11 @@ export const errorStatus = {
   EVENT_NOT_FOUND: 404,
   WEBHOOK_NOT_FOUND: 404,
   WEBHOOK_EVENT_NOT_FOUND: 404,
+  PAYMENT_METHOD_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_ALREADY_USED: 409,
   IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST: 409,
   WEBHOOK_ENDPOINT_DISABLED: 409,
+  PAYMENT_METHOD_ALREADY_ATTACHED: 409,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -64,6 +69,7 @@ export const errorStatus = {
   WEBHOOK_URL_INVALID: 422,
   WEBHOOK_EVENT_TYPE_UNKNOWN: 422,
   WEBHOOK_HEADER_NOT_ALLOWED: 422,
+  PAYMENT_PROCESSOR_NOT_CONFIGURED: 422,
   HEADERS_TOO_LARGE: 431,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
@@ -77,6 +83,7 @@ export const terminalRetryableCodes: ReadonlySet<ErrorCode> = new Set([
   'IDEMPOTENCY_KEY_ALREADY_USED',
   'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST',
   'STORED_RECORD_UNREADABLE',
+  'PAYMENT_METHOD_ALREADY_ATTACHED',
 ]);
 
 /** Codes answered with a Retry-After header: the SDK waits that long before its (safe, idempotent) retry. */

@@ -63,4 +63,7 @@ export const idPrefixes = {
   webhookEndpoint: 'whk',
   webhookAttempt: 'wha',
   creditLot: 'lot',
+  paymentMethod: 'pm',
+  simulatedCharge: 'ch',
+  simulatedRefund: 're',
 } as const;

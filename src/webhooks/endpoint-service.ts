@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
 import type { Database, IdempotencyRecordsTable, WebhookEndpointsTable } from '../db/schema.ts';
 import { isOutboxEventType, outboxEventTypes } from '../outbox/event-types.ts';
+import { canonicalJson } from '../shared/canonical-json.ts';
 import type { Clock } from '../shared/clock.ts';
 import { type IdGenerator, idPrefixes } from '../shared/ids.ts';
 import { type Result, assertInvariant, err, ok } from '../shared/result.ts';
@@ -43,16 +44,6 @@ export function newWebhookSecret(): string {
 }
 
 const resultType = 'webhook_endpoint';
-
-/** JSON with object keys sorted, so that two spellings of one body have one fingerprint. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** What a create would make, with defaults filled in: a repeat of the key with another fingerprint is a conflict. */
 export function createFingerprint(body: WebhookCreateBody): string {

@@ -61,6 +61,19 @@ async function makeEndpoints(t: TestApp, key: string, businessId: string, count:
   return ids;
 }
 
+/** Payment methods every customer of the world has (so a fuzzed DELETE with any of its customers finds one). */
+const worldPaymentMethodIds = ['pm_card_succeeds', 'pm_card_declines', 'pm_fuzz_visa'];
+
+async function attachMethods(t: TestApp, key: string, customerIds: string[]): Promise<void> {
+  for (const customerId of customerIds) {
+    for (const id of worldPaymentMethodIds) {
+      const body = { payment_method_id: id, card: { card_network: 'Visa', last4_digits: '4242' } };
+      const response = await t.request('POST', `/customers/${customerId}/payment-methods`, { key, body });
+      if (response.statusCode !== 200) throw new Error(`attaching ${id} answered ${response.statusCode}: ${response.body}`);
+    }
+  }
+}
+
 async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld> {
   const other = await t.addBusiness('Other tenant');
   const make = async (key: string, businessId: string, label: string, count: number) => {
@@ -76,32 +89,47 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
     }
     return ids;
   };
-  return {
+  const world: FuzzWorld = {
     own: {
       businessId: t.businessId,
       apiKey: t.apiKey,
       readOnlyKey: t.readOnlyKey,
       customerIds: await make(t.apiKey, t.businessId, 'own', 4),
       webhookIds: await makeEndpoints(t, t.apiKey, t.businessId, 3, secrets),
+      paymentMethodIds: worldPaymentMethodIds,
     },
     other: {
       businessId: other.businessId,
       apiKey: other.apiKey,
       customerIds: await make(other.apiKey, other.businessId, 'other', 2),
       webhookIds: await makeEndpoints(t, other.apiKey, other.businessId, 1, secrets),
+      paymentMethodIds: worldPaymentMethodIds,
     },
   };
+  await attachMethods(t, world.own.apiKey, world.own.customerIds);
+  await attachMethods(t, world.other.apiKey, world.other.customerIds);
+  return world;
 }
 
 /**
- * The world's endpoints as created; a fuzzed DELETE that removes one is undone at once, so that later requests still
- * reach real endpoints (the requests themselves stay a function of the seed and their index).
+ * The world's endpoints and payment methods as created; a fuzzed DELETE that removes one is undone at once, so that
+ * later requests still reach real ones (the requests themselves stay a function of the seed and their index). A
+ * restored payment method comes back as not primary: the customer's primary moved on when it was detached.
  */
-async function endpointRestorer(t: TestApp, world: FuzzWorld): Promise<() => Promise<void>> {
+async function worldRestorer(t: TestApp, world: FuzzWorld): Promise<() => Promise<void>> {
   const db = t.coffer.store.db;
   const rows = await db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', [...world.own.webhookIds, ...world.other.webhookIds]).execute();
+  const methods = await db.selectFrom('payment_methods').selectAll().where('customer_id', 'in', [...world.own.customerIds, ...world.other.customerIds]).execute();
   return async () => {
     await db.insertInto('webhook_endpoints').values(rows).onConflict((oc) => oc.doNothing()).execute();
+    await db.insertInto('payment_methods').values(methods.map((row) => ({ ...row, is_primary: 0 }))).onConflict((oc) => oc.doNothing()).execute();
+    // A customer whose every method was detached and restored has no primary: the first restored becomes it again.
+    for (const customerId of new Set(methods.map((row) => row.customer_id))) {
+      const rows = await db.selectFrom('payment_methods').select(['payment_method_id', 'is_primary']).where('customer_id', '=', customerId).orderBy('created_at').orderBy('payment_method_id').execute();
+      if (rows.length > 0 && !rows.some((row) => row.is_primary === 1)) {
+        await db.updateTable('payment_methods').set({ is_primary: 1 }).where('customer_id', '=', customerId).where('payment_method_id', '=', rows[0].payment_method_id).execute();
+      }
+    }
   };
 }
 
@@ -150,7 +178,7 @@ async function rereadEndpoints(t: TestApp, key: string, problems: string[]): Pro
   return count;
 }
 
-/** Pages through every customer of a business and reads each one, its wallets and its first page of entries. */
+/** Pages through every customer of a business and reads each one, its wallets, its first page of entries and its payment methods. */
 async function rereadAll(t: TestApp, key: string, problems: string[]): Promise<number> {
   let count = 0;
   for (let page = 0; page < 1000; page++) {
@@ -164,13 +192,21 @@ async function rereadAll(t: TestApp, key: string, problems: string[]): Promise<n
     if (items.length === 0) return count;
     for (const { customer_id: id } of items) {
       count += 1;
-      for (const url of [`/customers/${id}`, `/customers/${id}/wallets`, `/customers/${id}/wallets/ledger-entries?page_size=100`]) {
+      for (const url of [`/customers/${id}`, `/customers/${id}/wallets`, `/customers/${id}/wallets/ledger-entries?page_size=100`, `/customers/${id}/payment-methods`]) {
         const response = await t.request('GET', url, { key });
         if (response.statusCode !== 200) problems.push(`GET ${url} answered ${response.statusCode}: ${response.body.slice(0, 200)}`);
       }
     }
   }
   return count;
+}
+
+/** Every customer with payment methods has exactly one primary, whatever the fuzzed attaches and detaches did. */
+async function primaryProblems(t: TestApp): Promise<string[]> {
+  const rows = await t.coffer.store.db.selectFrom('payment_methods').select(['customer_id', 'is_primary']).execute();
+  const primaries = new Map<string, number>();
+  for (const row of rows) primaries.set(row.customer_id, (primaries.get(row.customer_id) ?? 0) + row.is_primary);
+  return [...primaries].filter(([, count]) => count !== 1).map(([customerId, count]) => `customer ${customerId} has ${count} primary payment methods`);
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
@@ -189,7 +225,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   };
   try {
     const world = await makeWorld(t, secrets);
-    const restoreEndpoints = await endpointRestorer(t, world);
+    const restoreWorld = await worldRestorer(t, world);
     const document = (await t.request('GET', '/openapi.json', { key: null })).json();
     const operations: Operation[] = operationsOf(document);
     summary.operations = operations.length;
@@ -222,7 +258,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
           const code = /"code":"([A-Z_]+)"/.exec(response.body)?.[1] ?? '?';
           summary.byCode[code] = (summary.byCode[code] ?? 0) + 1;
         }
-        if (request.method === 'DELETE' && response.status === 204) await restoreEndpoints();
+        if (request.method === 'DELETE' && response.status === 204) await restoreWorld();
         if (problems.length > 0) {
           record({ index, problems, request: { ...request, payload: shown(request.payload) }, response: { status: response.status, body: response.body.slice(0, 600) } });
         }
@@ -245,6 +281,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     summary.wallets = ledger.wallets;
     summary.customersReread = (await rereadAll(t, world.own.apiKey, after)) + (await rereadAll(t, world.other.apiKey, after));
     summary.endpointsReread = (await rereadEndpoints(t, world.own.apiKey, after)) + (await rereadEndpoints(t, world.other.apiKey, after));
+    after.push(...(await primaryProblems(t)));
     for (const problem of after) record({ index: -1, problems: [problem], request: { operation: 'after the run', method: '', url: '', headers: {}, mutations: [] } });
   } finally {
     await reader.close();

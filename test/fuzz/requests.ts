@@ -5,13 +5,16 @@ import type { JsonSchema, Operation } from './operations.ts';
 import { RawJson, numberSpellings, oddDateTimes, randomWord, unusualStrings, validValue, wrongTypes } from './values.ts';
 
 export interface FuzzWorld {
-  own: { businessId: string; apiKey: string; readOnlyKey: string; customerIds: string[]; webhookIds: string[] };
-  other: { businessId: string; apiKey: string; customerIds: string[]; webhookIds: string[] };
+  own: { businessId: string; apiKey: string; readOnlyKey: string; customerIds: string[]; webhookIds: string[]; paymentMethodIds: string[] };
+  other: { businessId: string; apiKey: string; customerIds: string[]; webhookIds: string[]; paymentMethodIds: string[] };
 }
 
-/** The ids of one business a path parameter takes: its webhook endpoints for `webhook_id`, else its customers. */
+/**
+ * The ids of one business a path parameter takes: its webhook endpoints for `webhook_id`, the payment methods every one
+ * of its customers has for `payment_method_id`, else its customers.
+ */
 const idsFor = (business: FuzzWorld['own'] | FuzzWorld['other'], parameter: string) =>
-  parameter === 'webhook_id' ? business.webhookIds : business.customerIds;
+  parameter === 'webhook_id' ? business.webhookIds : parameter === 'payment_method_id' ? business.paymentMethodIds : business.customerIds;
 
 export type AuthKind = 'write' | 'read' | 'other' | 'none' | 'malformed' | 'unknown';
 
@@ -221,7 +224,7 @@ export function buildRequest(index: number, operations: Operation[], world: Fuzz
     let id = r.pick(idsFor(world.own, name));
     if (mutate && roll < 0.12) {
       id = r.pick(idsFor(world.other, name));
-      mutations.push(`path ${name}: another business's ${name === 'webhook_id' ? 'endpoint' : 'customer'}`);
+      mutations.push(`path ${name}: another business's ${name === 'webhook_id' ? 'endpoint' : name === 'payment_method_id' ? 'payment method' : 'customer'}`);
     } else if (mutate && roll < 0.3) {
       id = r.pick(hostileIds);
       routeIntact = false;

@@ -8,6 +8,7 @@ import * as jobs from './0003_jobs.ts';
 import * as ledgerLoadFunction from './0004_ledger_load_function.ts';
 import * as eventsAndWebhooks from './0005_events_and_webhooks.ts';
 import * as creditLots from './0006_credit_lots.ts';
+import * as paymentMethods from './0007_payment_methods.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -22,6 +23,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0004_ledger_load_function', ledgerLoadFunction],
   ['0005_events_and_webhooks', eventsAndWebhooks],
   ['0006_credit_lots', creditLots],
+  ['0007_payment_methods', paymentMethods],
 ];
 
 const catalogRetriesMax = 5;
