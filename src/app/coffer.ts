@@ -11,6 +11,7 @@ import { webhookRoutes } from '../api/webhook-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { CustomerService } from '../customers/customer-service.ts';
+import { dashboardRoutes } from '../dashboard/dashboard-app.ts';
 import { bookkeepingFor } from '../db/bookkeeping.ts';
 import { type Store, openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
@@ -142,19 +143,34 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   const deliveries = new DeliveryService({ ...delivery, onJobs: () => wakeJobs() });
   const webhookEndpoints = new WebhookEndpointService({ db: store.db, store: store.kind, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls });
 
+  const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
+  const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
   const http = await buildHttpApp({
     config,
     clock,
-    authenticator: new Authenticator(store.db, clock, config.apiKeyCacheMs),
+    authenticator,
     metrics,
     routes: [
       systemRoutes({ store, metrics, config }),
       customerRoutes(customers),
       ledgerRoutes(ledger),
-      lowBalanceRoutes(new LowBalanceService({ db: store.db, clock, currencies: config.currencies })),
+      lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
       webhookDeliveryRoutes(deliveries),
+      // The merchant dashboard (docs/dashboard.md): its own session sign-in, hidden from the OpenAPI document.
+      dashboardRoutes({
+        db: store.db,
+        clock,
+        currencies: config.currencies,
+        customers,
+        ledger,
+        lowBalance,
+        webhookEndpoints,
+        deliveries,
+        authenticator,
+        sessionMs: config.dashboardSessionMs,
+      }),
     ],
     openApiWebhooks: openApiWebhooks(),
     logger: deps.logger,

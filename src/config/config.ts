@@ -51,6 +51,8 @@ export interface Config {
   readonly webhookAllowPrivateUrls: boolean;
   /** A webhook receiver that has not answered within this long has failed the attempt. */
   readonly webhookTimeoutMs: number;
+  /** How long a dashboard sign-in lasts; then the dashboard asks for the API key again. */
+  readonly dashboardSessionMs: number;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -185,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     metricsPort: env.COFFER_METRICS_PORT ? integer('COFFER_METRICS_PORT', 0, 1, 65535) : null,
     webhookAllowPrivateUrls: flag('COFFER_WEBHOOK_ALLOW_PRIVATE_URLS'),
     webhookTimeoutMs: integer('COFFER_WEBHOOK_TIMEOUT_MS', webhookTimeoutMs, 100, 60_000),
+    dashboardSessionMs: integer('COFFER_DASHBOARD_SESSION_MS', 28_800_000, 60_000, 2_592_000_000),
   };
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');
   if (config.metricsPort !== null && config.metricsPort === port && port !== 0) problems.push('COFFER_METRICS_PORT must differ from PORT');
