@@ -50,8 +50,9 @@ export function parseMoney(text: string, currency: string): Result<number, Money
   if (text.length > amountTextLengthMax) return refuse('The amount is too long');
   const trimmed = text.trim().replace(/^[$₹]\s*/, '');
   if (trimmed === '') return refuse('Enter an amount');
-  // Thousands separators are allowed only where they belong (1,234 or 1,23,456 as India groups), never after the point.
-  const match = /^(\d{1,3}(?:,\d{2,3})*|\d+)(?:\.(\d*))?$/.exec(trimmed);
+  // Group separators only where they belong (1,234,567 or, as India groups, 12,34,567), never after the point: "12,34"
+  // (a decimal comma elsewhere) is refused rather than read as 1234.
+  const match = /^(\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d+)(?:\.(\d+))?$/.exec(trimmed);
   if (!match) return refuse(`"${trimmed}" is not an amount`);
   const whole = match[1].replaceAll(',', '');
   const fraction = match[2] ?? '';
