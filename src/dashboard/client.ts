@@ -71,8 +71,9 @@ code { overflow-wrap: anywhere; }
 `;
 
 /**
- * Draws each balance-trend chart from the JSON beside it (a <script type="application/json">, which the browser never
- * runs), on load and again after htmx swaps new content in, and redraws at the new width when the window resizes.
+ * Draws each balance-trend chart from the JSON in its data-trend attribute (htmx drops script elements it swaps in, so
+ * the data cannot sit in a <script type="application/json">), on load and again after htmx swaps new content in, and
+ * redraws at the new width when the window resizes.
  */
 export const dashboardScript = `'use strict';
 (function () {
@@ -84,9 +85,7 @@ export const dashboardScript = `'use strict';
   }
   function draw(area) {
     if (typeof uPlot === 'undefined' || area.getAttribute('data-drawn') === 'yes') return;
-    var source = document.getElementById(area.getAttribute('data-trend'));
-    if (!source) return;
-    var data = JSON.parse(source.textContent);
+    var data = JSON.parse(area.getAttribute('data-trend'));
     var scale = Math.pow(10, data.exponent);
     var xs = data.days.map(function (day) { return Date.parse(day + 'T00:00:00Z') / 1000; });
     // Display only: the chart plots major units; every amount shown as text comes from the server, exact.
@@ -107,13 +106,14 @@ export const dashboardScript = `'use strict';
     area.setAttribute('data-drawn', 'yes');
     charts.push({ area: area, plot: new uPlot(options, [xs, ys], area) });
   }
-  function drawAll(root) {
+  function drawAll() {
     charts = charts.filter(function (chart) { return document.body.contains(chart.area); });
-    var areas = (root || document).querySelectorAll('[data-trend]');
+    var areas = document.querySelectorAll('[data-trend]');
     for (var i = 0; i < areas.length; i++) draw(areas[i]);
   }
-  document.addEventListener('DOMContentLoaded', function () { drawAll(document); });
-  document.addEventListener('htmx:afterSettle', function (event) { drawAll(event.target); });
+  document.addEventListener('DOMContentLoaded', drawAll);
+  // htmx:load fires on content htmx has just put in the page (an outerHTML swap detaches the element other events name).
+  document.addEventListener('htmx:load', drawAll);
   var pending;
   window.addEventListener('resize', function () {
     clearTimeout(pending);

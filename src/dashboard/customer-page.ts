@@ -10,7 +10,7 @@ import { dailyClosingBalances, trendWindow } from './balance-trend.ts';
 import type { DashboardServices, PageAnswer, SignedIn } from './context.ts';
 import { field, pageNumber } from './context.ts';
 import { filteredEntries, walletEntriesSince } from './dashboard-repo.ts';
-import { type HtmlValue, type SafeHtml, html, jsonForScript } from './html.ts';
+import { type HtmlValue, type SafeHtml, html } from './html.ts';
 import { page, pager, tableRegion, when, withQuery } from './layout.ts';
 import { formatMoney } from './money-text.ts';
 
@@ -141,8 +141,7 @@ async function trendChart(services: DashboardServices, businessId: string, walle
   const rows = points.filter((point, index) => index === 0 || point.balance !== points[index - 1].balance);
   return html`<figure class="chart">
 <figcaption>${wallet.currency}: ${last ? html`${formatMoney(last.balance, wallet.currency)} today` : ''}${truncated ? ' (the chart shows the latest entries only)' : ''}</figcaption>
-<div class="chart-area" data-trend="${id}" role="img" aria-label="${`${wallet.currency} daily closing balance from ${window.fromDay} to ${window.toDay}`}"></div>
-<script type="application/json" id="${id}">${jsonForScript(data)}</script>
+<div class="chart-area" id="${id}" data-trend="${JSON.stringify(data)}" role="img" aria-label="${`${wallet.currency} daily closing balance from ${window.fromDay} to ${window.toDay}`}"></div>
 <details><summary>${wallet.currency} balances as a table</summary>
 ${tableRegion(`${wallet.currency} closing balances`, html`<table><thead><tr><th scope="col">Day</th><th scope="col">Closing balance</th></tr></thead>
 <tbody>${rows.map((point) => html`<tr><td>${point.day}</td><td>${formatMoney(point.balance, wallet.currency)}</td></tr>`)}</tbody></table>`)}

@@ -34,8 +34,3 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
 
 /** Markup Coffer wrote itself (never user input). */
 export const raw = (text: string): SafeHtml => new SafeHtml(text);
-
-/** JSON for a `<script type="application/json">` element: `<` is escaped so the text cannot close the element. */
-export function jsonForScript(value: unknown): SafeHtml {
-  return new SafeHtml(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
-}
