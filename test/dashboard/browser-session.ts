@@ -1,4 +1,5 @@
 // Helpers of the dashboard's browser tests: seed data, sign in, axe-core, screenshots, and the record of every request.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -10,6 +11,7 @@ export const phone = { width: 390, height: 844 };
 /** Written on every run (gitignored); the committed set in docs/dashboard/ is refreshed with COFFER_DOC_SCREENSHOTS=1. */
 export const artifactsDir = new URL('../../test-artifacts/dashboard/', import.meta.url).pathname;
 export const docScreenshotsDir = new URL('../../docs/dashboard/', import.meta.url).pathname;
+const pngquant = '/usr/bin/pngquant';
 const axeSource = fs.readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 
 export interface Seeded {
@@ -54,13 +56,16 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 /** A screenshot of the page under test-artifacts, and under docs/dashboard when asked to refresh the committed set. */
-export async function screenshot(page: Page, kind: string, name: string): Promise<void> {
+export async function screenshot(page: Page, kind: string, name: string, fullPage = false): Promise<void> {
   const file = path.join(artifactsDir, kind, `${name}.png`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const image = await page.screenshot({ path: file, fullPage: false });
+  const image = await page.screenshot({ path: file, fullPage });
   if (process.env.COFFER_DOC_SCREENSHOTS === '1' && kind === 'sqlite') {
     fs.mkdirSync(docScreenshotsDir, { recursive: true });
-    fs.writeFileSync(path.join(docScreenshotsDir, `${name}.png`), image);
+    const committed = path.join(docScreenshotsDir, `${name}.png`);
+    // The committed copies are quantized to a palette (about a quarter of the size); `apt-get install pngquant`.
+    if (!fs.existsSync(pngquant)) throw new Error(`COFFER_DOC_SCREENSHOTS=1 needs ${pngquant} (apt-get install pngquant) to keep docs/dashboard small`);
+    fs.writeFileSync(committed, execFileSync(pngquant, ['--quality=60-90', '--speed=1', '--strip', '-'], { input: image }));
   }
 }
 
