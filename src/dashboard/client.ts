@@ -78,17 +78,18 @@ code { overflow-wrap: anywhere; }
 export const dashboardScript = `'use strict';
 (function () {
   var charts = [];
+  // Axis labels only, in short form ($1.2K, ₹15L): every amount shown as text comes from the server, exact.
   function money(currency) {
     var locale = currency === 'INR' ? 'en-IN' : 'en-US';
-    try { return new Intl.NumberFormat(locale, { style: 'currency', currency: currency, maximumFractionDigits: 0 }); }
-    catch (e) { return new Intl.NumberFormat(locale); }
+    try { return new Intl.NumberFormat(locale, { style: 'currency', currency: currency, notation: 'compact', maximumFractionDigits: 1 }); }
+    catch (e) { return new Intl.NumberFormat(locale, { notation: 'compact' }); }
   }
   function draw(area) {
     if (typeof uPlot === 'undefined' || area.getAttribute('data-drawn') === 'yes') return;
     var data = JSON.parse(area.getAttribute('data-trend'));
     var scale = Math.pow(10, data.exponent);
     var xs = data.days.map(function (day) { return Date.parse(day + 'T00:00:00Z') / 1000; });
-    // Display only: the chart plots major units; every amount shown as text comes from the server, exact.
+    // Display only: the chart plots major units as floating-point numbers, never sent back.
     var ys = data.balances.map(function (minor) { return minor / scale; });
     var format = money(data.currency);
     var options = {
@@ -99,7 +100,7 @@ export const dashboardScript = `'use strict';
       scales: { x: { time: true } },
       axes: [
         { stroke: '#1a1a1a', grid: { stroke: '#e3e3e3' } },
-        { stroke: '#1a1a1a', size: 70, grid: { stroke: '#e3e3e3' }, values: function (u, splits) { return splits.map(function (v) { return format.format(v); }); } },
+        { stroke: '#1a1a1a', size: 64, grid: { stroke: '#e3e3e3' }, values: function (u, splits) { return splits.map(function (v) { return format.format(v); }); } },
       ],
       series: [{}, { label: data.currency, stroke: '#0b4fb3', width: 2, fill: 'rgba(11, 79, 179, 0.08)' }],
     };

@@ -87,7 +87,8 @@ export const dashboardRoutes =
         who: {
           principal: auth.value,
           viewer: { businessName: business?.name ?? auth.value.businessId, readOnly: auth.value.access !== 'read_write', csrfToken: session.csrfToken },
-          htmx: request.headers['hx-request'] === 'true',
+          // A history restore (the back button, htmx keeps no copies) wants the whole page, as a first load does.
+          htmx: request.headers['hx-request'] === 'true' && request.headers['hx-history-restore-request'] !== 'true',
           target: typeof target === 'string' ? target : undefined,
         },
       };
@@ -149,6 +150,9 @@ export const dashboardRoutes =
       if (apiKey === '') return again(422, 'Enter an API key.');
       const auth = await deps.authenticator.authenticate(`Bearer ${apiKey}`);
       if (!auth.ok) return again(401, 'That API key is not valid, or it was revoked.');
+      // A fresh session id at every sign-in; the one this browser had before (if any) ends.
+      const previous = sessionOf(request);
+      if (previous) sessions.delete(previous.id);
       const session = sessions.create(apiKey);
       return reply
         .header('set-cookie', [
@@ -171,18 +175,19 @@ export const dashboardRoutes =
         .redirect('/dashboard/sign-in?signed_out=1', 303);
     });
 
-    type Params = { Params: Record<string, string> };
+    // Each page module's routes; an area that lands adds its lines here and its entry in dashboardAreas (layout.ts).
+    const param = (request: FastifyRequest, name: string) => (request.params as Record<string, string>)[name];
     app.get('/dashboard/customers', routeOptions, view((who, request) => customersPage(deps, who, request.query)));
-    app.get<Params>('/dashboard/customers/:customer_id', routeOptions, view((who, request) => customerPage(deps, who, (request.params as Record<string, string>).customer_id, request.query)));
-    app.post<Params>('/dashboard/customers/:customer_id/entries', routeOptions, action((who, request) => postEntryAction(deps, who, (request.params as Record<string, string>).customer_id, request.body)));
+    app.get('/dashboard/customers/:customer_id', routeOptions, view((who, request) => customerPage(deps, who, param(request, 'customer_id'), request.query)));
+    app.post('/dashboard/customers/:customer_id/entries', routeOptions, action((who, request) => postEntryAction(deps, who, param(request, 'customer_id'), request.body)));
     app.get('/dashboard/low-balance', routeOptions, view((who, request) => lowBalancePage(deps, who, request.query)));
     app.get('/dashboard/events', routeOptions, view((who) => eventsPage(deps, who)));
     app.get('/dashboard/webhooks', routeOptions, view((who, request) => webhooksPage(deps, who, request.query)));
-    app.get<Params>('/dashboard/webhooks/:webhook_id', routeOptions, view((who, request) => endpointPage(deps, who, (request.params as Record<string, string>).webhook_id, request.query)));
-    app.post<Params>('/dashboard/webhooks/:webhook_id/redeliver', routeOptions, action((who, request) => redeliverAction(deps, who, (request.params as Record<string, string>).webhook_id, request.body)));
+    app.get('/dashboard/webhooks/:webhook_id', routeOptions, view((who, request) => endpointPage(deps, who, param(request, 'webhook_id'), request.query)));
+    app.post('/dashboard/webhooks/:webhook_id/redeliver', routeOptions, action((who, request) => redeliverAction(deps, who, param(request, 'webhook_id'), request.body)));
 
-    app.get<Params>('/dashboard/assets/:name', routeOptions, async (request, reply) => {
-      const found = await asset(request.params.name);
+    app.get('/dashboard/assets/:name', routeOptions, async (request, reply) => {
+      const found = await asset(param(request, 'name'));
       if (!found) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
       return reply.header('cache-control', 'public, max-age=3600').type(found.type).send(found.body);
     });

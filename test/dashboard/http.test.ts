@@ -1,4 +1,5 @@
 // The dashboard over HTTP (in-process, both stores): sessions, CSRF, CSP, read-only keys, escaping, tenants, limits.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardContentSecurityPolicy } from '../../src/dashboard/dashboard-app.ts';
 import { revokeApiKey, createApiKey } from '../../src/businesses/business-service.ts';
@@ -109,6 +110,16 @@ describe.each(storeKinds)('dashboard over HTTP [%s]', (kind) => {
     expect(out.headers.location).toBe('/dashboard/sign-in?signed_out=1');
     const replayed = await t.coffer.app.inject({ method: 'GET', url: '/dashboard/events', headers: { cookie: `coffer_dashboard_session=${cookie}` } });
     expect(replayed.statusCode).toBe(303);
+
+    // A sign-in form left open in a second tab, sent while already signed in: a new session id, the old one ends.
+    const twice = client(t);
+    const { page: form } = await twice.signIn(t.apiKey);
+    const first = twice.jar.get('coffer_dashboard_session')!;
+    twice.jar.set('coffer_dashboard_sign_in', csrfOf(form.body));
+    expect((await twice.post('/dashboard/sign-in', { _csrf: csrfOf(form.body), api_key: t.apiKey })).statusCode).toBe(303);
+    expect(twice.jar.get('coffer_dashboard_session')).not.toBe(first);
+    const stale = await t.coffer.app.inject({ method: 'GET', url: '/dashboard/events', headers: { cookie: `coffer_dashboard_session=${first}` } });
+    expect(stale.statusCode).toBe(303);
 
     const key = await createApiKey(t.coffer.store.db, clock, { businessId: t.businessId, access: 'read_write' });
     const revoked = client(t);
@@ -232,5 +243,30 @@ describe.each(storeKinds)('dashboard over HTTP [%s]', (kind) => {
     expect(unknownCustomer.statusCode).toBe(404);
     for (const query of ['?page=-1', '?page=abc', '?page=99999999', '?q=%00%01', '?q[]=a&q[]=b']) expect((await visitor.get(`/dashboard/customers${query}`)).statusCode, query).toBe(200);
     for (const query of ['?currency=XXX', '?event_type=nope', '?from=2026-13-45', '?to=yesterday', '?page=5']) expect((await visitor.get(`/dashboard/customers/${customerId}${query}`)).statusCode, query).toBe(200);
+  });
+
+  it('fuzz: random form fields and query values never get a 5xx; what applies is exactly what was typed', async () => {
+    const visitor = client(t);
+    await visitor.signIn(t.apiKey);
+    const token = csrfOf((await visitor.get('/dashboard/events')).body);
+    const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('', '0', '1', '12.34', '1,234.5', '$9', '99999999999999999', 'credit', 'debit', 'USD', 'INR', '2026-01-01'));
+    const entryForm = fc.record({ currency: text, entry_type: text, amount: text, reason: text, idempotency_key: fc.oneof(text, fc.constant('dash_CCCCCCCCCCCCCCCCCCCCCCCC')) }, { requiredKeys: [] });
+    await fc.assert(
+      fc.asyncProperty(entryForm, fc.record({ q: text, page: text, currency: text, event_type: text, from: text, to: text }, { requiredKeys: [] }), async (fields, query) => {
+        const before = (await entries()).length;
+        const response = await visitor.post(`/dashboard/customers/${customerId}/entries`, { _csrf: token, ...fields });
+        expect(response.statusCode, JSON.stringify(fields)).toBeLessThan(500);
+        const after = await entries();
+        if (response.statusCode === 200 && after.length > before) {
+          expect(after.length).toBe(before + 1);
+          expect(response.body).toMatch(/Credited|Debited/);
+        } else expect(after.length).toBe(before);
+        const search = new URLSearchParams(query).toString();
+        for (const url of [`/dashboard/customers?${search}`, `/dashboard/customers/${customerId}?${search}`, `/dashboard/low-balance?${search}`, `/dashboard/webhooks?${search}`]) {
+          expect((await visitor.get(url)).statusCode, url).toBeLessThan(500);
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
