@@ -31,6 +31,18 @@ async function seed(t: TestApp, clock: ManualClock, hookUrl: string): Promise<Se
     if (day % 3 === 0) await entry(ann, 'INR', 'debit', 120_000, 'Usage');
   }
   await entry(bob, 'USD', 'credit', 300, 'Trial credit');
+  // A few more, so that the lists and the screenshots look like a business (two of them below the $10.00 default).
+  const others: Array<[string, string, number]> = [
+    ['Chen Wei', 'chen.wei@example.com', 12_500],
+    ['Dana Okafor', 'dana.okafor@example.com', 850],
+    ['Emil Novak', 'emil.novak@example.com', 42_000],
+    ['Farah Haddad', 'farah.haddad@example.com', 199],
+    ['Gita Sharma', 'gita.sharma@example.com', 2_075],
+  ];
+  for (const [name, email, amount] of others) {
+    const id = (await post('/customers', { email, name })).customer_id as string;
+    await entry(id, 'USD', 'credit', amount, 'Prepaid top-up');
+  }
   const put = await t.request('PUT', `/low-balance-thresholds/USD`, { body: { amount: 1000 } });
   if (put.statusCode !== 200) throw new Error(`threshold: ${put.body}`);
   const endpoint = await post('/webhooks', { url: hookUrl, description: 'Billing system' });
