@@ -67,6 +67,24 @@ describe('import graph', () => {
     expect(routeFiles.every((file) => folderOf(file) === 'api')).toBe(true);
   });
 
+  it('src/dashboard calls services: never the ledger writer, its stores or repositories, jobs, src/http or src/api', () => {
+    const allowedLedger = ['ledger-service.ts', 'low-balance-service.ts', 'commands.ts'];
+    const offending = [...graph].flatMap(([file, imports]) =>
+      folderOf(file) === 'dashboard'
+        ? imports
+            .filter(
+              (target) =>
+                ['http', 'api', 'app', 'cli', 'jobs', 'outbox'].includes(folderOf(target)) ||
+                (folderOf(target) === 'ledger' && !allowedLedger.includes(path.basename(target))) ||
+                (/-repo\.ts$/.test(target) && folderOf(target) !== 'dashboard'),
+            )
+            .map((target) => `${file} → ${target}`)
+        : [],
+    );
+    expect(offending).toEqual([]);
+    expect([...graph.keys()].filter((file) => folderOf(file) === 'dashboard').length).toBeGreaterThan(5);
+  });
+
   it('domain code reads time only from the injected clock', () => {
     const offending = [...graph.keys()]
       .filter((file) => domainFolders.includes(folderOf(file)) && !file.endsWith(path.join('shared', 'clock.ts')))

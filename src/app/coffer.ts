@@ -13,6 +13,7 @@ import { webhookRoutes } from '../api/webhook-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
 import type { Config } from '../config/config.ts';
 import { CustomerService } from '../customers/customer-service.ts';
+import { dashboardRoutes } from '../dashboard/dashboard-app.ts';
 import { bookkeepingFor } from '../db/bookkeeping.ts';
 import { type Store, openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
@@ -185,10 +186,12 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     },
   });
 
+  const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
+  const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
   const http = await buildHttpApp({
     config,
     clock,
-    authenticator: new Authenticator(store.db, clock, config.apiKeyCacheMs),
+    authenticator,
     metrics,
     routes: [
       systemRoutes({ store, metrics, config }),
@@ -196,10 +199,23 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       paymentMethodRoutes(paymentMethods),
       ledgerRoutes(ledger),
       lotRoutes(new LotService({ db: store.db, clock })),
-      lowBalanceRoutes(new LowBalanceService({ db: store.db, clock, currencies: config.currencies })),
+      lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
       webhookDeliveryRoutes(deliveries),
+      // The merchant dashboard (docs/dashboard.md): its own session sign-in, hidden from the OpenAPI document.
+      dashboardRoutes({
+        db: store.db,
+        clock,
+        currencies: config.currencies,
+        customers,
+        ledger,
+        lowBalance,
+        webhookEndpoints,
+        deliveries,
+        authenticator,
+        sessionMs: config.dashboardSessionMs,
+      }),
     ],
     openApiWebhooks: openApiWebhooks(),
     logger: deps.logger,

@@ -66,6 +66,8 @@ export interface Config {
   readonly paymentProcessorAllowPrivateUrls: boolean;
   /** How long the simulated pm_card_fails_after_delay takes before it fails. */
   readonly paymentSimulatedDelayMs: number;
+  /** How long a dashboard sign-in lasts; then the dashboard asks for the API key again. */
+  readonly dashboardSessionMs: number;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -228,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     paymentProcessorTimeoutMs: integer('COFFER_PAYMENT_PROCESSOR_TIMEOUT_MS', 10_000, 10, 120_000),
     paymentProcessorAllowPrivateUrls: flag('COFFER_PAYMENT_PROCESSOR_ALLOW_PRIVATE_URLS'),
     paymentSimulatedDelayMs: integer('COFFER_PAYMENT_SIMULATED_DELAY_MS', 200, 0, 60_000),
+    dashboardSessionMs: integer('COFFER_DASHBOARD_SESSION_MS', 28_800_000, 60_000, 2_592_000_000),
   };
   problems.push(...paymentProcessorProblems(config));
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');

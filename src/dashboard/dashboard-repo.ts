@@ -1,0 +1,93 @@
+// The dashboard's reads that no service answers yet: ledger filters by event type and date, a wallet's entries over a
+// window (for the trend chart), wallets below their low-balance threshold, and the newest events. Reads only.
+import type { Kysely } from 'kysely';
+import type { Database, LedgerEntriesTable } from '../db/schema.ts';
+
+export interface EntryFilter {
+  currency?: string;
+  eventType?: string;
+  /** Inclusive ISO timestamps. */
+  createdAtGte?: string;
+  createdAtLt?: string;
+}
+
+/** Newest first; `limit + 1` rows are read so that the caller knows whether another page follows. */
+export function filteredEntries(db: Kysely<Database>, businessId: string, customerId: string, filter: EntryFilter, page: { offset: number; limit: number }): Promise<LedgerEntriesTable[]> {
+  let query = db.selectFrom('ledger_entries').selectAll().where('customer_id', '=', customerId).where('business_id', '=', businessId);
+  if (filter.currency !== undefined) query = query.where('currency', '=', filter.currency);
+  if (filter.eventType !== undefined) query = query.where('event_type', '=', filter.eventType);
+  if (filter.createdAtGte !== undefined) query = query.where('created_at', '>=', filter.createdAtGte);
+  if (filter.createdAtLt !== undefined) query = query.where('created_at', '<', filter.createdAtLt);
+  return query.orderBy('customer_seq', 'desc').offset(page.offset).limit(page.limit + 1).execute();
+}
+
+/** Most entries the trend chart reads for one wallet; beyond it the chart says it is cut short. */
+export const trendEntriesMax = 5000;
+
+/** A wallet's entries since `sinceIso` (oldest first, at most trendEntriesMax) and the balance just before it. */
+export async function walletEntriesSince(
+  db: Kysely<Database>,
+  businessId: string,
+  customerId: string,
+  currency: string,
+  sinceIso: string,
+): Promise<{ entries: Array<Pick<LedgerEntriesTable, 'created_at' | 'after_balance' | 'wallet_seq'>>; openingBalance: number; truncated: boolean }> {
+  const wallet = db.selectFrom('ledger_entries').where('customer_id', '=', customerId).where('business_id', '=', businessId).where('currency', '=', currency);
+  const before = await wallet.select('after_balance').where('created_at', '<', sinceIso).orderBy('wallet_seq', 'desc').limit(1).executeTakeFirst();
+  const entries = await wallet
+    .select(['created_at', 'after_balance', 'wallet_seq'])
+    .where('created_at', '>=', sinceIso)
+    .orderBy('wallet_seq', 'desc')
+    .limit(trendEntriesMax + 1)
+    .execute();
+  return { entries: entries.slice(0, trendEntriesMax).reverse(), openingBalance: Number(before?.after_balance ?? 0), truncated: entries.length > trendEntriesMax };
+}
+
+export interface LowWallet {
+  customer_id: string;
+  email: string;
+  name: string;
+  currency: string;
+  balance: number;
+  threshold: number;
+  source: 'wallet' | 'business_default';
+}
+
+/** Wallets whose balance is below the threshold in force (the wallet's own, else the business default), lowest first. */
+export async function walletsBelowThreshold(db: Kysely<Database>, businessId: string, page: { offset: number; limit: number }): Promise<LowWallet[]> {
+  const rows = await db
+    .selectFrom('wallets as w')
+    .innerJoin('customers as c', 'c.id', 'w.customer_id')
+    .leftJoin('low_balance_thresholds as t', (join) => join.onRef('t.customer_id', '=', 'w.customer_id').onRef('t.currency', '=', 'w.currency'))
+    .leftJoin('low_balance_defaults as d', (join) => join.onRef('d.business_id', '=', 'w.business_id').onRef('d.currency', '=', 'w.currency'))
+    .select(['w.customer_id', 'c.email', 'c.name', 'w.currency', 'w.balance', 't.amount as own', 'd.amount as fallback'])
+    .where('w.business_id', '=', businessId)
+    .where((eb) => eb.or([eb.and([eb('t.amount', 'is not', null), eb('w.balance', '<', eb.ref('t.amount'))]), eb.and([eb('t.amount', 'is', null), eb('d.amount', 'is not', null), eb('w.balance', '<', eb.ref('d.amount'))])]))
+    .orderBy('w.balance')
+    .orderBy('w.customer_id')
+    .orderBy('w.currency')
+    .offset(page.offset)
+    .limit(page.limit + 1)
+    .execute();
+  return rows.map((row) => ({
+    customer_id: row.customer_id,
+    email: row.email,
+    name: row.name,
+    currency: row.currency,
+    balance: Number(row.balance),
+    threshold: Number(row.own ?? row.fallback),
+    source: row.own !== null ? 'wallet' : 'business_default',
+  }));
+}
+
+/** The business's newest events in the feed (the feed itself reads oldest first, from a cursor). */
+export async function newestEvents(db: Kysely<Database>, businessId: string, limit: number) {
+  return db
+    .selectFrom('events')
+    .select(['id', 'type', 'customer_id', 'created_at', 'feed_seq', 'data'])
+    .where('business_id', '=', businessId)
+    .where('feed_seq', 'is not', null)
+    .orderBy('feed_seq', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,55 @@
+// docs/dashboard.md stays true: its curl sign-in example runs as written against a real server and prints what the
+// page shows, and every screenshot it shows is committed, small, and one of those the browser suite takes.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeKinds } from '../support/stores.ts';
+import { type TestApp, startTestApp } from '../support/test-app.ts';
+
+const doc = fs.readFileSync(new URL('../../docs/dashboard.md', import.meta.url), 'utf8');
+const screenshotBytesMax = 250_000;
+
+describe('docs/dashboard.md', () => {
+  it('shows only committed screenshots, each small, at desktop and phone width', () => {
+    const images = [...doc.matchAll(/!\[[^\]]+\]\((dashboard\/[\w-]+\.png)\)/g)].map((m) => m[1]);
+    expect(images.length).toBeGreaterThanOrEqual(13);
+    for (const image of images) {
+      const file = new URL(`../../docs/${image}`, import.meta.url);
+      expect(fs.existsSync(file), image).toBe(true);
+      expect(fs.statSync(file).size, image).toBeLessThan(screenshotBytesMax);
+    }
+    const names = new Set(images.map((image) => image.replace(/^dashboard\/|-(desktop|phone)\.png$/g, '')));
+    for (const name of names) {
+      expect(images, name).toContain(`dashboard/${name}-desktop.png`);
+      expect(images, name).toContain(`dashboard/${name}-phone.png`);
+    }
+  });
+
+  it('documents the session setting it names', () => {
+    expect(doc).toContain('COFFER_DASHBOARD_SESSION_MS');
+    expect(fs.readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8')).toContain('`COFFER_DASHBOARD_SESSION_MS`');
+  });
+});
+
+describe.each(storeKinds)('docs/dashboard.md curl example [%s]', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+  });
+  afterAll(async () => t?.close());
+
+  it('signs in with curl and a cookie jar, and finds the customer', async () => {
+    const baseUrl = await t.listen();
+    await t.request('POST', '/customers', { body: { email: 'ann.lee@example.com', name: 'Ann Lee' } });
+    const block = /### From a terminal[\s\S]*?```bash\n([\s\S]*?)```/.exec(doc)![1];
+    const expected = block.split('\n').filter((line) => line.startsWith('# → ')).map((line) => line.slice(4));
+    expect(expected).toHaveLength(2);
+    // Asynchronously: the server answering curl runs in this very process.
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block], {
+      env: { PATH: process.env.PATH, COFFER_URL: baseUrl, COFFER_API_KEY: t.apiKey },
+      encoding: 'utf8',
+    });
+    expect(stdout.trim().split('\n')).toEqual(expected);
+  });
+});
