@@ -259,7 +259,18 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     registry: metrics.registry,
   });
   wakeJobs = () => jobs.wake();
-  const events = new EventDispatcher({ db: store.db, clock, newId, fanOut: webhookFanOut, bookkeeping, logger: http.app.log, onJobs: () => jobs.wake() });
+  const events = new EventDispatcher({
+    db: store.db,
+    clock,
+    newId,
+    fanOut: webhookFanOut,
+    bookkeeping,
+    logger: http.app.log,
+    onJobs: () => jobs.wake(),
+    // While the API is busy, fan-out keeps the job runtime's claim pace (docs/webhooks.md#throughput-and-settings).
+    load,
+    limits: { busyFanOutMax: config.jobs.claimBatchMax, busyFanOutGapMs: config.jobs.busyClaimGapMs },
+  });
   dispatcher = events;
   registerOutboxMetrics(metrics.registry, { db: store.db, clock, dispatcher: events, onError: (error) => http.app.log.warn({ err: error }, 'could not read the outbox for metrics') });
   if (deps.startJobs) {

@@ -122,6 +122,8 @@ export interface EventsTable {
 export interface EventFeedStateTable {
   id: number;
   next_seq: number;
+  /** The next feed position the webhook fan-out takes (migration 0008). */
+  fanned_out_seq: number;
   updated_at: string;
 }
 

@@ -1,9 +1,11 @@
 // The dispatcher: gives committed events their place in the feed and hands them to their subscribers (as jobs), in
-// one transaction per round, serialised across processes by the row lock on event_feed_state.
+// one transaction per round, serialised across processes by the row lock on event_feed_state. The hand-over (fan-out)
+// follows the feed with its own cursor: while the API is busy it takes only what the job runtime will claim meanwhile.
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { Bookkeeping } from '../db/bookkeeping.ts';
 import type { Database } from '../db/schema.ts';
 import { enqueueJobs, type EnqueueJobInput } from '../jobs/enqueue.ts';
+import type { LoadGauge } from '../jobs/load-gauge.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import type { EventRow } from './event-row.ts';
@@ -18,9 +20,18 @@ export interface DispatcherLimits {
   wakeGapMs: number;
   /** Rounds run at least this often, for events committed by a process that died before dispatching them. */
   pollIntervalMs: number;
+  /** While the load gauge says busy: most events fanned out per busyFanOutGapMs (the job runtime's claim pace). */
+  busyFanOutMax: number;
+  busyFanOutGapMs: number;
 }
 
-export const dispatcherLimitsDefault: Readonly<DispatcherLimits> = Object.freeze({ batchMax: 500, wakeGapMs: 20, pollIntervalMs: 1_000 });
+export const dispatcherLimitsDefault: Readonly<DispatcherLimits> = Object.freeze({
+  batchMax: 500,
+  wakeGapMs: 20,
+  pollIntervalMs: 1_000,
+  busyFanOutMax: 16,
+  busyFanOutGapMs: 100,
+});
 
 export interface DispatcherLogger {
   warn(object: object, message: string): void;
@@ -42,10 +53,14 @@ export interface DispatcherDeps {
    * A plain transaction when absent.
    */
   bookkeeping?: Bookkeeping;
+  /** Says when the API is busy (src/jobs/load-gauge.ts): fan-out then keeps to busyFanOutMax per busyFanOutGapMs. */
+  load?: Pick<LoadGauge, 'busy'>;
 }
 
 export interface DispatchResult {
+  /** Events given their feed position. */
   events: number;
+  /** Delivery jobs created by the fan-out. */
   jobs: number;
 }
 
@@ -59,6 +74,9 @@ export class EventDispatcher {
   private stopping = false;
   private lastStartedAt = 0;
   private totals: DispatchResult = { events: 0, jobs: 0 };
+  /** Dispatched events wait for the fan-out (or may: unknown until the first round). */
+  private fanOutBehind = true;
+  private lastBusyFanOutAt = -Infinity;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.limits = Object.freeze({ ...dispatcherLimitsDefault, ...deps.limits });
@@ -98,14 +116,14 @@ export class EventDispatcher {
     }
   }
 
-  /** Dispatches until no undispatched event is left (tests and `coffer webhooks` commands). */
+  /** Dispatches and fans out until no event is left waiting for either (tests and `coffer webhooks` commands). */
   async drain(): Promise<DispatchResult> {
     const total: DispatchResult = { events: 0, jobs: 0 };
     for (;;) {
       const result = await this.dispatch();
       total.events += result.events;
       total.jobs += result.jobs;
-      if (result.events < this.limits.batchMax) return total;
+      if (result.events < this.limits.batchMax && !this.fanOutBehind) return total;
     }
   }
 
@@ -140,17 +158,31 @@ export class EventDispatcher {
       this.deps.logger?.error({ err: error }, 'event dispatch round failed; retrying at the next poll');
     }
     if (this.stopping) return;
-    const again = full || this.again;
+    const again = full || this.again || this.fanOutBehind;
     this.again = false;
     this.scheduleIn(again ? this.limits.wakeGapMs : this.limits.pollIntervalMs);
+  }
+
+  /** How many dispatched events this round may fan out: all it finds, or while busy a share at the claim pace. */
+  private fanOutBudget(): number {
+    if (!this.deps.load?.busy()) return this.limits.batchMax;
+    const now = performance.now();
+    if (now - this.lastBusyFanOutAt < this.limits.busyFanOutGapMs) return 0;
+    this.lastBusyFanOutAt = now;
+    return this.limits.busyFanOutMax;
   }
 
   private async round(): Promise<DispatchResult> {
     const { db, clock, newId, fanOut } = this.deps;
     // A read first, so that an idle store sees no write (and no lock) at each poll.
-    const pending = await db.selectFrom('events').select('id').where('feed_seq', 'is', null).limit(1).executeTakeFirst();
-    if (pending === undefined) return { events: 0, jobs: 0 };
+    if (!this.fanOutBehind) {
+      const pending = await db.selectFrom('events').select('id').where('feed_seq', 'is', null).limit(1).executeTakeFirst();
+      if (pending === undefined) return { events: 0, jobs: 0 };
+    }
+    const budget = this.fanOutBudget();
     const inTransaction = this.deps.bookkeeping ?? ((work) => db.transaction().execute(work));
+    // Set from what a round saw; a round that fails leaves the next one to look again.
+    this.fanOutBehind = true;
     return inTransaction(async (trx) => {
       const now = clock.now();
       // The row lock (PostgreSQL) or the write lock (SQLite) is held from here to commit: one dispatcher at a time.
@@ -158,7 +190,7 @@ export class EventDispatcher {
         .updateTable('event_feed_state')
         .set({ updated_at: now.toISOString() })
         .where('id', '=', 1)
-        .returning('next_seq')
+        .returning(['next_seq', 'fanned_out_seq'])
         .executeTakeFirstOrThrow();
       const events = await trx
         .selectFrom('events')
@@ -167,16 +199,35 @@ export class EventDispatcher {
         .orderBy('seq')
         .limit(this.limits.batchMax)
         .execute();
-      if (events.length === 0) return { events: 0, jobs: 0 };
       const first = Number(state.next_seq);
-      const positions = events.map((event, index) => sql`(cast(${event.id} as text), cast(${first + index} as bigint))`);
-      await sql`with v(id, seq) as (values ${sql.join(positions)})
-                update events set feed_seq = (select v.seq from v where v.id = events.id)
-                 where id in (select v.id from v)`.execute(trx);
-      await trx.updateTable('event_feed_state').set({ next_seq: first + events.length }).where('id', '=', 1).execute();
-      const jobs = await fanOut(trx, events, now);
+      if (events.length > 0) {
+        const positions = events.map((event, index) => sql`(cast(${event.id} as text), cast(${first + index} as bigint))`);
+        await sql`with v(id, seq) as (values ${sql.join(positions)})
+                  update events set feed_seq = (select v.seq from v where v.id = events.id)
+                   where id in (select v.id from v)`.execute(trx);
+      }
+      const nextSeq = first + events.length;
+      // Feed positions are dense: the fan-out takes [fannedOut, fannedOut + budget) of them, in feed order.
+      const fannedOut = Number(state.fanned_out_seq);
+      const upTo = Math.min(nextSeq, fannedOut + budget);
+      let handed: EventRow[] = [];
+      if (upTo > fannedOut) {
+        // Caught up: the events just placed are the ones to hand over, no need to read them back.
+        handed =
+          fannedOut === first
+            ? events.slice(0, upTo - first).map((event, index) => ({ ...event, feed_seq: first + index }))
+            : await trx.selectFrom('events').selectAll().where('feed_seq', '>=', fannedOut).where('feed_seq', '<', upTo).orderBy('feed_seq').execute();
+      }
+      const advanced = fannedOut + handed.length;
+      if (events.length > 0 || advanced !== fannedOut) {
+        await trx.updateTable('event_feed_state').set({ next_seq: nextSeq, fanned_out_seq: advanced }).where('id', '=', 1).execute();
+      }
+      const jobs = handed.length > 0 ? await fanOut(trx, handed, now) : [];
       const { created } = await enqueueJobs(trx, jobs, { newId, now });
-      return { events: events.length, jobs: created };
+      return { events: events.length, jobs: created, behind: advanced < nextSeq };
+    }).then(({ behind, ...result }) => {
+      this.fanOutBehind = behind;
+      return result;
     });
   }
 }

@@ -1,4 +1,6 @@
-// Which endpoints get an event: the business's enabled endpoints whose filter_types include its type (or are empty).
+// Which endpoints get an event: the business's enabled endpoints, created at or before the event, whose filter_types
+// include its type (or are empty). Fan-out may run well after the event under load; an endpoint created meanwhile does
+// not get older events (redelivery can send them: docs/webhooks.md).
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { EnqueueJobInput } from '../jobs/enqueue.ts';
@@ -10,7 +12,7 @@ export async function webhookFanOut(trx: Transaction<Database>, events: readonly
   const businessIds = [...new Set(events.map((event) => event.business_id))];
   const endpoints = await trx
     .selectFrom('webhook_endpoints')
-    .select(['id', 'business_id', 'filter_types'])
+    .select(['id', 'business_id', 'filter_types', 'created_at'])
     .where('business_id', 'in', businessIds)
     .where('disabled', '=', 0)
     .orderBy('id')
@@ -19,12 +21,13 @@ export async function webhookFanOut(trx: Transaction<Database>, events: readonly
   const subscribed = endpoints.map((endpoint) => ({
     id: endpoint.id,
     businessId: endpoint.business_id,
+    createdAt: endpoint.created_at,
     types: new Set(JSON.parse(endpoint.filter_types) as string[]),
   }));
   const jobs: EnqueueJobInput[] = [];
   for (const event of events) {
     for (const endpoint of subscribed) {
-      if (endpoint.businessId !== event.business_id) continue;
+      if (endpoint.businessId !== event.business_id || event.created_at < endpoint.createdAt) continue;
       if (endpoint.types.size > 0 && !endpoint.types.has(event.type)) continue;
       const payload: DeliveryJobPayload = { event_id: event.id, endpoint_id: endpoint.id };
       jobs.push({ kind: webhookDeliveryJobKind, key: `${event.id}:${endpoint.id}`, dueAt: now, payload, attemptsMax: webhookAttemptsMax });

@@ -1,6 +1,9 @@
 // The outbox: events are written in the transaction of the change they report and the dispatcher gives each a
 // dense feed position and one delivery job per subscribed endpoint, on both stores.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventDispatcher } from '../../src/outbox/event-dispatcher.ts';
+import { newId } from '../../src/shared/ids.ts';
+import { webhookFanOut } from '../../src/webhooks/fan-out.ts';
 import { storeKinds } from '../support/stores.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
 
@@ -64,6 +67,43 @@ describe.each(storeKinds)('outbox [%s]', (kind) => {
     );
     expect(jobs.every((job) => job.attempts_max === 8)).toBe(true);
     await db.deleteFrom('webhook_endpoints').execute();
+  });
+
+  it('while the API is busy fans out at the claim pace, every event placed in the feed at once; an endpoint gets only events from its creation on', async () => {
+    const db = t.coffer.store.db;
+    await t.coffer.dispatcher.drain();
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const endpoint = (id: string, createdAt: string) => ({
+      id, business_id: t.businessId, url: 'http://127.0.0.1:9/', filter_types: '[]', disabled: 0, description: '', metadata: '{}', headers: '{}',
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', created_at: createdAt, updated_at: createdAt,
+    });
+    await db.updateTable('webhook_endpoints').set({ disabled: 1 }).execute();
+    await db.insertInto('webhook_endpoints').values(endpoint('whk_paced', at(-1_000))).execute();
+    let busy = true;
+    const dispatcher = new EventDispatcher({
+      db, clock: t.coffer.clock, newId, fanOut: webhookFanOut, load: { busy: () => busy }, limits: { busyFanOutMax: 2, busyFanOutGapMs: 60_000 },
+    });
+    const customerId = await createCustomer('outbox-paced@example.com');
+    for (let i = 0; i < 5; i++) await post(customerId, { amount: 10, entry_type: 'credit' });
+    const jobsOf = async (endpointId: string) =>
+      (await db.selectFrom('jobs').select('key').where('kind', '=', 'webhook.deliver').where('key', 'like', `%:${endpointId}`).execute()).length;
+
+    expect(await dispatcher.dispatch()).toEqual({ events: 6, jobs: 2 });
+    const placed = await db.selectFrom('events').select('feed_seq').where('customer_id', '=', customerId).execute();
+    expect(placed.every((row) => row.feed_seq !== null)).toBe(true);
+    // Within the gap nothing more is handed over.
+    expect(await dispatcher.dispatch()).toEqual({ events: 0, jobs: 0 });
+    // An endpoint created now does not get the older events the fan-out still owes.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await db.insertInto('webhook_endpoints').values(endpoint('whk_late', at(0))).execute();
+    busy = false;
+    expect(await dispatcher.drain()).toEqual({ events: 0, jobs: 4 });
+    expect([await jobsOf('whk_paced'), await jobsOf('whk_late')]).toEqual([6, 0]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await post(customerId, { amount: 10, entry_type: 'credit' });
+    expect(await dispatcher.drain()).toEqual({ events: 1, jobs: 2 });
+    expect([await jobsOf('whk_paced'), await jobsOf('whk_late')]).toEqual([7, 1]);
+    await db.updateTable('webhook_endpoints').set({ disabled: 1 }).execute();
   });
 
   it('reports undispatched events and their age in /metrics, and what this process dispatched', async () => {

@@ -9,6 +9,7 @@ import * as ledgerLoadFunction from './0004_ledger_load_function.ts';
 import * as eventsAndWebhooks from './0005_events_and_webhooks.ts';
 import * as creditLots from './0006_credit_lots.ts';
 import * as paymentMethods from './0007_payment_methods.ts';
+import * as webhookFanOutCursor from './0008_webhook_fan_out_cursor.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -24,6 +25,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0005_events_and_webhooks', eventsAndWebhooks],
   ['0006_credit_lots', creditLots],
   ['0007_payment_methods', paymentMethods],
+  ['0008_webhook_fan_out_cursor', webhookFanOutCursor],
 ];
 
 const catalogRetriesMax = 5;
