@@ -10,8 +10,14 @@ import type { Clock } from '../shared/clock.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import type { EventRow } from './event-row.ts';
 
-/** The jobs a round's events call for (one delivery per event and subscribed endpoint), read in the round's transaction. */
-export type FanOut = (trx: Transaction<Database>, events: readonly EventRow[], now: Date) => Promise<EnqueueJobInput[]>;
+/**
+ * The jobs each of a round's events calls for (one delivery per subscribed endpoint), in the events' order, read in the
+ * round's transaction.
+ */
+export type FanOut = (trx: Transaction<Database>, events: readonly FanOutEvent[], now: Date) => Promise<EnqueueJobInput[][]>;
+
+/** What the fan-out reads of an event (not its payload: deliveries read that when they run). */
+export type FanOutEvent = Pick<EventRow, 'id' | 'business_id' | 'type' | 'created_at'>;
 
 export interface DispatcherLimits {
   /** Most events one round takes. */
@@ -20,7 +26,10 @@ export interface DispatcherLimits {
   wakeGapMs: number;
   /** Rounds run at least this often, for events committed by a process that died before dispatching them. */
   pollIntervalMs: number;
-  /** While the load gauge says busy: most events fanned out per busyFanOutGapMs (the job runtime's claim pace). */
+  /**
+   * While the load gauge says busy: most delivery jobs made per busyFanOutGapMs (the job runtime's claim pace). Events
+   * nobody subscribes to pass the cursor freely.
+   */
   busyFanOutMax: number;
   busyFanOutGapMs: number;
 }
@@ -158,18 +167,17 @@ export class EventDispatcher {
       this.deps.logger?.error({ err: error }, 'event dispatch round failed; retrying at the next poll');
     }
     if (this.stopping) return;
-    const again = full || this.again || this.fanOutBehind;
+    const again = full || this.again;
     this.again = false;
-    this.scheduleIn(again ? this.limits.wakeGapMs : this.limits.pollIntervalMs);
+    // Behind only on the fan-out: while busy, the next share of the budget comes after the gap.
+    const behindMs = this.deps.load?.busy() ? this.limits.busyFanOutGapMs : this.limits.wakeGapMs;
+    this.scheduleIn(again ? this.limits.wakeGapMs : this.fanOutBehind ? behindMs : this.limits.pollIntervalMs);
   }
 
-  /** How many dispatched events this round may fan out: all it finds, or while busy a share at the claim pace. */
-  private fanOutBudget(): number {
-    if (!this.deps.load?.busy()) return this.limits.batchMax;
-    const now = performance.now();
-    if (now - this.lastBusyFanOutAt < this.limits.busyFanOutGapMs) return 0;
-    this.lastBusyFanOutAt = now;
-    return this.limits.busyFanOutMax;
+  /** How many delivery jobs this round may make: any number, or while busy a share at the claim pace. */
+  private jobBudget(): number {
+    if (!this.deps.load?.busy()) return Number.POSITIVE_INFINITY;
+    return performance.now() - this.lastBusyFanOutAt < this.limits.busyFanOutGapMs ? 0 : this.limits.busyFanOutMax;
   }
 
   private async round(): Promise<DispatchResult> {
@@ -179,7 +187,7 @@ export class EventDispatcher {
       const pending = await db.selectFrom('events').select('id').where('feed_seq', 'is', null).limit(1).executeTakeFirst();
       if (pending === undefined) return { events: 0, jobs: 0 };
     }
-    const budget = this.fanOutBudget();
+    const budget = this.jobBudget();
     const inTransaction = this.deps.bookkeeping ?? ((work) => db.transaction().execute(work));
     // Set from what a round saw; a round that fails leaves the next one to look again.
     this.fanOutBehind = true;
@@ -207,23 +215,38 @@ export class EventDispatcher {
                    where id in (select v.id from v)`.execute(trx);
       }
       const nextSeq = first + events.length;
-      // Feed positions are dense: the fan-out takes [fannedOut, fannedOut + budget) of them, in feed order.
+      // Feed positions are dense: the fan-out takes the next of them in feed order, up to batchMax, and stops before
+      // the first event whose jobs would pass the budget.
       const fannedOut = Number(state.fanned_out_seq);
-      const upTo = Math.min(nextSeq, fannedOut + budget);
-      let handed: EventRow[] = [];
-      if (upTo > fannedOut) {
+      const upTo = Math.min(nextSeq, fannedOut + this.limits.batchMax);
+      let candidates: FanOutEvent[] = [];
+      if (upTo > fannedOut && budget > 0) {
         // Caught up: the events just placed are the ones to hand over, no need to read them back.
-        handed =
+        candidates =
           fannedOut === first
-            ? events.slice(0, upTo - first).map((event, index) => ({ ...event, feed_seq: first + index }))
-            : await trx.selectFrom('events').selectAll().where('feed_seq', '>=', fannedOut).where('feed_seq', '<', upTo).orderBy('feed_seq').execute();
+            ? events.slice(0, upTo - first)
+            : await trx
+                .selectFrom('events')
+                .select(['id', 'business_id', 'type', 'created_at'])
+                .where('feed_seq', '>=', fannedOut)
+                .where('feed_seq', '<', upTo)
+                .orderBy('feed_seq')
+                .execute();
       }
-      const advanced = fannedOut + handed.length;
+      const perEvent = candidates.length > 0 ? await fanOut(trx, candidates, now) : [];
+      const jobs: EnqueueJobInput[] = [];
+      let handed = 0;
+      for (const eventJobs of perEvent) {
+        if (eventJobs.length > 0 && jobs.length + eventJobs.length > budget) break;
+        jobs.push(...eventJobs);
+        handed += 1;
+      }
+      const advanced = fannedOut + handed;
       if (events.length > 0 || advanced !== fannedOut) {
         await trx.updateTable('event_feed_state').set({ next_seq: nextSeq, fanned_out_seq: advanced }).where('id', '=', 1).execute();
       }
-      const jobs = handed.length > 0 ? await fanOut(trx, handed, now) : [];
       const { created } = await enqueueJobs(trx, jobs, { newId, now });
+      if (jobs.length > 0 && Number.isFinite(budget)) this.lastBusyFanOutAt = performance.now();
       return { events: events.length, jobs: created, behind: advanced < nextSeq };
     }).then(({ behind, ...result }) => {
       this.fanOutBehind = behind;

@@ -4,11 +4,14 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { EnqueueJobInput } from '../jobs/enqueue.ts';
-import type { EventRow } from '../outbox/event-row.ts';
+import type { FanOutEvent } from '../outbox/event-dispatcher.ts';
 import { type DeliveryJobPayload, webhookAttemptsMax, webhookDeliveryJobKind } from './delivery-schedule.ts';
 
-/** One delivery job per event and subscribed endpoint, due now; its key makes a second dispatch of the event a no-op. */
-export async function webhookFanOut(trx: Transaction<Database>, events: readonly EventRow[], now: Date): Promise<EnqueueJobInput[]> {
+/**
+ * One delivery job per event and subscribed endpoint, due now, listed per event (in the events' order); its key makes
+ * a second fan-out of the event a no-op.
+ */
+export async function webhookFanOut(trx: Transaction<Database>, events: readonly FanOutEvent[], now: Date): Promise<EnqueueJobInput[][]> {
   const businessIds = [...new Set(events.map((event) => event.business_id))];
   const endpoints = await trx
     .selectFrom('webhook_endpoints')
@@ -17,21 +20,21 @@ export async function webhookFanOut(trx: Transaction<Database>, events: readonly
     .where('disabled', '=', 0)
     .orderBy('id')
     .execute();
-  if (endpoints.length === 0) return [];
+  if (endpoints.length === 0) return events.map(() => []);
   const subscribed = endpoints.map((endpoint) => ({
     id: endpoint.id,
     businessId: endpoint.business_id,
     createdAt: endpoint.created_at,
     types: new Set(JSON.parse(endpoint.filter_types) as string[]),
   }));
-  const jobs: EnqueueJobInput[] = [];
-  for (const event of events) {
+  return events.map((event) => {
+    const jobs: EnqueueJobInput[] = [];
     for (const endpoint of subscribed) {
       if (endpoint.businessId !== event.business_id || event.created_at < endpoint.createdAt) continue;
       if (endpoint.types.size > 0 && !endpoint.types.has(event.type)) continue;
       const payload: DeliveryJobPayload = { event_id: event.id, endpoint_id: endpoint.id };
       jobs.push({ kind: webhookDeliveryJobKind, key: `${event.id}:${endpoint.id}`, dueAt: now, payload, attemptsMax: webhookAttemptsMax });
     }
-  }
-  return jobs;
+    return jobs;
+  });
 }
