@@ -64,7 +64,8 @@ describe.each(storeKinds)('schema-driven fuzz [%s]', (kind) => {
     // The run reached both sides of the API: successes, refusals of every kind, and real ledger writes.
     expect(summary.byStatus['200']).toBeGreaterThan(requests / 5);
     for (const status of ['400', '401', '403', '404', '422']) expect(summary.byStatus[status], `status ${status}`).toBeGreaterThan(0);
-    expect(summary.entries).toBeGreaterThan(50);
+    // About one request in forty is a ledger write now that the API has ~40 operations (lots, payment methods).
+    expect(summary.entries).toBeGreaterThan(25);
     expect(summary.findingCount, formatSummary(summary)).toBe(0);
   }, 180_000);
 });
