@@ -277,6 +277,12 @@ const cases: Case[] = [
     names: (w) => ({ entry_id: w.aliceUsd[2] }),
   },
   {
+    name: "a wallet's held amount that no active hold explains",
+    corruption: (w) => ({ sql: [`update wallets set held_amount = held_amount + 1 where customer_id = ${q(w.bob)} and currency = 'USD'`] }),
+    kinds: () => ['hold_mismatch', 'lot_balance_mismatch'],
+    names: () => ({}),
+  },
+  {
     name: 'an event type the API does not define',
     corruption: (w) => ({ sql: [`update ledger_entries set event_type = 'bogus' where id = ${q(w.aliceUsd[2])}`] }),
     kinds: () => ['invalid_event_type'],

@@ -1,6 +1,7 @@
 // The events Coffer emits, as wire schemas: the envelope of each type with its typed `data` (in the OpenAPI document).
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Customer } from '../customers/customer-schemas.ts';
+import { Hold } from '../holds/hold-schemas.ts';
 import { CustomerWallet, CustomerWalletTransaction } from '../ledger/ledger-schemas.ts';
 import { type OutboxEventType, outboxEventTypes, payloadTypeOf } from './event-types.ts';
 
@@ -49,6 +50,8 @@ const WalletCreditsExpiredData = Type.Object({
 
 const CustomerData = Type.Object({ payload_type: Type.Literal('Customer'), ...Customer.properties });
 
+const HoldData = Type.Object({ payload_type: Type.Literal('Hold'), ...Hold.properties });
+
 const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'customer.created': CustomerData,
   'wallet.credited': WalletEntryData,
@@ -56,6 +59,10 @@ const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'wallet.low_balance': WalletLowBalanceData,
   'wallet.credits_expiring': WalletCreditsExpiringData,
   'wallet.credits_expired': WalletCreditsExpiredData,
+  'hold.created': HoldData,
+  'hold.captured': HoldData,
+  'hold.released': HoldData,
+  'hold.expired': HoldData,
 };
 
 const schemaName = (type: string) =>

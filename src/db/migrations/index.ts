@@ -9,6 +9,8 @@ import * as ledgerLoadFunction from './0004_ledger_load_function.ts';
 import * as eventsAndWebhooks from './0005_events_and_webhooks.ts';
 import * as creditLots from './0006_credit_lots.ts';
 import * as paymentMethods from './0007_payment_methods.ts';
+import * as holds from './0008_holds.ts';
+import * as billing from './0009_billing.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -24,6 +26,8 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0005_events_and_webhooks', eventsAndWebhooks],
   ['0006_credit_lots', creditLots],
   ['0007_payment_methods', paymentMethods],
+  ['0008_holds', holds],
+  ['0009_billing', billing],
 ];
 
 const catalogRetriesMax = 5;
