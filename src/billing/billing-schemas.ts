@@ -38,12 +38,12 @@ export const InvoiceCreateBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ customer_id: 'cus_…', currency: 'USD', line_items: [{ description: 'Monthly plan', amount: 2000 }] }] },
 );
 
 export const InvoicePayBody = Type.Object(
   { payment_method_id: Type.Optional(Type.Union([Id('A payment method of the customer; absent or null: the primary.'), Type.Null()])) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{}] },
 );
 
 export const EmptyBody = Type.Object({}, { additionalProperties: false });
@@ -87,8 +87,8 @@ export const Payment = Type.Object({
   error_code: Nullable(Type.String()),
   error_message: Nullable(Type.String()),
   metadata: Type.Record(Type.String(), Type.String()),
-  disputes: Type.Array(Type.Never()),
-  refunds: Type.Array(Type.Never()),
+  disputes: Type.Array(Type.Unknown(), { maxItems: 0 }),
+  refunds: Type.Array(Type.Unknown(), { maxItems: 0 }),
   settlement_amount: Type.Integer(),
   settlement_currency: Type.String(),
   settlement_tax: Type.Null(),

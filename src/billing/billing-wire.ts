@@ -58,8 +58,8 @@ export interface WirePayment {
   error_code: string | null;
   error_message: string | null;
   metadata: Record<string, string>;
-  disputes: never[];
-  refunds: never[];
+  disputes: unknown[];
+  refunds: unknown[];
   settlement_amount: number;
   settlement_currency: string;
   settlement_tax: null;
@@ -88,8 +88,9 @@ export function toWirePayment(row: PaymentsTable, customer: PaymentCustomer): Wi
     customer: { customer_id: customer.id, email: customer.email, name: customer.name, phone_number: customer.phone_number },
     invoice_id: row.invoice_id,
     subscription_id: null,
-    payment_method: row.method_amount > 0 ? row.payment_method_id : 'wallet',
-    payment_method_type: row.method_amount > 0 ? (row.processor === null ? null : 'card') : 'wallet',
+    // The method charged (resolved before the first charge call), else the wallet when it paid alone.
+    payment_method: row.payment_method_id ?? (Number(row.wallet_amount) > 0 ? 'wallet' : null),
+    payment_method_type: row.processor !== null ? 'card' : Number(row.wallet_amount) > 0 ? 'wallet' : null,
     payment_link: null,
     error_code: row.error_code,
     error_message: row.error_message,

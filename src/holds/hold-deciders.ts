@@ -3,7 +3,7 @@
 import { isExpiredAt } from '../credits/lot-order.ts';
 import type { HoldLotReservation } from '../db/schema.ts';
 import type { BatchView, HoldState, Write } from '../ledger/batch-state.ts';
-import type { CaptureHoldCommand, EventType, HoldCommand, HoldOutcome, HoldRow, ReleaseHoldCommand, WalletSnapshot } from '../ledger/commands.ts';
+import type { CaptureHoldCommand, EventType, ExpireHoldCommand, HoldCommand, HoldOutcome, HoldRow, ReleaseHoldCommand, WalletSnapshot } from '../ledger/commands.ts';
 import { type Decision, appendEntry, knownCustomer } from '../ledger/deciders.ts';
 import { eventRow } from '../outbox/event-row.ts';
 import { idPrefixes } from '../shared/ids.ts';
@@ -120,7 +120,7 @@ export function decideHold(command: HoldCommand, view: BatchView): Decision<Hold
 }
 
 /** The hold the command names, if it is this business's and this wallet's. */
-function namedHold(command: CaptureHoldCommand | ReleaseHoldCommand, view: BatchView): HoldState | undefined {
+function namedHold(command: CaptureHoldCommand | ReleaseHoldCommand | ExpireHoldCommand, view: BatchView): HoldState | undefined {
   const hold = view.hold(command.holdId);
   if (!hold || hold.row.business_id !== command.businessId || hold.row.customer_id !== command.customerId || hold.row.currency !== command.currency) return undefined;
   return hold;
@@ -187,7 +187,7 @@ export function decideCapture(command: CaptureHoldCommand, view: BatchView): Dec
 }
 
 /** release (the client's) or expire_hold (the job's, once expires_at has come): every reservation goes back. */
-export function decideRelease(command: ReleaseHoldCommand, view: BatchView): Decision<HoldOutcome> {
+export function decideRelease(command: ReleaseHoldCommand | ExpireHoldCommand, view: BatchView): Decision<HoldOutcome> {
   if (!knownCustomer(command, view)) return nothing({ kind: 'customer_not_found' });
   const hold = namedHold(command, view);
   if (!hold) return nothing({ kind: 'hold_not_found' });

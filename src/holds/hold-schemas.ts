@@ -23,7 +23,7 @@ export const HoldCreateBody = Type.Object(
       description: 'Required. The same key and request again returns the same hold (x-idempotent-replay: true).',
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ currency: 'USD', amount: 2500, reason: 'Ride 1042 in progress', idempotency_key: 'ride_1042_hold' }] },
 );
 export type HoldCreateBody = Static<typeof HoldCreateBody>;
 
@@ -35,7 +35,7 @@ export const HoldCaptureBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{}] },
 );
 
 export const EmptyBody = Type.Object({}, { additionalProperties: false });

@@ -2,7 +2,7 @@
 // writer); the service validates, picks the idempotency scope and maps outcomes to results.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { CaptureHoldCommand, EventType, HoldCommand, HoldOutcome, ReleaseHoldCommand } from '../ledger/commands.ts';
+import type { CaptureHoldCommand, EventType, ExpireHoldCommand, HoldCommand, HoldOutcome, ReleaseHoldCommand } from '../ledger/commands.ts';
 import type { IdempotencyKeyRef } from '../ledger/idempotency.ts';
 import { insufficientFunds } from '../ledger/ledger-service.ts';
 import { type LedgerWriter, writerBusy } from '../ledger/ledger-writer.ts';
@@ -133,11 +133,11 @@ export class HoldService {
   private async releaseAs(kind: 'release' | 'expire_hold', businessId: string, holdId: string): Promise<HoldResult<HoldAnswer>> {
     const row = await repo.holdById(this.deps.db, businessId, holdId);
     if (!row) return err('HOLD_NOT_FOUND', `Hold ${holdId} not found`);
-    const command: ReleaseHoldCommand = { kind, businessId, customerId: row.customer_id, currency: row.currency, holdId, idempotency: null };
+    const command: ReleaseHoldCommand | ExpireHoldCommand = { kind, businessId, customerId: row.customer_id, currency: row.currency, holdId, idempotency: null };
     return this.run(command, 0);
   }
 
-  private async run(command: HoldCommand | CaptureHoldCommand | ReleaseHoldCommand, requested: number): Promise<HoldResult<HoldAnswer>> {
+  private async run(command: HoldCommand | CaptureHoldCommand | ReleaseHoldCommand | ExpireHoldCommand, requested: number): Promise<HoldResult<HoldAnswer>> {
     const outcome = (await this.deps.writer.submit(command)) as HoldOutcome | typeof writerBusy;
     if (outcome === writerBusy) return err('SERVER_BUSY', 'Coffer has too many writes waiting; nothing was written: retry after the Retry-After seconds');
     const id = command.kind === 'hold' ? '' : command.holdId;

@@ -104,8 +104,8 @@ export class LotBook {
    * own load read it already). Every lot before it in the list is either loaded or reserved too, so order holds.
    */
   addHeld(row: LotRow, wallet: WalletState | undefined): void {
-    assertInvariant(wallet, `held lot ${row.id} is of a loaded wallet`);
-    if (this.lots.has(row.id)) return;
+    // A hold a reused key points to may be another customer's, whose wallet this batch did not load: it is not needed.
+    if (!wallet || this.lots.has(row.id)) return;
     const lot = lotState(row, false);
     const index = wallet.lots.findIndex((other) => compareLots(lotKey(lot), lotKey(other)) < 0);
     wallet.lots.splice(index === -1 ? wallet.lots.length : index, 0, lot);

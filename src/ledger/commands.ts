@@ -91,17 +91,26 @@ export interface CaptureHoldCommand {
   idempotency: IdempotencyKeyRef | null;
 }
 
-/** Releases an active hold (`release`), or expires it once its expires_at has come (`expire_hold`, the job's). */
-export interface ReleaseHoldCommand {
-  kind: 'release' | 'expire_hold';
+interface HoldRefFields {
   businessId: string;
   customerId: string;
   currency: string;
   holdId: string;
+  /** Idempotent by the hold's state: releasing a released hold answers it again. */
   idempotency: null;
 }
 
-export type HoldCommandAny = HoldCommand | CaptureHoldCommand | ReleaseHoldCommand;
+/** Releases an active hold: its reservations go back to their lots. */
+export interface ReleaseHoldCommand extends HoldRefFields {
+  kind: 'release';
+}
+
+/** Releases an active hold as expired, once its expires_at has come (the holds.expire job's command). */
+export interface ExpireHoldCommand extends HoldRefFields {
+  kind: 'expire_hold';
+}
+
+export type HoldCommandAny = HoldCommand | CaptureHoldCommand | ReleaseHoldCommand | ExpireHoldCommand;
 
 export type LedgerCommand = CreditCommand | DebitCommand | ExpireLotCommand | HoldCommandAny;
 export type CommandKind = LedgerCommand['kind'];

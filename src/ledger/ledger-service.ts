@@ -135,7 +135,7 @@ export class LedgerService {
     return this.entryResult(command, outcome as EntryOutcome);
   }
 
-  private entryResult(command: LedgerCommand, outcome: EntryOutcome): LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }> {
+  private entryResult(command: Extract<LedgerCommand, { kind: 'credit' | 'debit' }>, outcome: EntryOutcome): LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }> {
     const key = command.idempotency?.key;
     switch (outcome.kind) {
       case 'applied':
@@ -159,7 +159,7 @@ export class LedgerService {
       case 'customer_not_found':
         return err('CUSTOMER_NOT_FOUND', `Customer ${command.customerId} not found`);
       case 'insufficient_funds':
-        return insufficientFunds(command.currency, outcome.balance, outcome.held, command.kind === 'expire_lot' ? 0 : command.amount);
+        return insufficientFunds(command.currency, outcome.balance, outcome.held, command.amount);
       case 'balance_limit_exceeded':
         return err(
           'WALLET_BALANCE_LIMIT_EXCEEDED',

@@ -14,12 +14,13 @@ export async function verifyLots(context: VerifyContext): Promise<boolean> {
   const withHolds = await hasTable(trx, store, 'holds');
   const reserved = withHolds ? await reservedByLot(context) : new Map<string, number>();
   const held = withHolds ? sql`w.held_amount` : sql`0`;
+  const heldGroup = withHolds ? sql`, w.held_amount` : sql``;
   const notCapture = withHolds ? sql`and not exists (select 1 from holds h where h.capture_entry_id = e.id)` : sql``;
 
   const wallets = await sql<{ customer_id: string; currency: string; balance: number | string; lots: number | string }>`
     select w.customer_id, w.currency, w.balance, coalesce(sum(l.remaining_amount), 0) as lots
       from wallets w left join credit_lots l on l.customer_id = w.customer_id and l.currency = w.currency and l.status = 'active'
-     group by w.customer_id, w.currency, w.balance, ${held}
+     group by w.customer_id, w.currency, w.balance${heldGroup}
     having w.balance <> coalesce(sum(l.remaining_amount), 0) + ${held}
      limit ${limit}`.execute(trx);
   for (const row of wallets.rows) {
