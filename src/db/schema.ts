@@ -204,6 +204,10 @@ export interface CreditLotsTable {
   source_entry_id: string | null;
   expiry_entry_id: string | null;
   notice_sent_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 /** A customer's payment method (migration 0007). */
 export interface PaymentMethodsTable {
   business_id: string;
@@ -227,6 +231,8 @@ export interface LotDrawsTable {
   entry_id: string;
   lot_id: string;
   amount: number;
+}
+
 /** A charge the simulated processor made, one per (business, idempotency key). */
 export interface SimulatedChargesTable {
   id: string;

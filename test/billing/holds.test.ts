@@ -194,7 +194,11 @@ describe.each(storeKinds)('holds [%s]', (kind) => {
     const customer = await createCustomer(t);
     await credit(t, customer.customer_id, 1000);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await mustHold(t, customer.customer_id, 10 + i)).id);
+    // Ids are time-ordered: a millisecond between the holds orders them (the test clock stands still otherwise).
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1);
+      ids.push((await mustHold(t, customer.customer_id, 10 + i)).id);
+    }
     await t.request('POST', `/holds/${ids[1]}/release`, { body: {} });
     const page0 = (await t.request('GET', `/customers/${customer.customer_id}/wallets/holds?page_size=2`)).json().items;
     const page1 = (await t.request('GET', `/customers/${customer.customer_id}/wallets/holds?page_size=2&page_number=1`)).json().items;
@@ -208,7 +212,7 @@ describe.each(storeKinds)('holds [%s]', (kind) => {
     await credit(t, customer.customer_id, 1000);
     const hold = await mustHold(t, customer.customer_id, 100);
     await t.request('POST', `/holds/${hold.id}/capture`, { body: {} });
-    const rows = await t.coffer.store.db.selectFrom('events').select(['type', 'data']).where('customer_id', '=', customer.customer_id).orderBy('created_at').execute();
+    const rows = await t.coffer.store.db.selectFrom('events').select(['type', 'data']).where('customer_id', '=', customer.customer_id).orderBy('seq').execute();
     const types = rows.map((r) => r.type);
     expect(types).toContain('hold.created');
     expect(types).toContain('hold.captured');

@@ -141,6 +141,7 @@ describe.each(storeKinds)('invoices paid wallet-first [%s]', (kind) => {
   it('voids an open invoice; a paid or void invoice cannot be paid or voided', async () => {
     const customerId = await customerWith(5000);
     const invoice = await createInvoice(t, customerId, [100]);
+    clock.advance(1);
     const voided = await t.request('POST', `/invoices/${invoice.invoice_id}/void`, { body: {} });
     expect(voided.json().status).toBe('void');
     expect((await t.request('POST', `/invoices/${invoice.invoice_id}/pay`, { body: {} })).json().code).toBe('INVOICE_NOT_PAYABLE');
@@ -182,7 +183,7 @@ describe.each(storeKinds)('invoices paid wallet-first [%s]', (kind) => {
     await pay(t, invoice.invoice_id);
     await attachMethod(t, customerId, 'pm_card_succeeds');
     await pay(t, invoice.invoice_id);
-    const rows = await t.coffer.store.db.selectFrom('events').select(['type']).where('customer_id', '=', customerId).orderBy('created_at').orderBy('id').execute();
+    const rows = await t.coffer.store.db.selectFrom('events').select(['type']).where('customer_id', '=', customerId).orderBy('seq').execute();
     const types = rows.map((r) => r.type).filter((type) => type.startsWith('payment.') || type.startsWith('invoice.'));
     expect(types).toEqual(['payment.processing', 'payment.failed', 'invoice.payment_failed', 'payment.processing', 'payment.succeeded', 'invoice.paid']);
   });
