@@ -75,7 +75,7 @@ describe('deciders', () => {
       { business_id: 'bus_1', scope: 'client', key: 'k1', fingerprint: fingerprint(command('credit', 250) as CreditCommand), result_type: 'ledger_entry', result_id: writeSet.entries[0].id, created_at: now },
     ]);
     expect(writeSet.walletMoves).toEqual([
-      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, balance: 1250, entryCount: 4, updatedAt: now, nextExpiryAt: null },
+      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, expectedHeld: 0, balance: 1250, entryCount: 4, held: 0, updatedAt: now, nextExpiryAt: null },
     ]);
     expect(writeSet.customerMoves).toEqual([{ customerId: 'cus_a', expectedEntryCount: 4, entryCount: 5 }]);
   });
@@ -137,7 +137,7 @@ describe('deciders', () => {
     const { outcomes, writeSet } = run([command('credit', 40, null, { currency: 'EUR' }), command('debit', 15, null, { currency: 'EUR' })]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'applied']);
     expect(writeSet.newWallets).toEqual([
-      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now, next_expiry_at: null },
+      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, held_amount: 0, created_at: now, updated_at: now, next_expiry_at: null },
     ]);
     expect(writeSet.walletMoves).toEqual([]);
   });
