@@ -14,8 +14,10 @@ const env = {
   COFFER_LOG_LEVEL: 'warn',
   COFFER_RATE_LIMIT_PER_SECOND: '0',
   COFFER_JOBS_POLL_MS: '50',
-  COFFER_JOBS_LEASE_MS: '2500',
-  COFFER_JOBS_HANDLER_TIMEOUT_MS: '2000',
+  // A recovery run pauses after each step too: its handler gets room for the pauses.
+  COFFER_JOBS_LEASE_MS: '10000',
+  COFFER_JOBS_HANDLER_TIMEOUT_MS: '8000',
+  COFFER_WEBHOOK_TIMEOUT_MS: '1500',
   // A pause after each persisted step gives the kill a window; the recovery job is due soon after a payment starts.
   COFFER_BILLING_STEP_PAUSE_MS: '1500',
   COFFER_BILLING_RECOVERY_DELAY_MS: '2500',
