@@ -11,7 +11,7 @@ export const metadataValueLengthMax = 500;
 export const paymentRecoveryJobKind = 'billing.recover_payment';
 /** How long after a payment starts its recovery job is due: longer than a payment takes when nothing goes wrong. */
 export const paymentRecoveryDelayMs = 60_000;
-/** Attempts of the recovery job before it fails for good (coffer verify then reports the payment). */
+/** Attempts of the recovery job before it fails for good (the payment then stays processing: the job log shows it). */
 export const paymentRecoveryAttemptsMax = 20;
 
 /** The scope of every key Coffer derives for invoice payments (the hold, the capture entry). */
