@@ -192,6 +192,7 @@ async function insertSpecialCustomer(
         created_at: now,
         updated_at: now,
         next_expiry_at: null,
+        held_amount: 0,
       })),
     )
     .execute();

@@ -58,6 +58,9 @@ describe.each(storeKinds)('customers [%s]', (kind) => {
           // Expiry extensions (docs/expiry.md): nothing expires in a new wallet.
           expiring_amount: 0,
           next_expiry_at: null,
+          // Hold extensions (docs/wallets.md#holds): nothing is held in a new wallet.
+          held_amount: 0,
+          available_balance: 0,
         });
       }
     });

@@ -34,7 +34,15 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
     await t.request('POST', `/customers/${customerId}/wallets/ledger-entries`, { body: { amount: 100, currency: 'USD', entry_type: 'credit' } });
     await t.request('POST', `/customers/${customerId}/wallets/ledger-entries`, { body: { amount: 40, currency: 'USD', entry_type: 'debit' } });
     entryId = (await t.request('GET', `/customers/${customerId}/wallets/ledger-entries?page_size=1`)).json().items[0].id;
+    // Money for the hold and invoice examples, and a paid invoice for the payment examples.
+    await t.request('POST', `/customers/${customerId}/wallets/ledger-entries`, { body: { amount: 1_000_000, currency: 'USD', entry_type: 'credit' } });
+    paymentId = (await t.request('POST', `/invoices/${await newInvoice()}/pay`, { body: {} })).json().payment_id;
   });
+  let paymentId: string;
+  const newInvoice = async () =>
+    (await t.request('POST', '/invoices', { body: { customer_id: customerId, currency: 'USD', line_items: [{ description: 'Sample', amount: 100 }] } })).json().invoice_id as string;
+  const newHold = async () =>
+    (await t.request('POST', `/customers/${customerId}/wallets/holds`, { body: { currency: 'USD', amount: 3000, idempotency_key: `sample-${proxy.requests.length}-${Math.random()}` } })).json().id as string;
   afterAll(async () => {
     await proxy?.close();
     await t?.close();
@@ -77,6 +85,9 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
       if (path.includes('{payment_method_id}')) {
         await t.request('POST', `/customers/${customerId}/payment-methods`, { body: { payment_method_id: paymentMethodId } });
       }
+      // A fresh hold and a fresh open invoice for each example that names one (captures, releases, payments, voids).
+      const holdId = path.includes('{hold_id}') ? await newHold() : 'unused';
+      const invoiceId = path.includes('{invoice_id}') ? await newInvoice() : 'unused';
       const runnable = source
         .replace("import DodoPayments from 'dodopayments';", '')
         .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
@@ -84,7 +95,10 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
         .replaceAll(`'${pathParameterSample('event_id')}'`, `'${eventId}'`)
         .replaceAll(`'${pathParameterSample('entry_id')}'`, `'${entryId}'`)
         .replaceAll(pathParameterSample('webhook_id'), webhookId)
-        .replaceAll(`'${pathParameterSample('payment_method_id')}'`, `'${paymentMethodId}'`);
+        .replaceAll(`'${pathParameterSample('payment_method_id')}'`, `'${paymentMethodId}'`)
+        .replaceAll(`'${pathParameterSample('hold_id')}'`, `'${holdId}'`)
+        .replaceAll(`'${pathParameterSample('invoice_id')}'`, `'${invoiceId}'`)
+        .replaceAll(`'${pathParameterSample('payment_id')}'`, `'${paymentId}'`);
       const printed: unknown[] = [];
       const before = proxy.requests.length;
       await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(

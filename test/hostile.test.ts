@@ -5,6 +5,7 @@ import { customerCases } from './hostile/customer-cases.ts';
 import { ledgerEntryCases } from './hostile/ledger-entry-cases.ts';
 import { lotRouteCases, pathCases, queryCases } from './hostile/path-query-cases.ts';
 import { paymentMethodCases } from './hostile/payment-method-cases.ts';
+import { billingCases } from './hostile/billing-cases.ts';
 import { exchange, rawExchanges } from './hostile/raw-socket.ts';
 import { transportCases } from './hostile/transport-cases.ts';
 import { openStoreReader, tableCounts } from './model/store-reader.ts';
@@ -13,7 +14,7 @@ import { storeKinds } from './support/stores.ts';
 import { type TestApp, startTestApp } from './support/test-app.ts';
 
 const hostileCases: HostileCase[] = [
-  ...ledgerEntryCases, ...transportCases, ...pathCases, ...queryCases, ...lotRouteCases, ...customerCases, ...paymentMethodCases,
+  ...ledgerEntryCases, ...transportCases, ...pathCases, ...queryCases, ...lotRouteCases, ...customerCases, ...paymentMethodCases, ...billingCases,
 ];
 
 /** Valid reasons that look dangerous: each must be stored and returned byte for byte. */

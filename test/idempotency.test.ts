@@ -41,7 +41,7 @@ describe.each(storeKinds)('idempotency keys [%s]', (kind) => {
       expect(repeat.headers['content-type']).toMatch(/^application\/json/);
       const listed = (await t.request('GET', `/customers/${id}/wallets`)).json().items.find((w: { currency: string }) => w.currency === 'USD');
       // The error carries the wallet in Dodo's shape (the list adds the expiry extensions).
-      const { expiring_amount: _expiring, next_expiry_at: _next, ...wallet } = listed;
+      const { expiring_amount: _expiring, next_expiry_at: _next, held_amount: _held, available_balance: _available, ...wallet } = listed;
       expect(repeat.json()).toEqual({
         code: 'IDEMPOTENCY_KEY_ALREADY_USED',
         message: expect.stringContaining('topup_1'),

@@ -51,6 +51,9 @@ const apiOperations = [
   'get /webhooks/{webhook_id}/secret',
   'get /webhooks/{webhook_id}/headers',
   'patch /webhooks/{webhook_id}/headers',
+  'get /payments',
+  'get /payments/{payment_id}',
+  'get /invoices/payments/{payment_id}',
 ];
 /** Operations that answer 204 with no body (the SDK's methods returning void). */
 const noContentOperations = new Set([
@@ -75,6 +78,16 @@ const extensionOperations = [
   'get /customers/{customer_id}/wallets/lots',
   'get /customers/{customer_id}/wallets/ledger-entries/{entry_id}/lot-draws',
   'post /customers/{customer_id}/payment-methods',
+  'post /customers/{customer_id}/wallets/holds',
+  'get /customers/{customer_id}/wallets/holds',
+  'get /holds/{hold_id}',
+  'post /holds/{hold_id}/capture',
+  'post /holds/{hold_id}/release',
+  'post /invoices',
+  'get /invoices',
+  'get /invoices/{invoice_id}',
+  'post /invoices/{invoice_id}/pay',
+  'post /invoices/{invoice_id}/void',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -114,6 +127,15 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
   it('types every event Coffer sends in the OpenAPI webhooks object', () => {
     expect(Object.keys(doc.webhooks).sort()).toEqual([
       'customer.created',
+      'hold.captured',
+      'hold.created',
+      'hold.expired',
+      'hold.released',
+      'invoice.paid',
+      'invoice.payment_failed',
+      'payment.failed',
+      'payment.processing',
+      'payment.succeeded',
       'wallet.credited',
       'wallet.credits_expired',
       'wallet.credits_expiring',
@@ -142,7 +164,7 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     const { examples: attachExamples, ...attachBody } = plain(PaymentMethodAttachBody);
     expect(body('post', '/customers/{customer_id}/payment-methods')).toEqual(attachBody);
     expect(doc.paths['/customers/{customer_id}/payment-methods'].post.requestBody.content['application/json'].example).toEqual(attachExamples[0]);
-    expect(bodies).toHaveLength(11);
+    expect(bodies).toHaveLength(17);
     for (const [method, path] of bodies) {
       expect(body(method, path).additionalProperties, `${method} ${path}`).toBe(false);
     }

@@ -56,7 +56,7 @@ describe.each(storeKinds)('SDK customers, pages and errors [%s]', (kind) => {
     expect(wallets.items.map((w) => [w.currency, w.balance]).sort()).toEqual([['INR', 0], ['USD', 0]]);
     for (const wallet of wallets.items) {
       // Dodo's fields and the two additive expiry extensions (docs/expiry.md), which the SDK parses through.
-      expect(Object.keys(wallet).sort()).toEqual(['balance', 'created_at', 'currency', 'customer_id', 'expiring_amount', 'next_expiry_at', 'updated_at']);
+      expect(Object.keys(wallet).sort()).toEqual(['available_balance', 'balance', 'created_at', 'currency', 'customer_id', 'expiring_amount', 'held_amount', 'next_expiry_at', 'updated_at']);
       expect(wallet.customer_id).toBe(customerId);
     }
   });
@@ -166,7 +166,7 @@ describe.each(storeKinds)('SDK customers, pages and errors [%s]', (kind) => {
   });
 
   it('NotFoundError (404 NOT_FOUND) for an SDK resource Coffer does not implement', async () => {
-    const failure = await client.payments.list().catch((error: unknown) => error);
+    const failure = await client.subscriptions.list().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(NotFoundError);
     expect(failure).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
   });

@@ -159,7 +159,8 @@ const cases: Case[] = [
   {
     name: 'a negative balance',
     corruption: (w) => ({ ignoreChecks: true, sql: [`update wallets set balance = -5 where customer_id = ${q(w.carol)} and currency = 'INR'`] }),
-    kinds: () => ['lot_balance_mismatch', 'negative_balance', 'wallet_balance_mismatch'],
+    // A balance below 0 is also below the held amount (0): the holds pass names it too.
+    kinds: () => ['hold_mismatch', 'lot_balance_mismatch', 'negative_balance', 'wallet_balance_mismatch'],
     names: (w) => ({ customer_id: w.carol, currency: 'INR' }),
   },
   {
@@ -275,6 +276,12 @@ const cases: Case[] = [
     corruption: (w) => ({ sql: [`update ledger_entries set event_type = 'expiration' where id = ${q(w.aliceUsd[2])}`] }),
     kinds: () => ['lot_expiry_mismatch'],
     names: (w) => ({ entry_id: w.aliceUsd[2] }),
+  },
+  {
+    name: "a wallet's held amount that no active hold explains",
+    corruption: (w) => ({ sql: [`update wallets set held_amount = held_amount + 1 where customer_id = ${q(w.bob)} and currency = 'USD'`] }),
+    kinds: () => ['hold_mismatch', 'lot_balance_mismatch'],
+    names: () => ({}),
   },
   {
     name: 'an event type the API does not define',

@@ -20,7 +20,7 @@ describe.each(storeKinds)('wallets [%s]', (kind) => {
       expect(wallets.items).toHaveLength(2);
       for (const wallet of wallets.items) {
         // Dodo's fields, and the two expiry extensions (docs/expiry.md), which the SDK's types ignore.
-        expect(Object.keys(wallet).sort()).toEqual(['balance', 'created_at', 'currency', 'customer_id', 'expiring_amount', 'next_expiry_at', 'updated_at']);
+        expect(Object.keys(wallet).sort()).toEqual(['available_balance', 'balance', 'created_at', 'currency', 'customer_id', 'expiring_amount', 'held_amount', 'next_expiry_at', 'updated_at']);
         expect(wallet.customer_id).toBe(customer.customer_id);
       }
       const usd = wallets.items.find((w) => w.currency === 'USD')!;

@@ -8,6 +8,14 @@ import { paymentMethodRoutes } from '../api/payment-method-routes.ts';
 import { lowBalanceRoutes } from '../api/low-balance-routes.ts';
 import { ledgerRoutes } from '../api/ledger-routes.ts';
 import { lotRoutes } from '../api/lot-routes.ts';
+import { holdRoutes } from '../api/hold-routes.ts';
+import { billingRoutes } from '../api/billing-routes.ts';
+import { paymentRecoveryHandler } from '../billing/billing-jobs.ts';
+import { paymentRecoveryJobKind } from '../billing/billing-limits.ts';
+import { BillingService } from '../billing/billing-service.ts';
+import { holdExpiryHandler } from '../holds/hold-jobs.ts';
+import { holdExpiryJobKind } from '../holds/hold-limits.ts';
+import { HoldService } from '../holds/hold-service.ts';
 import { webhookDeliveryRoutes } from '../api/webhook-delivery-routes.ts';
 import { webhookRoutes } from '../api/webhook-routes.ts';
 import { Authenticator } from '../auth/authenticate.ts';
@@ -78,6 +86,9 @@ export interface CofferApp {
   clock: Clock;
   writer: LedgerWriter;
   ledger: LedgerService;
+  holds: HoldService;
+  /** Invoices paid wallet-first and their payments. */
+  billing: BillingService;
   customers: CustomerService;
   /** The delivery log, redelivery and test sends (the CLI's `coffer webhooks` commands use it too). */
   deliveries: DeliveryService;
@@ -153,6 +164,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       expiringWindowMs: config.expiringWindowDays * 86_400_000,
     },
   });
+  const holds = new HoldService({ db: store.db, writer, clock, currencies: config.currencies });
   const customers = new CustomerService({ db: store.db, currencies: config.currencies, clock, newId });
   // The job runtime is built after the HTTP app (it logs through it); redeliveries wake it once it exists.
   let wakeJobs = () => {};
@@ -186,6 +198,19 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     },
   });
 
+  const billing = new BillingService({
+    db: store.db,
+    clock,
+    newId,
+    currencies: config.currencies,
+    holds,
+    payments,
+    methods: paymentMethods,
+    onEvent: () => dispatcher?.wake(),
+    stepPauseMs: config.billingStepPauseMs,
+    recoveryDelayMs: config.billingRecoveryDelayMs,
+  });
+
   const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
   const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
   const http = await buildHttpApp({
@@ -199,6 +224,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       paymentMethodRoutes(paymentMethods),
       ledgerRoutes(ledger),
       lotRoutes(new LotService({ db: store.db, clock })),
+      holdRoutes(holds),
+      billingRoutes(billing),
       lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
@@ -241,6 +268,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [webhookDeliveryJobKind]: webhookDeliveryHandler({ ...delivery, logger: http.app.log, metrics: deliveryMetrics }),
     [lotExpiryJobKind]: lotExpiryHandler(expiry),
     [lotNoticeJobKind]: lotNoticeHandler(expiry),
+    [holdExpiryJobKind]: holdExpiryHandler(holds),
+    [paymentRecoveryJobKind]: paymentRecoveryHandler(billing),
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
@@ -290,5 +319,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
 }

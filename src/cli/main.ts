@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { DurabilityError, openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
 import { systemClock } from '../shared/clock.ts';
+import { registerBillingCommands } from './billing-commands.ts';
 import { registerOpsCommands } from './ops-commands.ts';
 import { serve } from './serve.ts';
 import { registerWebhookCommands } from './webhook-commands.ts';
@@ -123,6 +124,7 @@ keys
 
 registerOpsCommands(program);
 registerWebhookCommands(program);
+registerBillingCommands(program);
 
 try {
   await program.parseAsync(process.argv);

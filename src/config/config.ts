@@ -1,4 +1,5 @@
 // Parses the process environment once into a typed, frozen configuration; no other module reads process.env.
+import { paymentRecoveryDelayMs } from '../billing/billing-limits.ts';
 import path from 'node:path';
 import { type JobLimits, jobAttemptsMaxLimit, jobLimitsDefault } from '../jobs/job-limits.ts';
 import { expiringNoticeHoursDefault, expiringWindowDaysDefault } from '../credits/credit-limits.ts';
@@ -66,6 +67,10 @@ export interface Config {
   readonly paymentProcessorAllowPrivateUrls: boolean;
   /** How long the simulated pm_card_fails_after_delay takes before it fails. */
   readonly paymentSimulatedDelayMs: number;
+  /** A pause after each persisted step of an invoice payment: only for crash tests (a kill lands between two steps). */
+  readonly billingStepPauseMs: number;
+  /** How long after a payment starts its recovery job is due (it resumes a payment a crash or a silent processor left processing). */
+  readonly billingRecoveryDelayMs: number;
   /** How long a dashboard sign-in lasts; then the dashboard asks for the API key again. */
   readonly dashboardSessionMs: number;
 }
@@ -230,6 +235,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     paymentProcessorTimeoutMs: integer('COFFER_PAYMENT_PROCESSOR_TIMEOUT_MS', 10_000, 10, 120_000),
     paymentProcessorAllowPrivateUrls: flag('COFFER_PAYMENT_PROCESSOR_ALLOW_PRIVATE_URLS'),
     paymentSimulatedDelayMs: integer('COFFER_PAYMENT_SIMULATED_DELAY_MS', 200, 0, 60_000),
+    billingStepPauseMs: integer('COFFER_BILLING_STEP_PAUSE_MS', 0, 0, 60_000),
+    billingRecoveryDelayMs: integer('COFFER_BILLING_RECOVERY_DELAY_MS', paymentRecoveryDelayMs, 100, 86_400_000),
     dashboardSessionMs: integer('COFFER_DASHBOARD_SESSION_MS', 28_800_000, 60_000, 2_592_000_000),
   };
   problems.push(...paymentProcessorProblems(config));

@@ -47,6 +47,7 @@ export class CustomerService {
       created_at: now,
       updated_at: now,
       next_expiry_at: null,
+      held_amount: 0,
     }));
     const wire = toWire(row);
     // The body passed its schema and the JSON parser's checks, so the row must be servable.

@@ -42,6 +42,8 @@ export interface WalletsTable {
   updated_at: string;
   /** The earliest expires_at among the wallet's active lots (src/credits), or null when none expires. */
   next_expiry_at: string | null;
+  /** What active holds reserve of the balance (src/holds); available = balance − held_amount. */
+  held_amount: number;
 }
 
 export interface LedgerEntriesTable {
@@ -263,6 +265,78 @@ export interface SimulatedRefundsTable {
   created_at: string;
 }
 
+/** One lot's part of a hold: what the hold reserved from it. */
+export interface HoldLotReservation {
+  lot_id: string;
+  amount: number;
+}
+
+export interface HoldsTable {
+  id: string;
+  business_id: string;
+  customer_id: string;
+  currency: string;
+  amount: number;
+  captured_amount: number;
+  status: 'active' | 'captured' | 'released' | 'expired';
+  reason: string | null;
+  event_type: string;
+  reference_object_id: string | null;
+  expires_at: string | null;
+  /** JSON array of HoldLotReservation, in consumption order. */
+  lots: string;
+  capture_entry_id: string | null;
+  idempotency_scope: string;
+  idempotency_key: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InvoicesTable {
+  id: string;
+  business_id: string;
+  customer_id: string;
+  currency: string;
+  total_amount: number;
+  /** JSON array of {description, amount}. */
+  line_items: string;
+  wallet_mode: 'auto' | 'never' | 'cap';
+  wallet_cap_amount: number | null;
+  /** JSON object. */
+  metadata: string;
+  status: 'open' | 'processing' | 'paid' | 'void';
+  payment_id: string | null;
+  attempt_count: number;
+  last_failure_code: string | null;
+  last_failure_message: string | null;
+  paid_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PaymentsTable {
+  id: string;
+  business_id: string;
+  customer_id: string;
+  invoice_id: string;
+  attempt: number;
+  currency: string;
+  total_amount: number;
+  wallet_amount: number;
+  method_amount: number;
+  status: 'processing' | 'succeeded' | 'failed';
+  step: 'started' | 'held' | 'charged' | 'done';
+  hold_id: string | null;
+  requested_payment_method_id: string | null;
+  payment_method_id: string | null;
+  processor: 'simulated' | 'http' | null;
+  charge_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
@@ -282,4 +356,7 @@ export interface Database {
   payment_methods: PaymentMethodsTable;
   simulated_charges: SimulatedChargesTable;
   simulated_refunds: SimulatedRefundsTable;
+  holds: HoldsTable;
+  invoices: InvoicesTable;
+  payments: PaymentsTable;
 }

@@ -9,7 +9,16 @@
 /** Where the examples point; the banner of `coffer serve` prints the real URL. */
 export const sampleBaseUrl = 'http://127.0.0.1:8080';
 /** What stands for a path parameter in the examples (`cus_…` for `customer_id`). */
-const pathParameterSamples: Record<string, string> = { customer_id: 'cus_…', webhook_id: 'whk_…', entry_id: 'cwt_…', payment_method_id: 'pm_…', currency: 'USD' };
+const pathParameterSamples: Record<string, string> = {
+  customer_id: 'cus_…',
+  webhook_id: 'whk_…',
+  entry_id: 'cwt_…',
+  payment_method_id: 'pm_…',
+  currency: 'USD',
+  hold_id: 'hold_…',
+  invoice_id: 'inv_…',
+  payment_id: 'pay_…',
+};
 export const pathParameterSample = (name: string) => pathParameterSamples[name] ?? `<${name}>`;
 
 /** Summaries of Coffer's own operations end with this (and their schemas carry `x-coffer-extension: true`). */

@@ -1,8 +1,10 @@
 // One error envelope ({code, message}), one exhaustive code → HTTP status map; docs/errors.md has a heading per code.
 // Domains own their codes (src/<domain>/*-errors.ts); the map below must name every one of them, and only them.
 import type { AuthErrorCode } from '../auth/auth-errors.ts';
+import type { BillingErrorCode } from '../billing/billing-errors.ts';
 import type { CreditErrorCode } from '../credits/credit-errors.ts';
 import type { CustomerErrorCode } from '../customers/customer-errors.ts';
+import type { HoldErrorCode } from '../holds/hold-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
 import type { PaymentErrorCode } from '../payments/payment-errors.ts';
@@ -34,7 +36,9 @@ export type ErrorCode =
   | OutboxErrorCode
   | WebhookErrorCode
   | DeliveryErrorCode
-  | PaymentErrorCode;
+  | PaymentErrorCode
+  | HoldErrorCode
+  | BillingErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -45,6 +49,8 @@ export const errorStatus = {
   INVALID_EXPIRES_AT: 400,
   LOT_FIELDS_ON_DEBIT: 400,
   PAYMENT_METHOD_LIMIT_REACHED: 400,
+  HOLD_CAPTURE_EXCEEDS_HOLD: 400,
+  INVALID_INVOICE: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -54,10 +60,15 @@ export const errorStatus = {
   WEBHOOK_NOT_FOUND: 404,
   WEBHOOK_EVENT_NOT_FOUND: 404,
   PAYMENT_METHOD_NOT_FOUND: 404,
+  HOLD_NOT_FOUND: 404,
+  INVOICE_NOT_FOUND: 404,
+  PAYMENT_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_ALREADY_USED: 409,
   IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST: 409,
   WEBHOOK_ENDPOINT_DISABLED: 409,
   PAYMENT_METHOD_ALREADY_ATTACHED: 409,
+  HOLD_NOT_ACTIVE: 409,
+  INVOICE_NOT_PAYABLE: 409,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -35,8 +35,9 @@ export interface JobRowInput {
 
 export interface LotMove {
   id: string;
-  /** The remainder the batch read; the update applies only if it still holds. */
+  /** The remainder and status the batch read; the update applies only if they still hold. */
   expectedRemaining: number;
+  expectedStatus: LotRow['status'];
   remaining: number;
   expiredAmount: number;
   status: LotRow['status'];
@@ -98,6 +99,41 @@ export class LotBook {
     this.lots.set(row.id, lot);
   }
 
+  /**
+   * A lot a loaded hold reserved from, in any status, placed in its wallet's consumption order (unless the wallet's
+   * own load read it already). Every lot before it in the list is either loaded or reserved too, so order holds.
+   */
+  addHeld(row: LotRow, wallet: WalletState | undefined): void {
+    // A hold a reused key points to may be another customer's, whose wallet this batch did not load: it is not needed.
+    if (!wallet || this.lots.has(row.id)) return;
+    const lot = lotState(row, false);
+    const index = wallet.lots.findIndex((other) => compareLots(lotKey(lot), lotKey(other)) < 0);
+    wallet.lots.splice(index === -1 ? wallet.lots.length : index, 0, lot);
+    this.lots.set(row.id, lot);
+  }
+
+  /** A hold reserves from lots strictly in consumption order, never from an expired one, as a debit would draw. */
+  reserve(lotId: string, amount: number, wallet: WalletState): void {
+    const lot = this.lots.get(lotId);
+    assertInvariant(lot && lot.status === 'active' && amount > 0 && amount <= lot.remaining, `reservation from lot ${lotId} takes at most its remainder`);
+    assertInvariant(!isExpiredAt(lot.row.expires_at, this.now), `no hold reserves expired lot ${lotId}`);
+    const position = wallet.lots.indexOf(lot);
+    assertInvariant(wallet.lots.slice(0, position).every((earlier) => earlier.status !== 'active'), `lot ${lotId} is the first active lot in consumption order`);
+    lot.remaining -= amount;
+    if (lot.remaining === 0) lot.status = 'spent';
+    lot.updatedAt = this.now;
+  }
+
+  /** A released reservation goes back to its lot, active again (the decider expires it at once if it is due). */
+  giveBack(lotId: string, amount: number, wallet: WalletState): void {
+    const lot = this.lots.get(lotId);
+    assertInvariant(lot && amount > 0 && wallet.lots.includes(lot), `released reservation names loaded lot ${lotId}`);
+    assertInvariant(lot.remaining + amount + lot.expiredAmount <= lot.row.amount, `lot ${lotId} gets back at most what was taken from it`);
+    lot.remaining += amount;
+    lot.status = 'active';
+    lot.updatedAt = this.now;
+  }
+
   /** A credit's new lot, placed in its wallet's consumption order. */
   addNew(row: LotRow, wallet: WalletState | undefined, entry: EntryRow | undefined): void {
     assertInvariant(wallet && entry && entry.is_credit === 1, `lot ${row.id} comes from a credit of this batch`);
@@ -111,9 +147,16 @@ export class LotBook {
   }
 
   /** A debit takes from lots strictly in consumption order and never from an expired one; an expiration takes all. */
-  draw(draw: LotDrawsTable, expires: boolean, entry: EntryRow | undefined, walletOf: (lot: LotState) => WalletState): void {
+  draw(draw: LotDrawsTable, expires: boolean, entry: EntryRow | undefined, walletOf: (lot: LotState) => WalletState, fromHold = false): void {
     const lot = this.lots.get(draw.lot_id);
     assertInvariant(lot && entry && entry.is_credit === 0, `draw of ${draw.entry_id} from ${draw.lot_id} names a lot and a debit of this batch`);
+    if (fromHold) {
+      // A capture spends what its hold reserved: the lot's remainder already left it (even if the lot expired since).
+      assertInvariant(draw.amount > 0 && entry.customer_id === lot.row.customer_id && entry.currency === lot.row.currency, `capture draw from lot ${lot.row.id} is of its wallet`);
+      this.draws.push(draw);
+      this.drawnByEntry.set(entry.id, (this.drawnByEntry.get(entry.id) ?? 0) + draw.amount);
+      return;
+    }
     const wallet = walletOf(lot);
     assertInvariant(entry.customer_id === lot.row.customer_id && entry.currency === lot.row.currency, `draw from lot ${lot.row.id} is of its wallet`);
     assertInvariant(lot.status === 'active' && draw.amount > 0 && draw.amount <= lot.remaining, `draw from lot ${lot.row.id} takes at most its remainder`);
@@ -121,8 +164,9 @@ export class LotBook {
     if (expires) {
       assertInvariant(expired && draw.amount === lot.remaining && entry.event_type === 'expiration', `lot ${lot.row.id} expires whole, when due`);
       lot.status = 'expired';
-      lot.expiredAmount = draw.amount;
-      lot.expiryEntryId = entry.id;
+      // A reservation released after its lot expired expires at once: the lot's expired amount grows.
+      lot.expiredAmount += draw.amount;
+      lot.expiryEntryId ??= entry.id;
     } else {
       assertInvariant(!expired, `no debit spends expired lot ${lot.row.id}`);
       const position = wallet.lots.indexOf(lot);
@@ -167,8 +211,9 @@ export class LotBook {
           expiry_entry_id: final.expiryEntryId,
           updated_at: final.updatedAt,
         });
-      } else if (lot.remaining !== lot.row.remaining_amount || lot.status !== lot.row.status) {
-        lotMoves.push({ id: lot.row.id, expectedRemaining: lot.row.remaining_amount, ...final });
+      } else if (lot.remaining !== lot.row.remaining_amount || lot.status !== lot.row.status || lot.expiredAmount !== lot.row.expired_amount) {
+        assertInvariant(lot.status !== 'active' || lot.expiredAmount === 0, `lot ${lot.row.id} is not left active with expired money`);
+        lotMoves.push({ id: lot.row.id, expectedRemaining: lot.row.remaining_amount, expectedStatus: lot.row.status, ...final });
       }
     }
     return { newLots, lotMoves };

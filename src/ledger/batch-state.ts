@@ -4,7 +4,7 @@ import type { CustomersTable, LotDrawsTable, WalletsTable } from '../db/schema.t
 import type { EventRow } from '../outbox/event-row.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import { assertInvariant } from '../shared/result.ts';
-import type { EntryRow, LedgerCommand, LotRow, WalletSnapshot } from './commands.ts';
+import type { EntryRow, HoldRow, LedgerCommand, LotRow, WalletSnapshot } from './commands.ts';
 import { type JobRowInput, LotBook, type LotMove, type LotSettings, type LotState, type LotWalletRequest, lotKey } from './batch-lots.ts';
 import { type IdempotencyRecordRow, recordKey } from './idempotency.ts';
 
@@ -33,6 +33,10 @@ export interface LoadedBatch {
   lots: LotRow[];
   /** Wallets whose lots were read (as `walletKey`), even when they have none. */
   lotWalletsLoaded: string[];
+  /** The holds the batch's commands name, and those its idempotency records point to (empty without hold commands). */
+  holds: HoldRow[];
+  /** The lots those holds reserved, whatever their status now. */
+  holdLots: LotRow[];
 }
 
 /** Which rows a batch needs: its customers (locked), the idempotency records its keys name, and lots per wallet. */
@@ -40,6 +44,8 @@ export interface LoadRequest {
   customerIds: string[];
   keys: Array<{ businessId: string; scope: string; key: string }>;
   lotWallets: LotWalletRequest[];
+  /** Holds a capture, release or expire_hold names (records of result_type hold are followed by the store too). */
+  holdIds: string[];
   /** The clock, read once before the locks; the store decides which lots are expired at batchTime(now, wallets). */
   now: string;
 }
@@ -52,6 +58,8 @@ export interface WalletState {
   /** wallet.low_balance fires on an entry that takes the balance from at least this to below it; null: never. */
   readonly lowBalanceThreshold: number | null;
   balance: number;
+  /** What active holds reserve of the balance. */
+  held: number;
   entryCount: number;
   updatedAt: string;
   /** Whether this wallet's lots were read (else `lots` holds only the ones this batch made). */
@@ -60,6 +68,25 @@ export interface WalletState {
   readonly lots: LotState[];
   /** Whether the lots due by the batch's time were expired (before the wallet's first command). */
   prepared: boolean;
+}
+
+/** A hold in the batch: as loaded (or made by this batch), and how the batch has moved it. */
+export interface HoldState {
+  readonly row: HoldRow;
+  readonly isNew: boolean;
+  status: HoldRow['status'];
+  capturedAmount: number;
+  captureEntryId: string | null;
+  updatedAt: string;
+}
+
+export interface HoldMove {
+  id: string;
+  /** Moves apply only to a hold still active (the one state a hold leaves). */
+  status: HoldRow['status'];
+  capturedAmount: number;
+  captureEntryId: string | null;
+  updatedAt: string;
 }
 
 export interface CustomerState {
@@ -76,7 +103,15 @@ export type Write =
   /** A credit's lot (after its entry). */
   | { type: 'lot'; lot: LotRow }
   /** What an entry takes from a lot (after the entry); `expires` for the expiration entry, which takes all of it. */
-  | { type: 'lot_draw'; draw: LotDrawsTable; expires: boolean }
+  | { type: 'lot_draw'; draw: LotDrawsTable; expires: boolean; fromHold?: boolean }
+  /** A hold's reservation of part of a lot (taken from its remainder, in consumption order). */
+  | { type: 'lot_reserve'; lotId: string; amount: number }
+  /** A released reservation going back to its lot's remainder. */
+  | { type: 'lot_return'; lotId: string; amount: number }
+  /** A new hold (it adds its amount to the wallet's held amount). */
+  | { type: 'hold'; hold: HoldRow }
+  /** An active hold leaving that state (its amount leaves the wallet's held amount). */
+  | { type: 'hold_move'; move: HoldMove }
   /** A job row, enqueued in the transaction of the change that calls for it (skipped if its kind and key exist). */
   | { type: 'job'; job: JobRowInput };
 
@@ -86,8 +121,10 @@ export interface WalletMove {
   /** The balance and count the batch read; the update applies only if they still hold. */
   expectedBalance: number;
   expectedEntryCount: number;
+  expectedHeld: number;
   balance: number;
   entryCount: number;
+  held: number;
   updatedAt: string;
   nextExpiryAt: string | null;
 }
@@ -112,6 +149,8 @@ export interface WriteSet {
   lotMoves: LotMove[];
   draws: LotDrawsTable[];
   jobs: JobRowInput[];
+  newHolds: HoldRow[];
+  holdMoves: HoldMove[];
 }
 
 /** What a decider may read: never the store, only what the batch loaded and its own running state. */
@@ -122,6 +161,7 @@ export interface BatchView {
   wallet(customerId: string, currency: string): WalletState | undefined;
   record(businessId: string, scope: string, key: string): LoadedRecord | undefined;
   lot(id: string): LotState | undefined;
+  hold(id: string): HoldState | undefined;
   /** Lot settings of this process. */
   readonly lotSettings: LotSettings;
 }
@@ -151,8 +191,9 @@ export function loadRequestFor(commands: readonly LedgerCommand[], now: string):
       wallet = { customerId: command.customerId, currency: command.currency, need: 0 };
       lotWallets.set(walletId, wallet);
     }
-    if (command.kind === 'debit') wallet.need += command.amount;
+    if (command.kind === 'debit' || command.kind === 'hold') wallet.need += command.amount;
   }
+  const holdIds = [...new Set(commands.flatMap((c) => (c.kind === 'capture' || c.kind === 'release' || c.kind === 'expire_hold' ? [c.holdId] : [])))];
   for (const command of commands) {
     if (command.idempotency === null) continue;
     const id = recordKey(command.businessId, command.idempotency.scope, command.idempotency.key);
@@ -160,7 +201,7 @@ export function loadRequestFor(commands: readonly LedgerCommand[], now: string):
     seen.add(id);
     keys.push({ businessId: command.businessId, scope: command.idempotency.scope, key: command.idempotency.key });
   }
-  return { customerIds, keys, lotWallets: [...lotWallets.values()], now };
+  return { customerIds, keys, lotWallets: [...lotWallets.values()], holdIds, now };
 }
 
 /**
@@ -182,6 +223,7 @@ export class BatchState implements BatchView {
   private readonly newRecords: IdempotencyRecordRow[] = [];
   private readonly events: EventRow[] = [];
   private readonly lotBook: LotBook;
+  private readonly holds = new Map<string, HoldState>();
 
   constructor(
     loaded: LoadedBatch,
@@ -206,6 +248,7 @@ export class BatchState implements BatchView {
         createdAt: row.created_at,
         lowBalanceThreshold: row.low_balance_effective,
         balance: row.balance,
+        held: row.held_amount,
         entryCount: row.entry_count,
         updatedAt: row.updated_at,
       });
@@ -226,6 +269,7 @@ export class BatchState implements BatchView {
         // The business default is not loaded for a wallet that does not exist yet; its first entry cannot cross it.
         lowBalanceThreshold: null,
         balance: 0,
+        held: 0,
         entryCount: 0,
         updatedAt: now,
         // A wallet that does not exist yet has no lots: its (empty) list is complete.
@@ -239,6 +283,15 @@ export class BatchState implements BatchView {
       wallet.lots.sort((a, b) => compareLots(lotKey(a), lotKey(b)));
       assertInvariant(wallet.lots.every((lot, i) => i === 0 || compareLots(lotKey(wallet.lots[i - 1]), lotKey(lot)) < 0), 'lots load in consumption order');
     }
+    // A hold's lots join their wallet's list in consumption order, whatever their status (a reserved lot may be spent).
+    for (const row of loaded.holdLots) this.lotBook.addHeld(row, this.wallet(row.customer_id, row.currency));
+    for (const row of loaded.holds) {
+      this.holds.set(row.id, { row, isNew: false, status: row.status, capturedAmount: row.captured_amount, captureEntryId: row.capture_entry_id, updatedAt: row.updated_at });
+    }
+  }
+
+  hold(id: string): HoldState | undefined {
+    return this.holds.get(id);
   }
 
   lot(id: string): LotState | undefined {
@@ -271,9 +324,44 @@ export class BatchState implements BatchView {
       else if (write.type === 'event') this.applyEvent(write.event);
       else if (write.type === 'lot') this.lotBook.addNew(write.lot, this.wallet(write.lot.customer_id, write.lot.currency), this.lotSourceEntry(write.lot));
       else if (write.type === 'lot_draw') {
-        this.lotBook.draw(write.draw, write.expires, this.entriesById.get(write.draw.entry_id), (lot) => this.wallet(lot.row.customer_id, lot.row.currency)!);
-      } else this.lotBook.jobs.push(write.job);
+        this.lotBook.draw(write.draw, write.expires, this.entriesById.get(write.draw.entry_id), (lot) => this.wallet(lot.row.customer_id, lot.row.currency)!, write.fromHold === true);
+      } else if (write.type === 'lot_reserve') this.lotBook.reserve(write.lotId, write.amount, this.walletOfLot(write.lotId));
+      else if (write.type === 'lot_return') this.lotBook.giveBack(write.lotId, write.amount, this.walletOfLot(write.lotId));
+      else if (write.type === 'hold') this.applyNewHold(write.hold);
+      else if (write.type === 'hold_move') this.applyHoldMove(write.move);
+      else this.lotBook.jobs.push(write.job);
     }
+  }
+
+  private walletOfLot(lotId: string): WalletState {
+    const lot = this.lotBook.lots.get(lotId);
+    assertInvariant(lot, `lot ${lotId} was loaded`);
+    return this.wallet(lot.row.customer_id, lot.row.currency)!;
+  }
+
+  private applyNewHold(row: HoldRow): void {
+    const wallet = this.wallet(row.customer_id, row.currency);
+    assertInvariant(wallet && !this.holds.has(row.id) && row.status === 'active', `hold ${row.id} is new, active and of a loaded wallet`);
+    assertInvariant(row.amount > 0 && wallet.held + row.amount <= wallet.balance, `hold ${row.id} takes only available funds`);
+    const reserved = (JSON.parse(row.lots) as Array<{ amount: number }>).reduce((sum, part) => sum + part.amount, 0);
+    assertInvariant(reserved === row.amount, `hold ${row.id} reserved exactly its amount from lots`);
+    wallet.held += row.amount;
+    wallet.updatedAt = this.now;
+    this.holds.set(row.id, { row, isNew: true, status: 'active', capturedAmount: 0, captureEntryId: null, updatedAt: row.created_at });
+  }
+
+  private applyHoldMove(move: HoldMove): void {
+    const hold = this.holds.get(move.id);
+    assertInvariant(hold && hold.status === 'active' && move.status !== 'active', `hold ${move.id} leaves the active state once`);
+    const wallet = this.wallet(hold.row.customer_id, hold.row.currency)!;
+    assertInvariant(move.capturedAmount <= hold.row.amount && (move.status === 'captured') === (move.captureEntryId !== null), `hold ${move.id} captures at most its amount`);
+    assertInvariant(wallet.held >= hold.row.amount, `wallet ${wallet.customerId}/${wallet.currency} holds hold ${move.id}`);
+    wallet.held -= hold.row.amount;
+    wallet.updatedAt = this.now;
+    hold.status = move.status;
+    hold.capturedAmount = move.capturedAmount;
+    hold.captureEntryId = move.captureEntryId;
+    hold.updatedAt = move.updatedAt;
   }
 
   private lotSourceEntry(row: LotRow): EntryRow | undefined {
@@ -288,6 +376,8 @@ export class BatchState implements BatchView {
     const expectedAfter = entry.is_credit === 1 ? entry.before_balance + entry.amount : entry.before_balance - entry.amount;
     assertInvariant(entry.amount > 0 && entry.after_balance === expectedAfter, `entry ${entry.id}: after = before ± amount`);
     assertInvariant(entry.after_balance >= 0 && Number.isSafeInteger(entry.after_balance), `entry ${entry.id} leaves a non-negative safe balance`);
+    // No debit spends held money: a capture's hold leaves the held amount first (its hold_move comes before its entry).
+    assertInvariant(entry.is_credit === 1 || entry.after_balance >= wallet.held, `entry ${entry.id} never spends held funds`);
     assertInvariant(entry.wallet_seq === wallet.entryCount + 1 && entry.customer_seq === customer.entryCount + 1, `entry ${entry.id} takes the next sequences`);
     wallet.balance = entry.after_balance;
     wallet.entryCount = entry.wallet_seq;
@@ -318,6 +408,7 @@ export class BatchState implements BatchView {
     const newWallets: WalletsTable[] = [];
     const walletMoves: WalletMove[] = [];
     for (const wallet of this.wallets.values()) {
+      assertInvariant(wallet.held >= 0 && wallet.held <= wallet.balance, `wallet ${wallet.customerId}/${wallet.currency} holds at most its balance`);
       if (wallet.loaded === null) {
         if (wallet.entryCount === 0) continue;
         const businessId = this.customers.get(wallet.customerId)!.loaded.business_id;
@@ -327,18 +418,21 @@ export class BatchState implements BatchView {
           business_id: businessId,
           balance: wallet.balance,
           entry_count: wallet.entryCount,
+          held_amount: wallet.held,
           created_at: wallet.createdAt,
           updated_at: wallet.updatedAt,
           next_expiry_at: this.lotBook.nextExpiryAt(wallet),
         });
-      } else if (wallet.entryCount !== wallet.loaded.entry_count) {
+      } else if (wallet.entryCount !== wallet.loaded.entry_count || wallet.held !== wallet.loaded.held_amount) {
         walletMoves.push({
           customerId: wallet.customerId,
           currency: wallet.currency,
           expectedBalance: wallet.loaded.balance,
           expectedEntryCount: wallet.loaded.entry_count,
+          expectedHeld: wallet.loaded.held_amount,
           balance: wallet.balance,
           entryCount: wallet.entryCount,
+          held: wallet.held,
           updatedAt: wallet.updatedAt,
           nextExpiryAt: this.lotBook.nextExpiryAt(wallet),
         });
@@ -350,6 +444,15 @@ export class BatchState implements BatchView {
       customerMoves.push({ customerId, expectedEntryCount: customer.loaded.entry_count, entryCount: customer.entryCount });
     }
     const { newLots, lotMoves } = this.lotBook.rows();
+    const newHolds: HoldRow[] = [];
+    const holdMoves: HoldMove[] = [];
+    for (const hold of this.holds.values()) {
+      const final = { status: hold.status, captured_amount: hold.capturedAmount, capture_entry_id: hold.captureEntryId, updated_at: hold.updatedAt };
+      if (hold.isNew) newHolds.push({ ...hold.row, ...final });
+      else if (hold.status !== hold.row.status) {
+        holdMoves.push({ id: hold.row.id, status: hold.status, capturedAmount: hold.capturedAmount, captureEntryId: hold.captureEntryId, updatedAt: hold.updatedAt });
+      }
+    }
     return {
       entries: this.entries,
       idempotencyRecords: this.newRecords,
@@ -361,6 +464,8 @@ export class BatchState implements BatchView {
       lotMoves,
       draws: this.lotBook.draws,
       jobs: this.lotBook.jobs,
+      newHolds,
+      holdMoves,
     };
   }
 }

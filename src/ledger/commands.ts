@@ -1,7 +1,7 @@
 // The ledger's commands: a closed union of kinds, each decided by its own pure decider (deciders.ts).
 // A new kind (a hold, a capture, an expiry) is a new member here, a decider, and its outcome type.
 import type { LotCategory } from '../credits/lot-order.ts';
-import type { CreditLotsTable, LedgerEntriesTable } from '../db/schema.ts';
+import type { CreditLotsTable, HoldsTable, LedgerEntriesTable } from '../db/schema.ts';
 import type { IdempotencyKeyRef } from './idempotency.ts';
 
 export const eventTypes = [
@@ -58,7 +58,61 @@ export interface ExpireLotCommand {
   idempotency: IdempotencyKeyRef;
 }
 
-export type LedgerCommand = CreditCommand | DebitCommand | ExpireLotCommand;
+/**
+ * Reserves `amount` of the wallet's available balance (balance − held) and the lots it comes from, in consumption
+ * order. Writes no entry: the balance stays the sum of entries; the capture writes the debit.
+ */
+export interface HoldCommand {
+  kind: 'hold';
+  businessId: string;
+  customerId: string;
+  currency: string;
+  amount: number;
+  reason: string | null;
+  /** After the batch's time, or null: the hold stays until captured or released. */
+  expiresAt: string | null;
+  /** What the capture's debit entry says (a client's hold: payment, reference the hold id when null). */
+  eventType: EventType;
+  referenceObjectId: string | null;
+  idempotency: IdempotencyKeyRef;
+  /** Hold what is available up to `amount` (an invoice's wallet part, decided here, never read before). */
+  upTo?: boolean;
+}
+
+/** Captures up to the held amount (null: all of it): one debit entry; what is not captured is released. */
+export interface CaptureHoldCommand {
+  kind: 'capture';
+  businessId: string;
+  customerId: string;
+  currency: string;
+  holdId: string;
+  amount: number | null;
+  /** The debit entry's key (an invoice payment's coffer:invoice_payment / invoice:<id>:wallet), or null. */
+  idempotency: IdempotencyKeyRef | null;
+}
+
+interface HoldRefFields {
+  businessId: string;
+  customerId: string;
+  currency: string;
+  holdId: string;
+  /** Idempotent by the hold's state: releasing a released hold answers it again. */
+  idempotency: null;
+}
+
+/** Releases an active hold: its reservations go back to their lots. */
+export interface ReleaseHoldCommand extends HoldRefFields {
+  kind: 'release';
+}
+
+/** Releases an active hold as expired, once its expires_at has come (the holds.expire job's command). */
+export interface ExpireHoldCommand extends HoldRefFields {
+  kind: 'expire_hold';
+}
+
+export type HoldCommandAny = HoldCommand | CaptureHoldCommand | ReleaseHoldCommand | ExpireHoldCommand;
+
+export type LedgerCommand = CreditCommand | DebitCommand | ExpireLotCommand | HoldCommandAny;
 export type CommandKind = LedgerCommand['kind'];
 
 export type EntryRow = LedgerEntriesTable;
@@ -79,7 +133,7 @@ export type EntryOutcome =
   /** The key was used before for a different request (its entry, when it produced one). */
   | { kind: 'key_conflict'; entry: EntryRow | null }
   | { kind: 'customer_not_found' }
-  | { kind: 'insufficient_funds'; balance: number }
+  | { kind: 'insufficient_funds'; balance: number; held: number }
   | { kind: 'balance_limit_exceeded'; balance: number }
   /** The credit's expires_at is not after the batch's time. */
   | { kind: 'expiry_not_in_future'; now: string };
@@ -97,10 +151,33 @@ export type ExpireLotOutcome =
   | { kind: 'lot_not_found' }
   | { kind: 'customer_not_found' };
 
+export type HoldRow = HoldsTable;
+
+/** A hold's outcome: the hold as it stands after the command, and the wallet (held and available) then. */
+export type HoldOutcome =
+  | { kind: 'applied'; hold: HoldRow; wallet: WalletSnapshot & { held_amount: number }; entry: EntryRow | null }
+  /** The same key and request again, or a capture/release of a hold already in that state. */
+  | { kind: 'duplicate'; hold: HoldRow; wallet: WalletSnapshot & { held_amount: number }; entry: EntryRow | null }
+  | { kind: 'key_conflict'; hold: HoldRow | null }
+  | { kind: 'customer_not_found' }
+  | { kind: 'hold_not_found' }
+  /** The hold is captured, released or expired (another state than the one asked for). */
+  | { kind: 'hold_not_active'; hold: HoldRow }
+  /** A capture of more than the hold holds. */
+  | { kind: 'capture_exceeds_hold'; hold: HoldRow }
+  | { kind: 'insufficient_funds'; balance: number; held: number }
+  | { kind: 'expiry_not_in_future'; now: string }
+  /** expire_hold before the hold's expires_at. */
+  | { kind: 'not_due'; expiresAt: string | null };
+
 /** The outcome each command kind can have. */
 export interface OutcomeOf {
   credit: EntryOutcome;
   debit: EntryOutcome;
   expire_lot: ExpireLotOutcome;
+  hold: HoldOutcome;
+  capture: HoldOutcome;
+  release: HoldOutcome;
+  expire_hold: HoldOutcome;
 }
 export type CommandOutcome = OutcomeOf[CommandKind];

@@ -1,6 +1,7 @@
 // Pure deciders, one per command kind: given what the batch loaded and its running state, a command's outcome and rows.
 // They read no store and no clock (the batch's time is in the view), so they are unit-tested without a database.
 import { lotExpiryScope } from '../credits/credit-limits.ts';
+import { decideCapture, decideHold, decideRelease } from '../holds/hold-deciders.ts';
 import { lotCreditWrites, lotDrawWrites, lotExpiredEvent } from '../credits/lot-writes.ts';
 import { type EventRow, eventRow } from '../outbox/event-row.ts';
 import { idPrefixes } from '../shared/ids.ts';
@@ -138,7 +139,7 @@ export function entryEvents(entry: EntryRow, wallet: WalletSnapshot, threshold: 
 }
 
 /** The customer must be this business's (another business's customer is indistinguishable from an unknown one). */
-function knownCustomer(command: LedgerCommand, view: BatchView): boolean {
+export function knownCustomer(command: LedgerCommand, view: BatchView): boolean {
   const customer = view.customer(command.customerId);
   if (!customer || customer.loaded.business_id !== command.businessId) return false;
   assertInvariant(view.wallet(command.customerId, command.currency), `wallet ${command.customerId}/${command.currency} exists for a configured currency`);
@@ -160,8 +161,10 @@ export const decideDebit: Decider<DebitCommand> = (command, view) => {
   if (!knownCustomer(command, view)) return nothing({ kind: 'customer_not_found' });
   const repeat = repeatedKey(command, view);
   if (repeat) return repeat;
-  const before = view.wallet(command.customerId, command.currency)!.balance;
-  if (before < command.amount) return nothing({ kind: 'insufficient_funds', balance: before });
+  const wallet = view.wallet(command.customerId, command.currency)!;
+  const before = wallet.balance;
+  // Only available money can be debited: what holds reserve stays for their captures.
+  if (before - wallet.held < command.amount) return nothing({ kind: 'insufficient_funds', balance: before, held: wallet.held });
   return appendEntry(command, view, before - command.amount, (entry) => lotDrawWrites(entry, view));
 };
 
@@ -177,7 +180,10 @@ export const decideExpireLot: Decider<ExpireLotCommand> = (command, view) => {
   return nothing({ kind: 'not_due', expiresAt: lot.row.expires_at });
 };
 
-/** The expiration entry of one due lot: all its remainder, keyed coffer:lot_expiry/<lot id>. */
+/**
+ * The expiration entry of one due lot: all its remainder, keyed coffer:lot_expiry/<lot id>; a lot that expired before
+ * and gets a hold's reservation back expires that too, keyed <lot id>:w<wallet_seq of the new entry>.
+ */
 export function decideLotExpiry(lot: LotState, view: BatchView): Decision<EntryOutcome> {
   const wallet = view.wallet(lot.row.customer_id, lot.row.currency)!;
   assertInvariant(lot.status === 'active' && lot.remaining > 0 && wallet.balance >= lot.remaining, `due lot ${lot.row.id} is within its wallet's balance`);
@@ -190,7 +196,7 @@ export function decideLotExpiry(lot: LotState, view: BatchView): Decision<EntryO
     eventType: 'expiration',
     reason: null,
     referenceObjectId: lot.row.id,
-    idempotency: { scope: lotExpiryScope, key: lot.row.id },
+    idempotency: { scope: lotExpiryScope, key: lot.expiryEntryId === null ? lot.row.id : `${lot.row.id}:w${wallet.entryCount + 1}` },
   };
   return appendEntry(
     command,
@@ -206,6 +212,10 @@ const deciders: { [K in CommandKind]: Decider<Extract<LedgerCommand, { kind: K }
   credit: decideCredit,
   debit: decideDebit,
   expire_lot: decideExpireLot,
+  hold: decideHold,
+  capture: decideCapture,
+  release: decideRelease,
+  expire_hold: decideRelease,
 };
 
 export function decide(command: LedgerCommand, view: BatchView): Decision<OutcomeOf[CommandKind]> {

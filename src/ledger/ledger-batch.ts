@@ -2,7 +2,7 @@
 // one write set → commit.
 import type { Clock } from '../shared/clock.ts';
 import type { IdGenerator } from '../shared/ids.ts';
-import { BatchState, type LotSettings, batchTime, loadRequestFor } from './batch-state.ts';
+import { BatchState, type LotSettings, type WalletState, batchTime, loadRequestFor } from './batch-state.ts';
 import type { CommandOutcome, LedgerCommand } from './commands.ts';
 import { decide, decideLotExpiry } from './deciders.ts';
 import type { WriterStore } from './writer-store.ts';
@@ -42,12 +42,18 @@ export function decideInBatch(state: BatchState, command: LedgerCommand): Comman
   const wallet = state.wallet(command.customerId, command.currency);
   if (wallet && !wallet.prepared && customer?.loaded.business_id === command.businessId) {
     wallet.prepared = true;
-    for (let count = 0, lot = state.nextDueLot(wallet); lot; lot = state.nextDueLot(wallet)) {
-      if (++count > expirationsPerWalletMax) throw new Error('expiration loop did not end');
-      state.apply(decideLotExpiry(lot, state).writes);
-    }
+    expireDueLots(state, wallet);
   }
   const decision = decide(command, state);
   state.apply(decision.writes);
+  // A capture or release gives reservations back to their lots: one whose lot expired meanwhile expires at once.
+  if (wallet && wallet.prepared && (command.kind === 'capture' || command.kind === 'release' || command.kind === 'expire_hold')) expireDueLots(state, wallet);
   return decision.outcome;
+}
+
+function expireDueLots(state: BatchState, wallet: WalletState): void {
+  for (let count = 0, lot = state.nextDueLot(wallet); lot; lot = state.nextDueLot(wallet)) {
+    if (++count > expirationsPerWalletMax) throw new Error('expiration loop did not end');
+    state.apply(decideLotExpiry(lot, state).writes);
+  }
 }

@@ -82,6 +82,13 @@ export const CustomerWalletWithExpiry = Type.Object({
   next_expiry_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: "Coffer extension: the earliest expires_at of the wallet's unexpired lots, or null when none expires.",
   }),
+  held_amount: Type.Integer({
+    minimum: 0,
+    description: 'Coffer extension: what active holds reserve of balance, in minor units (docs/wallets.md#holds).',
+  }),
+  available_balance: Type.Integer({
+    description: 'Coffer extension: balance − held_amount, what a debit or a new hold can take, in minor units.',
+  }),
 });
 
 export const WalletListResponse = Type.Object({

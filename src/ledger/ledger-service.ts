@@ -26,6 +26,8 @@ export interface LedgerSettings {
 export interface WalletWithExpiry extends WalletSnapshot {
   expiring_amount: number;
   next_expiry_at: string | null;
+  held_amount: number;
+  available_balance: number;
 }
 
 export interface LedgerDeps {
@@ -52,6 +54,19 @@ export interface PostEntryRequest {
 }
 
 type LedgerResult<T> = Result<T, LedgerErrorCode>;
+
+/**
+ * INSUFFICIENT_WALLET_FUNDS, naming available, held and requested. Without holds the message is Dodo's own
+ * ("Insufficient funds in wallet"); the extra fields are additive.
+ */
+export function insufficientFunds(currency: string, balance: number, held: number, requested: number) {
+  const available = balance - held;
+  const message =
+    held === 0
+      ? 'Insufficient funds in wallet'
+      : `Insufficient funds in wallet: ${available} ${currency} available (balance ${balance}, held ${held}), ${requested} requested`;
+  return err('INSUFFICIENT_WALLET_FUNDS', message, { balance, currency, available_balance: available, held_amount: held, requested_amount: requested });
+}
 
 export class LedgerService {
   constructor(private readonly deps: LedgerDeps) {}
@@ -109,7 +124,7 @@ export class LedgerService {
   }
 
   /** Submits an entry command, in any idempotency scope (Coffer's own work uses derived `coffer:` scopes). */
-  async submit(command: Exclude<LedgerCommand, { kind: 'expire_lot' }>): Promise<LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
+  async submit(command: Extract<LedgerCommand, { kind: 'credit' | 'debit' }>): Promise<LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }>> {
     if (!this.isSupportedCurrency(command.currency)) {
       return err('UNSUPPORTED_CURRENCY', this.unsupportedCurrencyMessage(command.currency));
     }
@@ -120,7 +135,7 @@ export class LedgerService {
     return this.entryResult(command, outcome as EntryOutcome);
   }
 
-  private entryResult(command: LedgerCommand, outcome: EntryOutcome): LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }> {
+  private entryResult(command: Extract<LedgerCommand, { kind: 'credit' | 'debit' }>, outcome: EntryOutcome): LedgerResult<{ outcome: 'applied' | 'replayed'; wallet: WalletSnapshot }> {
     const key = command.idempotency?.key;
     switch (outcome.kind) {
       case 'applied':
@@ -144,7 +159,7 @@ export class LedgerService {
       case 'customer_not_found':
         return err('CUSTOMER_NOT_FOUND', `Customer ${command.customerId} not found`);
       case 'insufficient_funds':
-        return err('INSUFFICIENT_WALLET_FUNDS', 'Insufficient funds in wallet', { balance: outcome.balance, currency: command.currency });
+        return insufficientFunds(command.currency, outcome.balance, outcome.held, command.amount);
       case 'balance_limit_exceeded':
         return err(
           'WALLET_BALANCE_LIMIT_EXCEEDED',
@@ -168,12 +183,23 @@ export class LedgerService {
     const windowEnd = new Date(clockNow.getTime() + this.deps.settings.expiringWindowMs).toISOString();
     const items: WalletWithExpiry[] = [];
     for (const r of rows) {
-      const item = { customer_id: r.customer_id, currency: r.currency, balance: r.balance, created_at: r.created_at, updated_at: r.updated_at, expiring_amount: 0, next_expiry_at: r.next_expiry_at };
+      const item = {
+        customer_id: r.customer_id,
+        currency: r.currency,
+        balance: r.balance,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        expiring_amount: 0,
+        next_expiry_at: r.next_expiry_at,
+        held_amount: r.held_amount,
+        available_balance: r.balance - r.held_amount,
+      };
       // Only a wallet with a lot that expires by the window's end costs a read: money expired but not yet recorded
       // (no write has touched the wallet since) is left out of balance, so no read shows it as spendable.
       if (r.next_expiry_at !== null && r.next_expiry_at <= windowEnd) {
         const figures = await expiryFigures(this.deps.db, r.customer_id, r.currency, now, windowEnd);
         item.balance -= figures.expired;
+        item.available_balance -= figures.expired;
         item.expiring_amount = figures.expiring;
         item.next_expiry_at = figures.nextExpiryAt;
       }
@@ -183,7 +209,7 @@ export class LedgerService {
     for (const currency of this.deps.settings.currencies) {
       if (!items.some((w) => w.currency === currency)) {
         const createdAt = rows[0]?.created_at ?? now;
-        items.push({ customer_id: customerId, currency, balance: 0, created_at: createdAt, updated_at: createdAt, expiring_amount: 0, next_expiry_at: null });
+        items.push({ customer_id: customerId, currency, balance: 0, created_at: createdAt, updated_at: createdAt, expiring_amount: 0, next_expiry_at: null, held_amount: 0, available_balance: 0 });
       }
     }
     const rated = items.filter((w) => w.currency in this.deps.settings.fxRatesToUsd);

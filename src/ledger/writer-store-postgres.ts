@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import type { LedgerEntriesTable } from '../db/schema.ts';
 import { type LoadRequest, type LoadedBatch, type LoadedWallet, type LockedCustomer, type WriteSet, batchTime, needsLots, walletKey } from './batch-state.ts';
-import type { LotRow } from './commands.ts';
+import type { HoldRow, LotRow } from './commands.ts';
 import type { IdempotencyRecordRow } from './idempotency.ts';
 import { type WriterStore, type WriterTransaction, expectCount } from './writer-store.ts';
 
@@ -48,9 +48,9 @@ with entries as (
   update credit_lots l
      set remaining_amount = v.remaining, expired_amount = v.expired_amount, status = v.status,
          expiry_entry_id = v.expiry_entry_id, updated_at = v.updated_at
-    from unnest($58::text[], $59::bigint[], $60::bigint[], $61::bigint[], $62::text[], $63::text[], $64::text[])
-         as v(id, expected_remaining, remaining, expired_amount, status, expiry_entry_id, updated_at)
-   where l.id = v.id and l.status = 'active' and l.remaining_amount = v.expected_remaining
+    from unnest($58::text[], $59::bigint[], $60::bigint[], $61::bigint[], $62::text[], $63::text[], $64::text[], $76::text[])
+         as v(id, expected_remaining, remaining, expired_amount, status, expiry_entry_id, updated_at, expected_status)
+   where l.id = v.id and l.status = v.expected_status and l.remaining_amount = v.expected_remaining
   returning 1
 ), draws as (
   insert into lot_draws (entry_id, lot_id, amount)
@@ -65,11 +65,14 @@ with entries as (
   returning 1
 ), moved as (
   update wallets w
-     set balance = v.balance, entry_count = v.entry_count, updated_at = v.updated_at, next_expiry_at = v.next_expiry_at
-    from unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::bigint[], $28::bigint[], $29::text[], $39::text[])
-         as v(customer_id, currency, expected_balance, expected_entry_count, balance, entry_count, updated_at, next_expiry_at)
+     set balance = v.balance, entry_count = v.entry_count, updated_at = v.updated_at, next_expiry_at = v.next_expiry_at,
+         held_amount = v.held
+    from unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::bigint[], $28::bigint[], $29::text[], $39::text[],
+                $74::bigint[], $75::bigint[])
+         as v(customer_id, currency, expected_balance, expected_entry_count, balance, entry_count, updated_at, next_expiry_at,
+              expected_held, held)
    where w.customer_id = v.customer_id and w.currency = v.currency
-     and w.balance = v.expected_balance and w.entry_count = v.expected_entry_count
+     and w.balance = v.expected_balance and w.entry_count = v.expected_entry_count and w.held_amount = v.expected_held
   returning 1
 ), advanced as (
   update customers c
@@ -84,10 +87,34 @@ select (select count(*) from entries)::int as entries, (select count(*) from rec
        (select count(*) from lots)::int as lots, (select count(*) from lots_moved)::int as lots_moved,
        (select count(*) from draws)::int as draws, (select count(*) from jobs)::int as jobs`;
 
+/** Only batches with hold commands: the holds they name (or their keys point to), and the lots active ones reserved. */
+const loadHoldsStatement = `
+with h as (select * from holds where id = any($1::text[]))
+select (select coalesce(json_agg(h), '[]'::json) from h) as holds,
+       (select coalesce(json_agg(l), '[]'::json) from credit_lots l
+         where l.id in (select x->>'lot_id' from h, json_array_elements(h.lots::json) x where h.status = 'active')) as lots`;
+
+/** Only batches with hold commands: new holds and holds leaving the active state. */
+const writeHoldsStatement = `
+with inserted as (
+  insert into holds (id, business_id, customer_id, currency, amount, captured_amount, status, reason, event_type,
+                     reference_object_id, expires_at, lots, capture_entry_id, idempotency_scope, idempotency_key, created_at, updated_at)
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[],
+                       $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+  returning 1
+), moved as (
+  update holds h
+     set status = v.status, captured_amount = v.captured_amount, capture_entry_id = v.capture_entry_id, updated_at = v.updated_at
+    from unnest($18::text[], $19::text[], $20::bigint[], $21::text[], $22::text[]) as v(id, status, captured_amount, capture_entry_id, updated_at)
+   where h.id = v.id and h.status = 'active'
+  returning 1
+)
+select (select count(*) from inserted)::int as inserted, (select count(*) from moved)::int as moved`;
+
 /** Rare: a wallet of a currency configured after its customer was created (before the entries that reference it). */
 const insertWalletsStatement = `
-insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at, next_expiry_at)
-select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[])`;
+insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at, next_expiry_at, held_amount)
+select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[])`;
 
 /** A wallet row with its customer's columns beside it. */
 type LockedRow = LoadedWallet & { customer_business_id: string; customer_entry_count: number };
@@ -118,6 +145,8 @@ function loaded(wallets: LockedRow[], records: RecordRow[], lots: LotRow[], requ
     records: records.map(({ entry, ...record }) => ({ record, entry })),
     lots,
     lotWalletsLoaded,
+    holds: [],
+    holdLots: [],
   };
 }
 
@@ -145,6 +174,8 @@ function writeParameters(set: WriteSet): unknown[] {
     column(lotMoves, 'status'), column(lotMoves, 'expiryEntryId'), column(lotMoves, 'updatedAt'),
     column(draws, 'entry_id'), column(draws, 'lot_id'), column(draws, 'amount'),
     column(jobs, 'id'), column(jobs, 'kind'), column(jobs, 'key'), column(jobs, 'payload'), column(jobs, 'dueAt'), column(jobs, 'createdAt'),
+    column(moves, 'expectedHeld'), column(moves, 'held'),
+    column(lotMoves, 'expectedStatus'),
   ];
 }
 
@@ -160,24 +191,33 @@ export function postgresWriterStore(pool: pg.Pool): WriterStore {
           column(request.lotWallets, 'customerId'), column(request.lotWallets, 'currency'), column(request.lotWallets, 'need'), request.now,
         ],
       });
-      return loaded(result.rows[0].wallets, result.rows[0].records, result.rows[0].lots, request);
+      const batch = loaded(result.rows[0].wallets, result.rows[0].records, result.rows[0].lots, request);
+      const holdIds = new Set(request.holdIds);
+      for (const { record } of batch.records) if (record.result_type === 'hold' && record.result_id !== null) holdIds.add(record.result_id);
+      if (holdIds.size > 0) {
+        const holds = await client.query<{ holds: HoldRow[]; lots: LotRow[] }>({ name: 'coffer_ledger_load_holds_v1', text: loadHoldsStatement, values: [[...holdIds]] });
+        batch.holds = holds.rows[0].holds;
+        batch.holdLots = holds.rows[0].lots;
+      }
+      return batch;
     },
     async write(set: WriteSet) {
       const wallets = set.newWallets;
       if (wallets.length > 0) {
         await client.query({
-          name: 'coffer_ledger_insert_wallets_v2',
+          name: 'coffer_ledger_insert_wallets_v3',
           text: insertWalletsStatement,
           values: [
             column(wallets, 'customer_id'), column(wallets, 'currency'), column(wallets, 'business_id'), column(wallets, 'balance'),
             column(wallets, 'entry_count'), column(wallets, 'created_at'), column(wallets, 'updated_at'), column(wallets, 'next_expiry_at'),
+            column(wallets, 'held_amount'),
           ],
         });
       }
       const result = await client.query<{
         entries: number; records: number; events: number; moved: number; advanced: number; lots: number; lots_moved: number; draws: number; jobs: number;
       }>({
-        name: 'coffer_ledger_write_v3',
+        name: 'coffer_ledger_write_v4',
         text: writeStatement,
         values: writeParameters(set),
       });
@@ -190,6 +230,22 @@ export function postgresWriterStore(pool: pg.Pool): WriterStore {
       expectCount('lots', counts.lots, set.newLots.length);
       expectCount('lot remainders', counts.lots_moved, set.lotMoves.length);
       expectCount('lot draws', counts.draws, set.draws.length);
+      if (set.newHolds.length > 0 || set.holdMoves.length > 0) {
+        const h = set.newHolds;
+        const m = set.holdMoves;
+        const written = await client.query<{ inserted: number; moved: number }>({
+          name: 'coffer_ledger_write_holds_v1',
+          text: writeHoldsStatement,
+          values: [
+            column(h, 'id'), column(h, 'business_id'), column(h, 'customer_id'), column(h, 'currency'), column(h, 'amount'), column(h, 'captured_amount'),
+            column(h, 'status'), column(h, 'reason'), column(h, 'event_type'), column(h, 'reference_object_id'), column(h, 'expires_at'), column(h, 'lots'),
+            column(h, 'capture_entry_id'), column(h, 'idempotency_scope'), column(h, 'idempotency_key'), column(h, 'created_at'), column(h, 'updated_at'),
+            column(m, 'id'), column(m, 'status'), column(m, 'capturedAmount'), column(m, 'captureEntryId'), column(m, 'updatedAt'),
+          ],
+        });
+        expectCount('holds', written.rows[0].inserted, h.length);
+        expectCount('hold moves', written.rows[0].moved, m.length);
+      }
     },
   });
 

@@ -1,7 +1,7 @@
 // SQLite writer store: statements prepared once on the raw connection, run synchronously inside BEGIN IMMEDIATE.
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { Database, LedgerEntriesTable } from '../db/schema.ts';
+import type { Database, HoldLotReservation, LedgerEntriesTable } from '../db/schema.ts';
 import {
   type LoadRequest,
   type LoadedBatch,
@@ -14,7 +14,7 @@ import {
   needsLots,
   walletKey,
 } from './batch-state.ts';
-import type { LotRow } from './commands.ts';
+import type { HoldRow, LotRow } from './commands.ts';
 import type { IdempotencyRecordRow } from './idempotency.ts';
 import { type WriterStore, type WriterTransaction, expectCount } from './writer-store.ts';
 
@@ -22,13 +22,17 @@ const entryColumns = [
   'id', 'business_id', 'customer_id', 'currency', 'amount', 'is_credit', 'event_type', 'reason', 'reference_object_id',
   'idempotency_key', 'before_balance', 'after_balance', 'customer_seq', 'wallet_seq', 'created_at',
 ] as const;
-const walletColumns = ['customer_id', 'currency', 'business_id', 'balance', 'entry_count', 'created_at', 'updated_at', 'next_expiry_at'] as const;
+const walletColumns = ['customer_id', 'currency', 'business_id', 'balance', 'entry_count', 'created_at', 'updated_at', 'next_expiry_at', 'held_amount'] as const;
 const lotColumns = [
   'id', 'business_id', 'customer_id', 'currency', 'amount', 'remaining_amount', 'expired_amount', 'category', 'category_rank',
   'expires_at', 'expires_order', 'status', 'wallet_seq', 'source_entry_id', 'expiry_entry_id', 'notice_sent_at', 'created_at', 'updated_at',
 ] as const;
 const recordColumns = ['business_id', 'scope', 'key', 'fingerprint', 'result_type', 'result_id', 'created_at'] as const;
 const eventColumns = ['id', 'business_id', 'type', 'customer_id', 'data', 'created_at'] as const;
+const holdColumns = [
+  'id', 'business_id', 'customer_id', 'currency', 'amount', 'captured_amount', 'status', 'reason', 'event_type', 'reference_object_id',
+  'expires_at', 'lots', 'capture_entry_id', 'idempotency_scope', 'idempotency_key', 'created_at', 'updated_at',
+] as const;
 
 /** Lots read at first per wallet: a debit on a wallet of plain credits needs one or two. */
 const lotsFirstRead = 4;
@@ -89,7 +93,15 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
     insertLot: database.prepare(`insert into credit_lots (${lotColumns.join(', ')}) values (${lotColumns.map(() => '?').join(', ')})`),
     moveLot: database.prepare(
       `update credit_lots set remaining_amount = ?, expired_amount = ?, status = ?, expiry_entry_id = ?, updated_at = ?
-        where id = ? and status = 'active' and remaining_amount = ?`,
+        where id = ? and status = ? and remaining_amount = ?`,
+    ),
+    // Holds: read and written only by batches with hold commands (a plain credit or debit never runs these).
+    hold: database.prepare<[string]>(`select ${holdColumns.join(', ')} from holds where id = ?`),
+    lotById: database.prepare<[string]>(`select ${lotColumns.join(', ')} from credit_lots where id = ?`),
+    insertHold: database.prepare(insertSql('holds', holdColumns)),
+    moveHold: database.prepare(
+      `update holds set status = @status, captured_amount = @capturedAmount, capture_entry_id = @captureEntryId, updated_at = @updatedAt
+        where id = @id and status = 'active'`,
     ),
     insertDraw: database.prepare('insert into lot_draws (entry_id, lot_id, amount) values (?, ?, ?)'),
     insertJob: database.prepare(
@@ -97,8 +109,9 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
        values (@id, @kind, @key, @payload, 'pending', @dueAt, @createdAt, @createdAt) on conflict (kind, key) do nothing`,
     ),
     moveWallet: database.prepare(
-      `update wallets set balance = @balance, entry_count = @entryCount, updated_at = @updatedAt, next_expiry_at = @nextExpiryAt
-        where customer_id = @customerId and currency = @currency and balance = @expectedBalance and entry_count = @expectedEntryCount`,
+      `update wallets set balance = @balance, entry_count = @entryCount, updated_at = @updatedAt, next_expiry_at = @nextExpiryAt, held_amount = @held
+        where customer_id = @customerId and currency = @currency and balance = @expectedBalance and entry_count = @expectedEntryCount
+          and held_amount = @expectedHeld`,
     ),
     moveCustomer: database.prepare(
       'update customers set entry_count = @entryCount where id = @customerId and entry_count = @expectedEntryCount',
@@ -134,6 +147,20 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
         const entry = record.result_id === null ? undefined : (statements.entry.get(record.result_id) as LedgerEntriesTable | undefined);
         records.push({ record, entry: entry ?? null });
       }
+      const holdIds = new Set(request.holdIds);
+      for (const { record } of records) if (record.result_type === 'hold' && record.result_id !== null) holdIds.add(record.result_id);
+      const holds: HoldRow[] = [];
+      const holdLots: LotRow[] = [];
+      for (const id of holdIds) {
+        const hold = statements.hold.get(id) as HoldRow | undefined;
+        if (!hold) continue;
+        holds.push(hold);
+        if (hold.status !== 'active') continue;
+        for (const part of JSON.parse(hold.lots) as HoldLotReservation[]) {
+          const lot = statements.lotById.get(part.lot_id) as LotRow | undefined;
+          if (lot) holdLots.push(lot);
+        }
+      }
       const now = batchTime(request.now, wallets);
       const lots: LotRow[] = [];
       const lotWalletsLoaded: string[] = [];
@@ -144,7 +171,7 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
         lotWalletsLoaded.push(walletKey(customerId, currency));
         lots.push(...lotsFor(customerId, currency, need, now));
       }
-      return { customers, wallets, records, lots, lotWalletsLoaded };
+      return { customers, wallets, records, lots, lotWalletsLoaded, holds, holdLots };
     },
     async write(set: WriteSet): Promise<void> {
       for (const wallet of set.newWallets) statements.insertWallet.run(pick(wallet, walletColumns));
@@ -152,11 +179,15 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
       for (const lot of set.newLots) statements.insertLot.run(lotColumns.map((column) => lot[column]));
       let lotsMoved = 0;
       for (const m of set.lotMoves) {
-        lotsMoved += statements.moveLot.run(m.remaining, m.expiredAmount, m.status, m.expiryEntryId, m.updatedAt, m.id, m.expectedRemaining).changes;
+        lotsMoved += statements.moveLot.run(m.remaining, m.expiredAmount, m.status, m.expiryEntryId, m.updatedAt, m.id, m.expectedStatus, m.expectedRemaining).changes;
       }
       expectCount('lot remainders', lotsMoved, set.lotMoves.length);
       for (const draw of set.draws) statements.insertDraw.run(draw.entry_id, draw.lot_id, draw.amount);
       for (const job of set.jobs) statements.insertJob.run(job);
+      for (const hold of set.newHolds) statements.insertHold.run(pick(hold, holdColumns));
+      let holdsMoved = 0;
+      for (const move of set.holdMoves) holdsMoved += statements.moveHold.run(move).changes;
+      expectCount('holds', holdsMoved, set.holdMoves.length);
       for (const event of set.events) statements.insertEvent.run(pick(event, eventColumns));
       let recorded = 0;
       for (const record of set.idempotencyRecords) recorded += statements.insertRecord.run(record).changes;

@@ -38,6 +38,8 @@ export const findingKinds = [
   'invalid_event_type',
   /** A wallet's balance differs from the sum of its active lots' remainders. */
   'lot_balance_mismatch',
+  /** A wallet's held_amount differs from its active holds, a hold's lots or capture do not add up, or holds reserve more than a lot has. */
+  'hold_mismatch',
   /** A lot's amount differs from its remainder plus everything drawn from it (debits and its expiration). */
   'lot_amount_mismatch',
   /** An expired lot without exactly one expiration entry for what expired, or an expiration entry of no expired lot. */
@@ -47,7 +49,7 @@ export const findingKinds = [
 ] as const;
 export type FindingKind = (typeof findingKinds)[number];
 
-export type VerifiedTable = 'customers' | 'wallets' | 'ledger_entries' | 'idempotency_records' | 'credit_lots' | 'lot_draws';
+export type VerifiedTable = 'customers' | 'wallets' | 'ledger_entries' | 'idempotency_records' | 'credit_lots' | 'lot_draws' | 'holds';
 
 export interface Finding {
   kind: FindingKind;

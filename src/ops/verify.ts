@@ -5,6 +5,7 @@ import { type Finding, type FindingKind, FindingList, type VerifiedTable } from 
 import type { VerifyContext } from './verify-context.ts';
 import { verifyCustomers } from './verify-customers.ts';
 import { verifyIdempotency } from './verify-idempotency.ts';
+import { verifyHolds } from './verify-holds.ts';
 import { verifyLots } from './verify-lots.ts';
 import { verifyOrphans, verifyWallets } from './verify-wallets.ts';
 
@@ -34,7 +35,7 @@ export async function verifyStore(
   options: { onProgress?: (progress: VerifyProgress) => void; pageRowsMax?: number } = {},
 ): Promise<VerifyReport> {
   const findings = new FindingList();
-  const seen: Record<VerifiedTable, number> = { customers: 0, wallets: 0, ledger_entries: 0, idempotency_records: 0, credit_lots: 0, lot_draws: 0 };
+  const seen: Record<VerifiedTable, number> = { customers: 0, wallets: 0, ledger_entries: 0, idempotency_records: 0, credit_lots: 0, lot_draws: 0, holds: 0 };
   // Repeatable read on PostgreSQL; on SQLite (WAL) a read transaction sees one snapshot too. Writers are not blocked.
   return store.db
     .transaction()
@@ -52,7 +53,7 @@ export async function verifyStore(
         pageRowsMax: options.pageRowsMax ?? verifyPageRowsMax,
         counted(table, rows) {
           seen[table] += rows;
-          if (table !== 'idempotency_records' && table !== 'credit_lots' && table !== 'lot_draws') this.progressed(rows);
+          if (table !== 'idempotency_records' && table !== 'credit_lots' && table !== 'lot_draws' && table !== 'holds') this.progressed(rows);
         },
         progressed(rows) {
           rowsRead += rows;
@@ -64,6 +65,7 @@ export async function verifyStore(
       await verifyOrphans(context);
       const skipped: VerifiedTable[] = (await verifyIdempotency(context)) ? [] : ['idempotency_records'];
       if (!(await verifyLots(context))) skipped.push('credit_lots');
+      if (!(await verifyHolds(context))) skipped.push('holds');
       return {
         rows: seen,
         skipped,

@@ -1,6 +1,8 @@
 // The events Coffer emits, as wire schemas: the envelope of each type with its typed `data` (in the OpenAPI document).
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Customer } from '../customers/customer-schemas.ts';
+import { Invoice, Payment } from '../billing/billing-schemas.ts';
+import { Hold } from '../holds/hold-schemas.ts';
 import { CustomerWallet, CustomerWalletTransaction } from '../ledger/ledger-schemas.ts';
 import { type OutboxEventType, outboxEventTypes, payloadTypeOf } from './event-types.ts';
 
@@ -49,6 +51,10 @@ const WalletCreditsExpiredData = Type.Object({
 
 const CustomerData = Type.Object({ payload_type: Type.Literal('Customer'), ...Customer.properties });
 
+const HoldData = Type.Object({ payload_type: Type.Literal('Hold'), ...Hold.properties });
+const PaymentData = Type.Object({ payload_type: Type.Literal('Payment'), ...Payment.properties });
+const InvoiceData = Type.Object({ payload_type: Type.Literal('Invoice'), ...Invoice.properties });
+
 const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'customer.created': CustomerData,
   'wallet.credited': WalletEntryData,
@@ -56,6 +62,15 @@ const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'wallet.low_balance': WalletLowBalanceData,
   'wallet.credits_expiring': WalletCreditsExpiringData,
   'wallet.credits_expired': WalletCreditsExpiredData,
+  'hold.created': HoldData,
+  'hold.captured': HoldData,
+  'hold.released': HoldData,
+  'hold.expired': HoldData,
+  'payment.processing': PaymentData,
+  'payment.succeeded': PaymentData,
+  'payment.failed': PaymentData,
+  'invoice.paid': InvoiceData,
+  'invoice.payment_failed': InvoiceData,
 };
 
 const schemaName = (type: string) =>

@@ -8,6 +8,15 @@ export const outboxEventTypes = [
   'wallet.low_balance',
   'wallet.credits_expiring',
   'wallet.credits_expired',
+  'hold.created',
+  'hold.captured',
+  'hold.released',
+  'hold.expired',
+  'payment.processing',
+  'payment.succeeded',
+  'payment.failed',
+  'invoice.paid',
+  'invoice.payment_failed',
 ] as const;
 export type OutboxEventType = (typeof outboxEventTypes)[number];
 
@@ -19,6 +28,15 @@ export const payloadTypeOf: { readonly [T in OutboxEventType]: string } = {
   'wallet.low_balance': 'WalletLowBalance',
   'wallet.credits_expiring': 'WalletCreditsExpiring',
   'wallet.credits_expired': 'WalletCreditsExpired',
+  'hold.created': 'Hold',
+  'hold.captured': 'Hold',
+  'hold.released': 'Hold',
+  'hold.expired': 'Hold',
+  'payment.processing': 'Payment',
+  'payment.succeeded': 'Payment',
+  'payment.failed': 'Payment',
+  'invoice.paid': 'Invoice',
+  'invoice.payment_failed': 'Invoice',
 };
 
 export function isOutboxEventType(value: string): value is OutboxEventType {

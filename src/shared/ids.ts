@@ -66,4 +66,7 @@ export const idPrefixes = {
   paymentMethod: 'pm',
   simulatedCharge: 'ch',
   simulatedRefund: 're',
+  hold: 'hold',
+  invoice: 'inv',
+  payment: 'pay',
 } as const;

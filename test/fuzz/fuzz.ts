@@ -8,7 +8,7 @@ import { type TestApp, startTestApp } from '../support/test-app.ts';
 import { type FuzzResponse, TenantSecrets, checkResponse } from './checks.ts';
 import { ledgerProblems } from './ledger-invariants.ts';
 import { type Operation, operationsOf } from './operations.ts';
-import { type FuzzRequest, type FuzzWorld, buildRequest } from './requests.ts';
+import { type BillingIds, type FuzzRequest, type FuzzWorld, buildRequest } from './requests.ts';
 
 export interface FuzzOptions {
   store: StoreKind;
@@ -74,6 +74,25 @@ async function attachMethods(t: TestApp, key: string, customerIds: string[]): Pr
   }
 }
 
+/** Holds (one active, one captured), invoices (one open, one paid) and the paid one's payment of a business. */
+async function makeBilling(t: TestApp, key: string, businessId: string, customerId: string, secrets: TenantSecrets): Promise<BillingIds> {
+  const ids: BillingIds = { hold_id: [], invoice_id: [], payment_id: [] };
+  for (let i = 0; i < 2; i++) {
+    const hold = await t.request('POST', `/customers/${customerId}/wallets/holds`, { key, body: { currency: 'USD', amount: 100 + i, idempotency_key: `fuzz-hold-${i}` } });
+    if (hold.statusCode !== 200) throw new Error(`placing a hold answered ${hold.statusCode}: ${hold.body}`);
+    ids.hold_id.push(hold.json().id);
+    const invoice = await t.request('POST', '/invoices', { key, body: { customer_id: customerId, currency: 'USD', line_items: [{ description: `fuzz ${i}`, amount: 50 }] } });
+    if (invoice.statusCode !== 200) throw new Error(`creating an invoice answered ${invoice.statusCode}: ${invoice.body}`);
+    ids.invoice_id.push(invoice.json().invoice_id);
+  }
+  await t.request('POST', `/holds/${ids.hold_id[1]}/capture`, { key, body: {} });
+  const payment = await t.request('POST', `/invoices/${ids.invoice_id[1]}/pay`, { key, body: {} });
+  if (payment.statusCode !== 200) throw new Error(`paying an invoice answered ${payment.statusCode}: ${payment.body}`);
+  ids.payment_id.push(payment.json().payment_id);
+  for (const id of [...ids.hold_id, ...ids.invoice_id, ...ids.payment_id]) secrets.add(businessId, id);
+  return ids;
+}
+
 async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld> {
   const other = await t.addBusiness('Other tenant');
   const make = async (key: string, businessId: string, label: string, count: number) => {
@@ -97,6 +116,7 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
       customerIds: await make(t.apiKey, t.businessId, 'own', 4),
       webhookIds: await makeEndpoints(t, t.apiKey, t.businessId, 3, secrets),
       paymentMethodIds: worldPaymentMethodIds,
+      billingIds: { hold_id: [], invoice_id: [], payment_id: [] },
     },
     other: {
       businessId: other.businessId,
@@ -104,10 +124,13 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
       customerIds: await make(other.apiKey, other.businessId, 'other', 2),
       webhookIds: await makeEndpoints(t, other.apiKey, other.businessId, 1, secrets),
       paymentMethodIds: worldPaymentMethodIds,
+      billingIds: { hold_id: [], invoice_id: [], payment_id: [] },
     },
   };
   await attachMethods(t, world.own.apiKey, world.own.customerIds);
   await attachMethods(t, world.other.apiKey, world.other.customerIds);
+  world.own.billingIds = await makeBilling(t, world.own.apiKey, world.own.businessId, world.own.customerIds[0], secrets);
+  world.other.billingIds = await makeBilling(t, world.other.apiKey, world.other.businessId, world.other.customerIds[0], secrets);
   return world;
 }
 

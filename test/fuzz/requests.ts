@@ -5,8 +5,8 @@ import type { JsonSchema, Operation } from './operations.ts';
 import { RawJson, numberSpellings, oddDateTimes, randomWord, unusualStrings, validValue, wrongTypes } from './values.ts';
 
 export interface FuzzWorld {
-  own: { businessId: string; apiKey: string; readOnlyKey: string; customerIds: string[]; webhookIds: string[]; paymentMethodIds: string[] };
-  other: { businessId: string; apiKey: string; customerIds: string[]; webhookIds: string[]; paymentMethodIds: string[] };
+  own: { businessId: string; apiKey: string; readOnlyKey: string; customerIds: string[]; webhookIds: string[]; paymentMethodIds: string[]; billingIds: BillingIds };
+  other: { businessId: string; apiKey: string; customerIds: string[]; webhookIds: string[]; paymentMethodIds: string[]; billingIds: BillingIds };
 }
 
 /**
@@ -14,7 +14,20 @@ export interface FuzzWorld {
  * of its customers has for `payment_method_id`, else its customers.
  */
 const idsFor = (business: FuzzWorld['own'] | FuzzWorld['other'], parameter: string) =>
-  parameter === 'webhook_id' ? business.webhookIds : parameter === 'payment_method_id' ? business.paymentMethodIds : business.customerIds;
+  parameter === 'webhook_id'
+    ? business.webhookIds
+    : parameter === 'payment_method_id'
+      ? business.paymentMethodIds
+      : parameter in business.billingIds
+        ? business.billingIds[parameter as keyof BillingIds]
+        : business.customerIds;
+
+/** A business's holds, invoices and payments, for the hold_id, invoice_id and payment_id path parameters. */
+export interface BillingIds {
+  hold_id: string[];
+  invoice_id: string[];
+  payment_id: string[];
+}
 
 export type AuthKind = 'write' | 'read' | 'other' | 'none' | 'malformed' | 'unknown';
 

@@ -19,14 +19,16 @@ function loaded(balance = 1000, extra: Partial<LoadedBatch> = {}, threshold: num
       { id: 'cus_other', business_id: 'bus_2', entry_count: 0 },
     ],
     wallets: [
-      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: threshold, next_expiry_at: null },
-      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null },
-      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null },
+      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: threshold, next_expiry_at: null, held_amount: 0 },
+      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null, held_amount: 0 },
+      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null, held_amount: 0 },
     ],
     records: [],
     // Opening lots (paid, never expiring) hold the balances, as migration 0006 makes them.
     lots: [openingLot('cus_a', 'bus_1', balance), openingLot('cus_other', 'bus_2', 50)],
     lotWalletsLoaded: ['cus_a\u0000USD', 'cus_a\u0000INR', 'cus_other\u0000USD'],
+    holds: [],
+    holdLots: [],
     ...extra,
   };
 }
@@ -73,7 +75,7 @@ describe('deciders', () => {
       { business_id: 'bus_1', scope: 'client', key: 'k1', fingerprint: fingerprint(command('credit', 250) as CreditCommand), result_type: 'ledger_entry', result_id: writeSet.entries[0].id, created_at: now },
     ]);
     expect(writeSet.walletMoves).toEqual([
-      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, balance: 1250, entryCount: 4, updatedAt: now, nextExpiryAt: null },
+      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, expectedHeld: 0, balance: 1250, entryCount: 4, held: 0, updatedAt: now, nextExpiryAt: null },
     ]);
     expect(writeSet.customerMoves).toEqual([{ customerId: 'cus_a', expectedEntryCount: 4, entryCount: 5 }]);
   });
@@ -81,7 +83,7 @@ describe('deciders', () => {
   it('debit is refused when the running balance is short, and writes nothing', () => {
     const { outcomes, writeSet } = run([command('debit', 600), command('debit', 600)]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'insufficient_funds']);
-    expect(outcomes[1]).toEqual({ outcome: { kind: 'insufficient_funds', balance: 400 } });
+    expect(outcomes[1]).toEqual({ outcome: { kind: 'insufficient_funds', balance: 400, held: 0 } });
     expect(writeSet.entries).toHaveLength(1);
     expect(writeSet.walletMoves[0]).toMatchObject({ balance: 400, entryCount: 4 });
   });
@@ -135,7 +137,7 @@ describe('deciders', () => {
     const { outcomes, writeSet } = run([command('credit', 40, null, { currency: 'EUR' }), command('debit', 15, null, { currency: 'EUR' })]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'applied']);
     expect(writeSet.newWallets).toEqual([
-      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, created_at: now, updated_at: now, next_expiry_at: null },
+      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, held_amount: 0, created_at: now, updated_at: now, next_expiry_at: null },
     ]);
     expect(writeSet.walletMoves).toEqual([]);
   });
@@ -182,6 +184,7 @@ describe('batch state', () => {
         { customerId: 'cus_a', currency: 'USD', need: 1 },
       ],
       customerIds: ['cus_a', 'cus_z'],
+      holdIds: [],
       keys: [
         { businessId: 'bus_1', scope: 'client', key: 'b' },
         { businessId: 'bus_1', scope: 'client', key: 'a' },
@@ -232,5 +235,54 @@ describe('events in the write set', () => {
     const state = new BatchState(loaded(), now, newId, ['USD'], [], lotSettings);
     const event = { id: 'evt_1', business_id: 'bus_1', type: 'wallet.credited', customer_id: 'cus_unknown', data: '{}', created_at: now, feed_seq: null };
     expect(() => state.apply([{ type: 'event', event }])).toThrow(InvariantError);
+  });
+});
+
+describe('hold deciders', () => {
+  const hold = (amount: number, key: string, extra: Partial<Extract<LedgerCommand, { kind: 'hold' }>> = {}): LedgerCommand => ({
+    kind: 'hold', businessId: 'bus_1', customerId: 'cus_a', currency: 'USD', amount, reason: null, expiresAt: null,
+    eventType: 'payment', referenceObjectId: null, idempotency: { scope: 'client', key }, ...extra,
+  });
+
+  it('a hold reserves available money and its lot; a debit then takes only what is left', () => {
+    const { outcomes, writeSet } = run([hold(600, 'h1'), command('debit', 401), command('debit', 400)]);
+    expect(outcomes[0].outcome).toMatchObject({ kind: 'applied', hold: { amount: 600, status: 'active' }, wallet: { balance: 1000, held_amount: 600 } });
+    expect(outcomes[1].outcome).toEqual({ kind: 'insufficient_funds', balance: 1000, held: 600 });
+    expect(outcomes[2].outcome).toMatchObject({ kind: 'applied', wallet: { balance: 600 } });
+    expect(writeSet.newHolds).toHaveLength(1);
+    expect(JSON.parse(writeSet.newHolds[0].lots)).toEqual([{ lot_id: 'lot_cus_a', amount: 600 }]);
+    expect(writeSet.walletMoves[0]).toMatchObject({ balance: 600, held: 600, expectedHeld: 0 });
+    expect(writeSet.lotMoves[0]).toMatchObject({ id: 'lot_cus_a', remaining: 0, status: 'spent', expectedStatus: 'active' });
+    expect(writeSet.entries).toHaveLength(1);
+  });
+
+  it('an up-to hold takes what is available, and nothing available is a refusal that writes nothing', () => {
+    const { outcomes, writeSet } = run([hold(5000, 'h1', { upTo: true }), hold(1, 'h2', { upTo: true })]);
+    expect(outcomes[0].outcome).toMatchObject({ kind: 'applied', hold: { amount: 1000 } });
+    expect(outcomes[1].outcome).toMatchObject({ kind: 'insufficient_funds' });
+    expect(writeSet.newHolds).toHaveLength(1);
+    expect(writeSet.idempotencyRecords.map((r) => r.key)).toEqual(['h1']);
+  });
+
+  it('capture in the same batch writes one debit that draws the reserved lot; the rest goes back', () => {
+    const state = new BatchState(loaded(), now, newId, ['USD'], [], lotSettings);
+    const placed = decideInBatch(state, hold(700, 'h1')) as { kind: 'applied'; hold: { id: string } };
+    const capture: LedgerCommand = { kind: 'capture', businessId: 'bus_1', customerId: 'cus_a', currency: 'USD', holdId: placed.hold.id, amount: 300, idempotency: null };
+    expect(decideInBatch(state, capture)).toMatchObject({ kind: 'applied', hold: { status: 'captured', captured_amount: 300 }, wallet: { balance: 700, held_amount: 0 } });
+    const set = state.writeSet();
+    expect(set.entries.map((e) => [e.amount, e.event_type, e.reference_object_id])).toEqual([[300, 'payment', placed.hold.id]]);
+    expect(set.draws).toEqual([{ entry_id: set.entries[0].id, lot_id: 'lot_cus_a', amount: 300 }]);
+    expect(set.lotMoves[0]).toMatchObject({ remaining: 700, status: 'active' });
+    expect(set.newHolds[0]).toMatchObject({ status: 'captured', captured_amount: 300, capture_entry_id: set.entries[0].id });
+    expect(decideInBatch(state, { ...capture, amount: 100 })).toMatchObject({ kind: 'hold_not_active' });
+  });
+
+  it('a capture of more than the hold, or of an unknown hold, is refused', () => {
+    const state = new BatchState(loaded(), now, newId, ['USD'], [], lotSettings);
+    const placed = decideInBatch(state, hold(100, 'h1')) as { kind: 'applied'; hold: { id: string } };
+    const capture: LedgerCommand = { kind: 'capture', businessId: 'bus_1', customerId: 'cus_a', currency: 'USD', holdId: placed.hold.id, amount: 101, idempotency: null };
+    expect(decideInBatch(state, capture)).toMatchObject({ kind: 'capture_exceeds_hold' });
+    expect(decideInBatch(state, { ...capture, holdId: 'hold_missing' })).toEqual({ kind: 'hold_not_found' });
+    expect(decideInBatch(state, { ...capture, businessId: 'bus_2', customerId: 'cus_other' })).toEqual({ kind: 'hold_not_found' });
   });
 });

@@ -11,7 +11,7 @@ export async function openStoreReader(t: TestApp): Promise<Store> {
 /** Row counts of the tables a request could write to, across every business. */
 export async function tableCounts(reader: Store): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of ['businesses', 'api_keys', 'customers', 'wallets', 'ledger_entries'] as const) {
+  for (const table of ['businesses', 'api_keys', 'customers', 'wallets', 'ledger_entries', 'holds', 'invoices', 'payments'] as const) {
     const row = await reader.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number | string>().as('count'))

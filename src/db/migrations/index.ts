@@ -10,6 +10,8 @@ import * as eventsAndWebhooks from './0005_events_and_webhooks.ts';
 import * as creditLots from './0006_credit_lots.ts';
 import * as paymentMethods from './0007_payment_methods.ts';
 import * as webhookFanOutCursor from './0008_webhook_fan_out_cursor.ts';
+import * as holds from './0009_holds.ts';
+import * as billing from './0010_billing.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -26,6 +28,8 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0006_credit_lots', creditLots],
   ['0007_payment_methods', paymentMethods],
   ['0008_webhook_fan_out_cursor', webhookFanOutCursor],
+  ['0009_holds', holds],
+  ['0010_billing', billing],
 ];
 
 const catalogRetriesMax = 5;

@@ -1,0 +1,21 @@
+// The payment recovery job (billing.recover_payment): enqueued with each payment, due a while after it starts; it
+// resumes a payment still processing (a crash between steps, a processor that did not answer) from its step, asking
+// the processor again with the same key, so the card is charged at most once.
+import type { JobHandler } from '../jobs/job-types.ts';
+import type { BillingService } from './billing-service.ts';
+
+/** Retry delay while the processor still has no answer. */
+const pendingRetryMs = 30_000;
+
+export function paymentRecoveryHandler(billing: BillingService): JobHandler {
+  return async (job) => {
+    const payload = job.payload as { business_id?: unknown; payment_id?: unknown } | null;
+    if (!payload || typeof payload.business_id !== 'string' || typeof payload.payment_id !== 'string') {
+      return { status: 'fail', error: 'payment job payload must name business_id and payment_id' };
+    }
+    const result = await billing.run(payload.business_id, payload.payment_id);
+    if (!result.ok) return result.code === 'PAYMENT_NOT_FOUND' ? { status: 'done' } : { status: 'retry', error: `${result.code}: ${result.message}` };
+    if (result.value === 'pending') return { status: 'retry', error: 'the payment is still processing (no answer from the processor yet)', retryInMs: pendingRetryMs };
+    return { status: 'done' };
+  };
+}
