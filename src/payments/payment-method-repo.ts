@@ -1,7 +1,7 @@
 // SQL for payment methods and the client idempotency records of their attachment; no business rules.
 import type { Kysely, Transaction } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
-import type { Database, IdempotencyRecordsTable, PaymentMethodsTable } from '../db/schema.ts';
+import type { Database, PaymentMethodsTable } from '../db/schema.ts';
 
 /** The caller's transaction, or the database for a statement on its own. */
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -95,18 +95,4 @@ export async function markUsed(db: Executor, businessId: string, customerId: str
     .execute();
 }
 
-export async function findClientRecord(db: Executor, businessId: string, key: string): Promise<IdempotencyRecordsTable | undefined> {
-  return db
-    .selectFrom('idempotency_records')
-    .selectAll()
-    .where('business_id', '=', businessId)
-    .where('scope', '=', 'client')
-    .where('key', '=', key)
-    .executeTakeFirst();
-}
-
-/** Inserts the record unless its key is already recorded (by a concurrent command); returns whether it did. */
-export async function insertRecord(db: Executor, record: IdempotencyRecordsTable): Promise<boolean> {
-  const result = await db.insertInto('idempotency_records').values(record).onConflict((oc) => oc.doNothing()).executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
-}
+export { findClientRecord, insertRecord } from '../db/client-records.ts';

@@ -1,0 +1,22 @@
+// Idempotency records of client keys written outside the ledger writer (webhook endpoints, payment methods): the
+// lookup and the insert that loses cleanly to a concurrent command holding the same key.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, IdempotencyRecordsTable } from './schema.ts';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export async function findClientRecord(db: Executor, businessId: string, key: string): Promise<IdempotencyRecordsTable | undefined> {
+  return db
+    .selectFrom('idempotency_records')
+    .selectAll()
+    .where('business_id', '=', businessId)
+    .where('scope', '=', 'client')
+    .where('key', '=', key)
+    .executeTakeFirst();
+}
+
+/** Inserts the record unless its key is already recorded (by a concurrent command); returns whether it did. */
+export async function insertRecord(db: Executor, record: IdempotencyRecordsTable): Promise<boolean> {
+  const result = await db.insertInto('idempotency_records').values(record).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+}
