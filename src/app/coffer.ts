@@ -170,7 +170,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   let wakeJobs = () => {};
   // Job claims and outcomes and the delivery log commit without waiting for the disk (src/db/bookkeeping.ts).
   const bookkeeping = bookkeepingFor(store);
-  const delivery = { db: store.db, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls, timeoutMs: config.webhookTimeoutMs, bookkeeping };
+  const delivery = { db: store.db, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls, timeoutMs: config.webhookTimeoutMs };
   const deliveries = new DeliveryService({ ...delivery, onJobs: () => wakeJobs() });
   const webhookEndpoints = new WebhookEndpointService({ db: store.db, store: store.kind, clock, newId, allowPrivateUrls: config.webhookAllowPrivateUrls });
 
