@@ -1,5 +1,5 @@
 // The job runtime's cheap paths, on both stores: outcomes of jobs that finish together in one transaction with the rows
-// their attempts leave (alsoWrite), one bad row not taking the others with it, and claims spaced out while the load
+// their attempts leave (alsoWrite, alsoInsert), one bad row not taking the others with it, and claims spaced out while the load
 // gauge says the API is busy. Then the gauge itself and the batch loader deliveries read their rows with.
 import type { Transaction } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -74,6 +74,29 @@ describe.each(storeKinds)('job runtime batching [%s]', (store) => {
     const bad = await jobByKey(t.store, kind, 'bad');
     expect(bad?.state).toBe('pending');
     expect(bad?.lease_owner).toBe('a');
+  });
+
+  it('inserts the rows of outcomes recorded together (alsoInsert) and completes only the jobs whose lease is still its own', async () => {
+    const { counter, bookkeeping } = counting();
+    const worker = runtime(
+      async (job) => {
+        if (job.key === 'stolen') {
+          // Another process claimed it after its lease ended: the lease is no longer this attempt's.
+          await t.store.db.updateTable('jobs').set({ lease_owner: 'b', attempts: job.attempts + 1 }).where('id', '=', job.id).execute();
+        }
+        return { status: 'done', alsoInsert: { table: 'job_effects', row: { key: job.key, owner: 'a', attempt: job.attempts, at_ms: wallMs() } } as never };
+      },
+      { bookkeeping },
+    );
+    for (const key of ['i1', 'i2', 'stolen', 'i3']) await enqueue(key);
+    expect(await worker.tick()).toEqual({ claimed: 4, succeeded: 3, failed: 0, retried: 0, lost: 1 });
+    // The stolen job's extra query may put its outcome in a round of its own: one claim and one or two outcome rounds.
+    expect(counter.transactions).toBeLessThanOrEqual(3);
+    expect(await effects()).toEqual(['i1', 'i2', 'i3', 'stolen']);
+    for (const key of ['i1', 'i2', 'i3']) expect((await jobByKey(t.store, kind, key))?.state).toBe('done');
+    const stolen = await jobByKey(t.store, kind, 'stolen');
+    expect(stolen?.state).toBe('pending');
+    expect(stolen?.lease_owner).toBe('b');
   });
 
   it('spaces claim rounds by busyClaimGapMs while the gauge says busy, and claims as slots free when it does not', async () => {

@@ -7,8 +7,8 @@ import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { type JobLimits, assertJobLimits, backoffDelayMs, jobLastErrorLengthMax, jobLimitsDefault } from './job-limits.ts';
 import { type JobMetrics, createJobMetrics } from './job-metrics.ts';
-import { type HeldLease, type JobRow, type RecordedOutcome, claimJobs, countDueByKind, recordOutcome } from './job-store.ts';
-import type { JobHandler, JobOutcome, LeasedJob, TickResult } from './job-types.ts';
+import { type HeldLease, type JobRow, type RecordedOutcome, claimJobs, countDueByKind, recordDoneOutcomes, recordOutcome } from './job-store.ts';
+import type { JobHandler, JobOutcome, JobRowInsert, LeasedJob, TickResult } from './job-types.ts';
 import type { LoadGauge } from './load-gauge.ts';
 
 export interface JobLogger {
@@ -70,6 +70,7 @@ interface PendingRecord {
   lease: HeldLease;
   outcome: RecordedOutcome;
   alsoWrite?: JobOutcome['alsoWrite'];
+  alsoInsert?: JobRowInsert;
   settle: { resolve: (kept: boolean) => void; reject: (error: unknown) => void };
 }
 
@@ -301,13 +302,13 @@ export class JobRuntime {
     }
     const outcome = await this.runHandler(job);
     const now = this.deps.clock.now();
-    const { alsoWrite } = outcome;
-    if (outcome.status === 'done') return this.record(job, { state: 'done' }, alsoWrite);
-    if (outcome.status === 'defer') return this.record(job, { state: 'deferred', dueAt: new Date(now.getTime() + outcome.retryInMs) }, alsoWrite);
+    const also = { alsoWrite: outcome.alsoWrite, alsoInsert: outcome.alsoInsert };
+    if (outcome.status === 'done') return this.record(job, { state: 'done' }, also);
+    if (outcome.status === 'defer') return this.record(job, { state: 'deferred', dueAt: new Date(now.getTime() + outcome.retryInMs) }, also);
     const error = truncate(outcome.error);
-    if (outcome.status === 'fail' || job.attempts >= job.attemptsMax) return this.record(job, { state: 'failed', error }, alsoWrite);
+    if (outcome.status === 'fail' || job.attempts >= job.attemptsMax) return this.record(job, { state: 'failed', error }, also);
     const delayMs = outcome.retryInMs ?? backoffDelayMs(job.attempts, this.limits);
-    return this.record(job, { state: 'pending', error, dueAt: new Date(now.getTime() + delayMs) }, alsoWrite);
+    return this.record(job, { state: 'pending', error, dueAt: new Date(now.getTime() + delayMs) }, also);
   }
 
   /** Runs the handler; a throw, a timeout or an unknown return value is a retry. Never throws. */
@@ -371,15 +372,24 @@ export class JobRuntime {
   /** One transaction for the batch; if it fails, each outcome on its own (one bad row does not take the others with it). */
   private async writeRecords(batch: PendingRecord[]): Promise<void> {
     const writeOne = async (trx: Transaction<Database>, item: PendingRecord) => {
+      if (item.alsoInsert) await insertRows(trx, [item.alsoInsert]);
       await item.alsoWrite?.(trx);
       return recordOutcome(trx, item.lease, item.outcome, this.deps.clock.now());
     };
+    // The common case in few statements: the rows of all outcomes, one insert per table; every `done`, one update.
+    const writeAll = async (trx: Transaction<Database>) => {
+      await insertRows(trx, batch.flatMap((item) => (item.alsoInsert ? [item.alsoInsert] : [])));
+      for (const item of batch) await item.alsoWrite?.(trx);
+      const done = batch.filter((item) => item.outcome.state === 'done');
+      const completed = await recordDoneOutcomes(trx, this.deps.owner, done.map((item) => item.lease), this.deps.clock.now());
+      const results: boolean[] = [];
+      for (const item of batch) {
+        results.push(item.outcome.state === 'done' ? completed.has(item.lease.id) : await recordOutcome(trx, item.lease, item.outcome, this.deps.clock.now()));
+      }
+      return results;
+    };
     try {
-      const kept = await this.bookkeeping(async (trx) => {
-        const results: boolean[] = [];
-        for (const item of batch) results.push(await writeOne(trx, item));
-        return results;
-      });
+      const kept = await this.bookkeeping(writeAll);
       batch.forEach((item, index) => item.settle.resolve(kept[index]));
       return;
     } catch (error) {
@@ -393,11 +403,11 @@ export class JobRuntime {
     }
   }
 
-  private async record(job: LeasedJob, outcome: RecordedOutcome, alsoWrite?: JobOutcome['alsoWrite']): Promise<Tally> {
+  private async record(job: LeasedJob, outcome: RecordedOutcome, also: Pick<PendingRecord, 'alsoWrite' | 'alsoInsert'> = {}): Promise<Tally> {
     const log = { job_id: job.id, kind: job.kind, key: job.key, attempts: job.attempts };
     let kept: boolean;
     try {
-      kept = await this.recordOutcomeBatched({ lease: { id: job.id, owner: this.deps.owner, attempts: job.attempts }, outcome, alsoWrite });
+      kept = await this.recordOutcomeBatched({ lease: { id: job.id, owner: this.deps.owner, attempts: job.attempts }, outcome, ...also });
     } catch (error) {
       this.deps.logger?.error({ ...log, err: error }, 'could not record a job outcome; it runs again after its lease ends');
       return 'lost';
@@ -426,6 +436,9 @@ const isDelayMs = (value: unknown): value is number => Number.isSafeInteger(valu
 function checkedOutcome(value: JobOutcome): JobOutcome {
   const unknown: JobOutcome = { status: 'retry', error: `handler returned an unknown outcome: ${JSON.stringify(value)}` };
   if (value.alsoWrite !== undefined && typeof value.alsoWrite !== 'function') return unknown;
+  if (value.alsoInsert !== undefined && (typeof value.alsoInsert?.table !== 'string' || typeof value.alsoInsert.row !== 'object' || value.alsoInsert.row === null)) {
+    return unknown;
+  }
   switch (value.status) {
     case 'done':
       return value;
@@ -459,3 +472,18 @@ function errorText(error: unknown): string {
 }
 
 const truncate = (text: string) => (text.length > jobLastErrorLengthMax ? `${text.slice(0, jobLastErrorLengthMax - 1)}…` : text);
+
+/** Rows per insert statement: well inside SQLite's bound-parameter limit for any of Coffer's tables. */
+const insertRowsMax = 100;
+
+/** The rows, one multi-row insert per table (and per insertRowsMax rows). */
+async function insertRows(trx: Transaction<Database>, inserts: readonly JobRowInsert[]): Promise<void> {
+  const byTable = new Map<string, unknown[]>();
+  for (const { table, row } of inserts) byTable.set(table, [...(byTable.get(table) ?? []), row]);
+  for (const [table, rows] of byTable) {
+    for (let index = 0; index < rows.length; index += insertRowsMax) {
+      // The union of tables is too wide for kysely's types; each row was typed against its own table by JobRowInsert.
+      await trx.insertInto(table as 'jobs').values(rows.slice(index, index + insertRowsMax) as never).execute();
+    }
+  }
+}

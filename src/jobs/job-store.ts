@@ -106,6 +106,33 @@ export async function recordOutcome(db: Kysely<Database>, lease: HeldLease, outc
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * recordOutcome for many `done` outcomes of one owner in one statement: each row is completed only while its lease is
+ * still `owner`'s for the attempt it claimed (the CASE pairs every id with its attempt). Returns the ids it completed.
+ */
+export async function recordDoneOutcomes(db: Kysely<Database>, owner: string, leases: readonly Omit<HeldLease, 'owner'>[], now: Date): Promise<Set<string>> {
+  if (leases.length === 0) return new Set();
+  const at = isoTimestamp(now);
+  const attemptOf = sql<number>`case id ${sql.join(
+    leases.map((lease) => sql`when ${lease.id} then cast(${lease.attempts} as integer)`),
+    sql` `,
+  )} end`;
+  const rows = await db
+    .updateTable('jobs')
+    .set({ state: 'done', lease_owner: null, lease_expires_at: null, updated_at: at, finished_at: at })
+    .where(
+      'id',
+      'in',
+      leases.map((lease) => lease.id),
+    )
+    .where('state', '=', 'pending')
+    .where('lease_owner', '=', owner)
+    .where('attempts', '=', attemptOf)
+    .returning('id')
+    .execute();
+  return new Set(rows.map((row) => row.id));
+}
+
 /** Pending jobs per kind that are due at `now` and not under a live lease (waiting to be claimed). */
 export async function countDueByKind(db: Kysely<Database>, now: Date): Promise<Map<string, number>> {
   const at = isoTimestamp(now);

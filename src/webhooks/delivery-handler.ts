@@ -2,7 +2,7 @@
 // log after the network call, and tells the job runtime what comes next (done, retry after the schedule's delay, fail).
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { JobHandler, JobOutcome, LeasedJob } from '../jobs/job-types.ts';
+import type { JobHandler, JobOutcome, JobRowInsert, LeasedJob } from '../jobs/job-types.ts';
 import { envelopeBody } from '../outbox/event-row.ts';
 import { isoTimestamp, type Clock } from '../shared/clock.ts';
 import { type IdGenerator, idPrefixes } from '../shared/ids.ts';
@@ -125,8 +125,9 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
   // The deliveries of one claim start together: their events and endpoints are read in one query each.
   const events = batchLoader((ids: string[]) => findEvents(deps.db, ids));
   const endpoints = batchLoader((ids: string[]) => findEndpoints(deps.db, ids));
-  // The attempt row is written by the runtime in the transaction that records the job's outcome (JobOutcome.alsoWrite).
-  const logging = (row: AttemptRow) => async (trx: Transaction<Database>) => insertAttempt(trx, row);
+  // The attempt row is written by the runtime in the transaction that records the job's outcome (JobOutcome.alsoInsert),
+  // with the rows of the other deliveries that finished together.
+  const logging = (row: AttemptRow): JobRowInsert => ({ table: 'webhook_attempts', row });
   return async (job, { signal }): Promise<JobOutcome> => {
     const payload = payloadOf(job);
     if (payload === null) return { status: 'fail', error: `delivery job payload is not {event_id, endpoint_id}: ${JSON.stringify(job.payload)}` };
@@ -138,7 +139,7 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     if (endpoint.disabled === 1) {
       const reason = endpoint.disabled_reason ? `endpoint disabled: ${endpoint.disabled_reason}` : 'endpoint disabled';
       deps.metrics?.attempt('skipped', null);
-      return { status: 'done', alsoWrite: logging(attemptRow(job, endpoint, event.id, { outcome: 'skipped', started_at: isoTimestamp(deps.clock.now()), error: reason })) };
+      return { status: 'done', alsoInsert: logging(attemptRow(job, endpoint, event.id, { outcome: 'skipped', started_at: isoTimestamp(deps.clock.now()), error: reason })) };
     }
     if (endpoint.rate_limit !== null) {
       const decision = limiter.take(endpoint.id, endpoint.rate_limit);
@@ -151,7 +152,7 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     const fields = { started_at: isoTimestamp(startedAt), status_code: statusCode, latency_ms: response.latencyMs };
     if (result.outcome === 'succeeded') {
       deps.metrics?.attempt('succeeded', response.latencyMs);
-      return { status: 'done', alsoWrite: logging(attemptRow(job, endpoint, event.id, { ...fields, outcome: 'succeeded' })) };
+      return { status: 'done', alsoInsert: logging(attemptRow(job, endpoint, event.id, { ...fields, outcome: 'succeeded' })) };
     }
     const error = cut(result.error);
     if (result.outcome === 'gone') {
@@ -168,8 +169,8 @@ export function webhookDeliveryHandler(deps: DeliveryHandlerDeps): JobHandler {
     const last = job.attempts >= job.attemptsMax;
     const delayMs = last ? null : retryDelayMs(job.attempts, random);
     const nextAttemptAt = delayMs === null ? null : isoTimestamp(new Date(deps.clock.now().getTime() + delayMs));
-    const alsoWrite = logging(attemptRow(job, endpoint, event.id, { ...fields, outcome: 'failed', error, next_attempt_at: nextAttemptAt }));
+    const alsoInsert = logging(attemptRow(job, endpoint, event.id, { ...fields, outcome: 'failed', error, next_attempt_at: nextAttemptAt }));
     deps.metrics?.attempt('failed', response.latencyMs);
-    return delayMs === null ? { status: 'fail', error, alsoWrite } : { status: 'retry', error, retryInMs: delayMs, alsoWrite };
+    return delayMs === null ? { status: 'fail', error, alsoInsert } : { status: 'retry', error, retryInMs: delayMs, alsoInsert };
   };
 }
