@@ -88,6 +88,7 @@ const extensionOperations = [
   'get /invoices/{invoice_id}',
   'post /invoices/{invoice_id}/pay',
   'post /invoices/{invoice_id}/void',
+  'post /customers/{customer_id}/wallets/top-ups',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -164,7 +165,7 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     const { examples: attachExamples, ...attachBody } = plain(PaymentMethodAttachBody);
     expect(body('post', '/customers/{customer_id}/payment-methods')).toEqual(attachBody);
     expect(doc.paths['/customers/{customer_id}/payment-methods'].post.requestBody.content['application/json'].example).toEqual(attachExamples[0]);
-    expect(bodies).toHaveLength(17);
+    expect(bodies).toHaveLength(18);
     for (const [method, path] of bodies) {
       expect(body(method, path).additionalProperties, `${method} ${path}`).toBe(false);
     }
