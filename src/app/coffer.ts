@@ -11,8 +11,11 @@ import { lotRoutes } from '../api/lot-routes.ts';
 import { holdRoutes } from '../api/hold-routes.ts';
 import { billingRoutes } from '../api/billing-routes.ts';
 import { topUpRoutes } from '../api/top-up-routes.ts';
-import { paymentRecoveryHandler, topUpRecoveryHandler } from '../billing/billing-jobs.ts';
-import { paymentRecoveryJobKind, topUpRecoveryJobKind } from '../billing/billing-limits.ts';
+import { refundRoutes } from '../api/refund-routes.ts';
+import { paymentRecoveryHandler, refundJobHandler, topUpRecoveryHandler } from '../billing/billing-jobs.ts';
+import { paymentRecoveryJobKind, refundJobKind, topUpRecoveryJobKind } from '../billing/billing-limits.ts';
+import { DisputeService } from '../billing/dispute-service.ts';
+import { RefundService } from '../billing/refund-service.ts';
 import { TopUpService } from '../billing/top-up-service.ts';
 import { BillingService } from '../billing/billing-service.ts';
 import { holdExpiryHandler } from '../holds/hold-jobs.ts';
@@ -93,6 +96,8 @@ export interface CofferApp {
   billing: BillingService;
   /** Top-ups by card (what auto-recharge calls: `topUps.topUp(...)`). */
   topUps: TopUpService;
+  refunds: RefundService;
+  disputes: DisputeService;
   customers: CustomerService;
   /** The delivery log, redelivery and test sends (the CLI's `coffer webhooks` commands use it too). */
   deliveries: DeliveryService;
@@ -228,6 +233,18 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     recoveryDelayMs: config.billingRecoveryDelayMs,
   });
 
+  const refunds = new RefundService({
+    db: store.db,
+    clock,
+    newId,
+    writer,
+    payments,
+    onEvent: () => dispatcher?.wake(),
+    onJobs: () => wakeJobs(),
+    stepPauseMs: config.billingStepPauseMs,
+  });
+  const disputes = new DisputeService({ db: store.db, clock, newId, holds, onEvent: () => dispatcher?.wake() });
+
   const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
   const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
   const http = await buildHttpApp({
@@ -244,6 +261,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       holdRoutes(holds),
       billingRoutes(billing),
       topUpRoutes(topUps),
+      refundRoutes(refunds, disputes),
       lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
@@ -289,6 +307,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [holdExpiryJobKind]: holdExpiryHandler(holds),
     [paymentRecoveryJobKind]: paymentRecoveryHandler(billing),
     [topUpRecoveryJobKind]: topUpRecoveryHandler(topUps),
+    [refundJobKind]: refundJobHandler(refunds),
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
@@ -338,5 +357,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, refunds, disputes, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
 }
