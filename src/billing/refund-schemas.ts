@@ -62,7 +62,7 @@ export const RefundCreateBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false, examples: [{ payment_id: 'pay_0Hq3sQ2b9ZxYw1Vt7Ru5P', reason: 'Goodwill', amount: 500, destination: 'wallet' }] },
+  { additionalProperties: false, examples: [{ payment_id: 'pay_…', reason: 'Goodwill', amount: 10, destination: 'wallet' }] },
 );
 export type RefundCreateBody = Static<typeof RefundCreateBody>;
 
