@@ -37,8 +37,16 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
     // Money for the hold and invoice examples, and a paid invoice for the payment examples.
     await t.request('POST', `/customers/${customerId}/wallets/ledger-entries`, { body: { amount: 1_000_000, currency: 'USD', entry_type: 'credit' } });
     paymentId = (await t.request('POST', `/invoices/${await newInvoice()}/pay`, { body: {} })).json().payment_id;
+    // A top-up, for the dispute examples (only a top-up's card payment can be disputed), and a refund.
+    const topUpCustomerId = (await t.request('POST', '/customers', { body: { email: 'topup@example.com', name: 'Top-up' } })).json().customer_id;
+    await t.request('POST', `/customers/${topUpCustomerId}/payment-methods`, { body: { payment_method_id: 'pm_card_succeeds' } });
+    topUpPaymentId = (await t.request('POST', `/customers/${topUpCustomerId}/wallets/top-ups`, { body: { currency: 'USD', amount: 5000, idempotency_key: 'sample-top-up' } })).json().payment.payment_id;
+    refundId = (await t.request('POST', '/refunds', { body: { payment_id: paymentId, amount: 1 } })).json().refund_id;
   });
   let paymentId: string;
+  let topUpPaymentId: string;
+  let refundId: string;
+  const newDispute = async () => (await t.request('POST', `/payments/${topUpPaymentId}/disputes`, { body: { amount: 10 } })).json().dispute_id as string;
   const newInvoice = async () =>
     (await t.request('POST', '/invoices', { body: { customer_id: customerId, currency: 'USD', line_items: [{ description: 'Sample', amount: 100 }] } })).json().invoice_id as string;
   const newHold = async () =>
@@ -88,6 +96,7 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
       // A fresh hold and a fresh open invoice for each example that names one (captures, releases, payments, voids).
       const holdId = path.includes('{hold_id}') ? await newHold() : 'unused';
       const invoiceId = path.includes('{invoice_id}') ? await newInvoice() : 'unused';
+      const disputeId = path.includes('{dispute_id}') ? await newDispute() : 'unused';
       const runnable = source
         .replace("import DodoPayments from 'dodopayments';", '')
         .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
@@ -98,7 +107,9 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
         .replaceAll(`'${pathParameterSample('payment_method_id')}'`, `'${paymentMethodId}'`)
         .replaceAll(`'${pathParameterSample('hold_id')}'`, `'${holdId}'`)
         .replaceAll(`'${pathParameterSample('invoice_id')}'`, `'${invoiceId}'`)
-        .replaceAll(`'${pathParameterSample('payment_id')}'`, `'${paymentId}'`);
+        .replaceAll(`'${pathParameterSample('payment_id')}'`, `'${path.endsWith('/disputes') ? topUpPaymentId : paymentId}'`)
+        .replaceAll(`'${pathParameterSample('refund_id')}'`, `'${refundId}'`)
+        .replaceAll(`'${pathParameterSample('dispute_id')}'`, `'${disputeId}'`);
       const printed: unknown[] = [];
       const before = proxy.requests.length;
       await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(

@@ -54,6 +54,10 @@ const apiOperations = [
   'get /payments',
   'get /payments/{payment_id}',
   'get /invoices/payments/{payment_id}',
+  'post /refunds',
+  'get /refunds',
+  'get /refunds/{refund_id}',
+  'get /disputes/{dispute_id}',
 ];
 /** Operations that answer 204 with no body (the SDK's methods returning void). */
 const noContentOperations = new Set([
@@ -88,6 +92,9 @@ const extensionOperations = [
   'get /invoices/{invoice_id}',
   'post /invoices/{invoice_id}/pay',
   'post /invoices/{invoice_id}/void',
+  'post /customers/{customer_id}/wallets/top-ups',
+  'post /payments/{payment_id}/disputes',
+  'post /disputes/{dispute_id}/resolve',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -127,6 +134,9 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
   it('types every event Coffer sends in the OpenAPI webhooks object', () => {
     expect(Object.keys(doc.webhooks).sort()).toEqual([
       'customer.created',
+      'dispute.lost',
+      'dispute.opened',
+      'dispute.won',
       'hold.captured',
       'hold.created',
       'hold.expired',
@@ -136,6 +146,8 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
       'payment.failed',
       'payment.processing',
       'payment.succeeded',
+      'refund.failed',
+      'refund.succeeded',
       'wallet.credited',
       'wallet.credits_expired',
       'wallet.credits_expiring',
@@ -164,7 +176,7 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     const { examples: attachExamples, ...attachBody } = plain(PaymentMethodAttachBody);
     expect(body('post', '/customers/{customer_id}/payment-methods')).toEqual(attachBody);
     expect(doc.paths['/customers/{customer_id}/payment-methods'].post.requestBody.content['application/json'].example).toEqual(attachExamples[0]);
-    expect(bodies).toHaveLength(17);
+    expect(bodies).toHaveLength(21);
     for (const [method, path] of bodies) {
       expect(body(method, path).additionalProperties, `${method} ${path}`).toBe(false);
     }

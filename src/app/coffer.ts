@@ -10,8 +10,13 @@ import { ledgerRoutes } from '../api/ledger-routes.ts';
 import { lotRoutes } from '../api/lot-routes.ts';
 import { holdRoutes } from '../api/hold-routes.ts';
 import { billingRoutes } from '../api/billing-routes.ts';
-import { paymentRecoveryHandler } from '../billing/billing-jobs.ts';
-import { paymentRecoveryJobKind } from '../billing/billing-limits.ts';
+import { topUpRoutes } from '../api/top-up-routes.ts';
+import { refundRoutes } from '../api/refund-routes.ts';
+import { paymentRecoveryHandler, refundJobHandler, topUpRecoveryHandler } from '../billing/billing-jobs.ts';
+import { paymentRecoveryJobKind, refundJobKind, topUpRecoveryJobKind } from '../billing/billing-limits.ts';
+import { DisputeService } from '../billing/dispute-service.ts';
+import { RefundService } from '../billing/refund-service.ts';
+import { TopUpService } from '../billing/top-up-service.ts';
 import { BillingService } from '../billing/billing-service.ts';
 import { holdExpiryHandler } from '../holds/hold-jobs.ts';
 import { holdExpiryJobKind } from '../holds/hold-limits.ts';
@@ -89,6 +94,10 @@ export interface CofferApp {
   holds: HoldService;
   /** Invoices paid wallet-first and their payments. */
   billing: BillingService;
+  /** Top-ups by card (what auto-recharge calls: `topUps.topUp(...)`). */
+  topUps: TopUpService;
+  refunds: RefundService;
+  disputes: DisputeService;
   customers: CustomerService;
   /** The delivery log, redelivery and test sends (the CLI's `coffer webhooks` commands use it too). */
   deliveries: DeliveryService;
@@ -211,6 +220,31 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     recoveryDelayMs: config.billingRecoveryDelayMs,
   });
 
+  const topUps = new TopUpService({
+    db: store.db,
+    clock,
+    newId,
+    currencies: config.currencies,
+    writer,
+    payments,
+    methods: paymentMethods,
+    onEvent: () => dispatcher?.wake(),
+    stepPauseMs: config.billingStepPauseMs,
+    recoveryDelayMs: config.billingRecoveryDelayMs,
+  });
+
+  const refunds = new RefundService({
+    db: store.db,
+    clock,
+    newId,
+    writer,
+    payments,
+    onEvent: () => dispatcher?.wake(),
+    onJobs: () => wakeJobs(),
+    stepPauseMs: config.billingStepPauseMs,
+  });
+  const disputes = new DisputeService({ db: store.db, clock, newId, holds, onEvent: () => dispatcher?.wake() });
+
   const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
   const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
   const http = await buildHttpApp({
@@ -226,6 +260,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       lotRoutes(new LotService({ db: store.db, clock })),
       holdRoutes(holds),
       billingRoutes(billing),
+      topUpRoutes(topUps),
+      refundRoutes(refunds, disputes),
       lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
@@ -270,6 +306,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [lotNoticeJobKind]: lotNoticeHandler(expiry),
     [holdExpiryJobKind]: holdExpiryHandler(holds),
     [paymentRecoveryJobKind]: paymentRecoveryHandler(billing),
+    [topUpRecoveryJobKind]: topUpRecoveryHandler(topUps),
+    [refundJobKind]: refundJobHandler(refunds),
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
@@ -319,5 +357,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, refunds, disputes, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
 }

@@ -19,3 +19,31 @@ export function paymentRecoveryHandler(billing: BillingService): JobHandler {
     return { status: 'done' };
   };
 }
+
+/** billing.recover_top_up: resumes a top-up still processing from its step (same keys: charged and credited once). */
+export function topUpRecoveryHandler(topUps: { run(businessId: string, paymentId: string): Promise<import('../shared/result.ts').Result<'finished' | 'pending', string>> }): JobHandler {
+  return async (job) => {
+    const payload = job.payload as { business_id?: unknown; payment_id?: unknown } | null;
+    if (!payload || typeof payload.business_id !== 'string' || typeof payload.payment_id !== 'string') {
+      return { status: 'fail', error: 'top-up job payload must name business_id and payment_id' };
+    }
+    const result = await topUps.run(payload.business_id, payload.payment_id);
+    if (!result.ok) return result.code === 'PAYMENT_NOT_FOUND' ? { status: 'done' } : { status: 'retry', error: `${result.code}: ${result.message}` };
+    if (result.value === 'pending') return { status: 'retry', error: 'the top-up is still processing (no answer from the processor yet)', retryInMs: pendingRetryMs };
+    return { status: 'done' };
+  };
+}
+
+/** billing.run_refund: runs a refund's card part through the processor, or resumes a refund left pending. */
+export function refundJobHandler(refunds: { run(businessId: string, refundId: string): Promise<import('../shared/result.ts').Result<'finished' | 'pending', string>> }): JobHandler {
+  return async (job) => {
+    const payload = job.payload as { business_id?: unknown; refund_id?: unknown } | null;
+    if (!payload || typeof payload.business_id !== 'string' || typeof payload.refund_id !== 'string') {
+      return { status: 'fail', error: 'refund job payload must name business_id and refund_id' };
+    }
+    const result = await refunds.run(payload.business_id, payload.refund_id);
+    if (!result.ok) return result.code === 'REFUND_NOT_FOUND' ? { status: 'done' } : { status: 'retry', error: `${result.code}: ${result.message}` };
+    if (result.value === 'pending') return { status: 'retry', error: 'the refund is still pending (no answer from the processor yet)', retryInMs: pendingRetryMs };
+    return { status: 'done' };
+  };
+}

@@ -79,7 +79,7 @@ export const Payment = Type.Object({
   currency: Type.String(),
   status: Type.Union([Type.Literal('processing'), Type.Literal('succeeded'), Type.Literal('failed')]),
   customer: Type.Object({ customer_id: Type.String(), email: Type.String(), name: Type.String(), phone_number: Nullable(Type.String()) }),
-  invoice_id: Type.String(),
+  invoice_id: Nullable(Type.String({ description: 'The invoice paid; null for a top-up.' })),
   subscription_id: Type.Null(),
   payment_method: Nullable(Type.String()),
   payment_method_type: Nullable(Type.String()),
@@ -103,6 +103,8 @@ export const Payment = Type.Object({
   hold_id: Nullable(Type.String({ description: "Coffer extension: the wallet part's hold." })),
   charge_id: Nullable(Type.String({ description: "Coffer extension: the processor's charge id." })),
   attempt: Type.Integer({ description: "Coffer extension: this payment's attempt number on its invoice." }),
+  kind: Type.Union([Type.Literal('invoice'), Type.Literal('top_up')], { description: "Coffer extension: an invoice's payment or a wallet top-up." }),
+  refunded_amount: Type.Integer({ description: 'Coffer extension: what refunds have taken back of this payment so far, in minor units.' }),
 });
 
 export const ListQuery = Type.Object(

@@ -128,6 +128,7 @@ export class BillingService {
   async paymentDocument(businessId: string, id: string): Promise<BillingResult<{ payment: WirePayment; invoice: WireInvoice }>> {
     const row = await repo.paymentById(this.deps.db, businessId, id);
     if (!row) return err('PAYMENT_NOT_FOUND', `Payment ${id} not found`);
+    if (row.kind === 'top_up') return err('PAYMENT_NOT_FOUND', `Payment ${id} is a top-up: it has no invoice document`);
     const invoice = await repo.invoiceById(this.deps.db, businessId, row.invoice_id);
     if (!invoice) throw new Error(`payment ${id} names missing invoice ${row.invoice_id}`);
     return ok({ payment: await this.wirePayment(this.deps.db, row), invoice: toWireInvoice(invoice) });
@@ -168,6 +169,10 @@ export class BillingService {
         error_message: null,
         created_at: now,
         updated_at: now,
+        kind: 'invoice',
+        refunded_wallet_amount: 0,
+        refunded_method_amount: 0,
+        idempotency_key: null,
       };
       // Only one payment of an invoice runs at a time: the conditional update is the lock.
       const claimed = await trx

@@ -50,7 +50,7 @@ export interface WirePayment {
   currency: string;
   status: PaymentsTable['status'];
   customer: { customer_id: string; email: string; name: string; phone_number: string | null };
-  invoice_id: string;
+  invoice_id: string | null;
   subscription_id: null;
   payment_method: string | null;
   payment_method_type: string | null;
@@ -75,6 +75,8 @@ export interface WirePayment {
   hold_id: string | null;
   charge_id: string | null;
   attempt: number;
+  kind: PaymentsTable['kind'];
+  refunded_amount: number;
 }
 
 export function toWirePayment(row: PaymentsTable, customer: PaymentCustomer): WirePayment {
@@ -86,7 +88,7 @@ export function toWirePayment(row: PaymentsTable, customer: PaymentCustomer): Wi
     currency: row.currency,
     status: row.status,
     customer: { customer_id: customer.id, email: customer.email, name: customer.name, phone_number: customer.phone_number },
-    invoice_id: row.invoice_id,
+    invoice_id: row.kind === 'top_up' ? null : row.invoice_id,
     subscription_id: null,
     // The method charged (resolved before the first charge call), else the wallet when it paid alone.
     payment_method: row.payment_method_id ?? (Number(row.wallet_amount) > 0 ? 'wallet' : null),
@@ -94,7 +96,7 @@ export function toWirePayment(row: PaymentsTable, customer: PaymentCustomer): Wi
     payment_link: null,
     error_code: row.error_code,
     error_message: row.error_message,
-    metadata: { invoice_id: row.invoice_id },
+    metadata: row.kind === 'top_up' ? { top_up: 'true' } : { invoice_id: row.invoice_id },
     disputes: [],
     refunds: [],
     settlement_amount: Number(row.total_amount),
@@ -111,5 +113,7 @@ export function toWirePayment(row: PaymentsTable, customer: PaymentCustomer): Wi
     hold_id: row.hold_id,
     charge_id: row.charge_id,
     attempt: Number(row.attempt),
+    kind: row.kind,
+    refunded_amount: Number(row.refunded_wallet_amount) + Number(row.refunded_method_amount),
   };
 }

@@ -335,6 +335,52 @@ export interface PaymentsTable {
   error_message: string | null;
   created_at: string;
   updated_at: string;
+  /** Migration 0011: an invoice's payment or a top-up (whose invoice_id is its own id). */
+  kind: 'invoice' | 'top_up';
+  refunded_wallet_amount: number;
+  refunded_method_amount: number;
+  idempotency_key: string | null;
+}
+
+export interface RefundsTable {
+  id: string;
+  business_id: string;
+  customer_id: string;
+  payment_id: string;
+  currency: string;
+  amount: number;
+  from_wallet_amount: number;
+  from_method_amount: number;
+  destination: 'original' | 'wallet';
+  wallet_amount: number;
+  card_amount: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  step: 'started' | 'wallet_done' | 'done';
+  card_status: 'none' | 'pending' | 'succeeded' | 'failed_to_wallet';
+  processor_refund_id: string | null;
+  error_code: string | null;
+  reason: string | null;
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DisputesTable {
+  id: string;
+  business_id: string;
+  customer_id: string;
+  payment_id: string;
+  currency: string;
+  amount: number;
+  kind: 'dispute' | 'reversal';
+  status: 'opening' | 'open' | 'won' | 'lost' | 'reversed';
+  hold_id: string | null;
+  held_amount: number;
+  taken_amount: number;
+  shortfall_amount: number;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface Database {
@@ -359,4 +405,6 @@ export interface Database {
   holds: HoldsTable;
   invoices: InvoicesTable;
   payments: PaymentsTable;
+  refunds: RefundsTable;
+  disputes: DisputesTable;
 }

@@ -18,6 +18,8 @@ const pathParameterSamples: Record<string, string> = {
   hold_id: 'hold_…',
   invoice_id: 'inv_…',
   payment_id: 'pay_…',
+  refund_id: 'ref_…',
+  dispute_id: 'dis_…',
 };
 export const pathParameterSample = (name: string) => pathParameterSamples[name] ?? `<${name}>`;
 

@@ -37,6 +37,11 @@ export interface CreditCommand extends EntryCommandFields {
   expiresAt?: string | null;
   /** Absent: paid. */
   category?: LotCategory;
+  /**
+   * A refund giving back money that came from a lot: an expiresAt not after the batch's time is dropped (the money
+   * comes back without an expiry) instead of refusing the credit. Decided here, by the batch's clock.
+   */
+  dropLapsedExpiry?: boolean;
 }
 
 /** Subtracts `amount` from the wallet; refused when the balance is short. */

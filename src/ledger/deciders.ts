@@ -152,8 +152,11 @@ export const decideCredit: Decider<CreditCommand> = (command, view) => {
   if (repeat) return repeat;
   const before = view.wallet(command.customerId, command.currency)!.balance;
   if (before + command.amount > walletBalanceMax) return nothing({ kind: 'balance_limit_exceeded', balance: before });
-  const expiresAt = command.expiresAt ?? null;
-  if (expiresAt !== null && expiresAt <= view.now) return nothing({ kind: 'expiry_not_in_future', now: view.now });
+  let expiresAt = command.expiresAt ?? null;
+  if (expiresAt !== null && expiresAt <= view.now) {
+    if (!command.dropLapsedExpiry) return nothing({ kind: 'expiry_not_in_future', now: view.now });
+    expiresAt = null;
+  }
   return appendEntry(command, view, before + command.amount, (entry) => lotCreditWrites(entry, expiresAt, command.category ?? 'paid', view));
 };
 

@@ -2,6 +2,7 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { Customer } from '../customers/customer-schemas.ts';
 import { Invoice, Payment } from '../billing/billing-schemas.ts';
+import { Dispute, Refund } from '../billing/refund-schemas.ts';
 import { Hold } from '../holds/hold-schemas.ts';
 import { CustomerWallet, CustomerWalletTransaction } from '../ledger/ledger-schemas.ts';
 import { type OutboxEventType, outboxEventTypes, payloadTypeOf } from './event-types.ts';
@@ -54,6 +55,8 @@ const CustomerData = Type.Object({ payload_type: Type.Literal('Customer'), ...Cu
 const HoldData = Type.Object({ payload_type: Type.Literal('Hold'), ...Hold.properties });
 const PaymentData = Type.Object({ payload_type: Type.Literal('Payment'), ...Payment.properties });
 const InvoiceData = Type.Object({ payload_type: Type.Literal('Invoice'), ...Invoice.properties });
+const RefundData = Type.Object({ payload_type: Type.Literal('Refund'), ...Refund.properties });
+const DisputeData = Type.Object({ payload_type: Type.Literal('Dispute'), ...Dispute.properties });
 
 const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'customer.created': CustomerData,
@@ -71,6 +74,11 @@ const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'payment.failed': PaymentData,
   'invoice.paid': InvoiceData,
   'invoice.payment_failed': InvoiceData,
+  'refund.succeeded': RefundData,
+  'refund.failed': RefundData,
+  'dispute.opened': DisputeData,
+  'dispute.won': DisputeData,
+  'dispute.lost': DisputeData,
 };
 
 const schemaName = (type: string) =>

@@ -17,6 +17,11 @@ export const outboxEventTypes = [
   'payment.failed',
   'invoice.paid',
   'invoice.payment_failed',
+  'refund.succeeded',
+  'refund.failed',
+  'dispute.opened',
+  'dispute.won',
+  'dispute.lost',
 ] as const;
 export type OutboxEventType = (typeof outboxEventTypes)[number];
 
@@ -37,6 +42,11 @@ export const payloadTypeOf: { readonly [T in OutboxEventType]: string } = {
   'payment.failed': 'Payment',
   'invoice.paid': 'Invoice',
   'invoice.payment_failed': 'Invoice',
+  'refund.succeeded': 'Refund',
+  'refund.failed': 'Refund',
+  'dispute.opened': 'Dispute',
+  'dispute.won': 'Dispute',
+  'dispute.lost': 'Dispute',
 };
 
 export function isOutboxEventType(value: string): value is OutboxEventType {

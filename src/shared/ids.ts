@@ -69,4 +69,6 @@ export const idPrefixes = {
   hold: 'hold',
   invoice: 'inv',
   payment: 'pay',
+  refund: 'ref',
+  dispute: 'dis',
 } as const;

@@ -76,7 +76,7 @@ async function attachMethods(t: TestApp, key: string, customerIds: string[]): Pr
 
 /** Holds (one active, one captured), invoices (one open, one paid) and the paid one's payment of a business. */
 async function makeBilling(t: TestApp, key: string, businessId: string, customerId: string, secrets: TenantSecrets): Promise<BillingIds> {
-  const ids: BillingIds = { hold_id: [], invoice_id: [], payment_id: [] };
+  const ids: BillingIds = { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [] };
   for (let i = 0; i < 2; i++) {
     const hold = await t.request('POST', `/customers/${customerId}/wallets/holds`, { key, body: { currency: 'USD', amount: 100 + i, idempotency_key: `fuzz-hold-${i}` } });
     if (hold.statusCode !== 200) throw new Error(`placing a hold answered ${hold.statusCode}: ${hold.body}`);
@@ -89,7 +89,17 @@ async function makeBilling(t: TestApp, key: string, businessId: string, customer
   const payment = await t.request('POST', `/invoices/${ids.invoice_id[1]}/pay`, { key, body: {} });
   if (payment.statusCode !== 200) throw new Error(`paying an invoice answered ${payment.statusCode}: ${payment.body}`);
   ids.payment_id.push(payment.json().payment_id);
-  for (const id of [...ids.hold_id, ...ids.invoice_id, ...ids.payment_id]) secrets.add(businessId, id);
+  // A refund of it, and a top-up with a dispute (only a top-up's card payment can be disputed).
+  const refund = await t.request('POST', '/refunds', { key, body: { payment_id: ids.payment_id[0], amount: 1 } });
+  if (refund.statusCode !== 200) throw new Error(`refunding answered ${refund.statusCode}: ${refund.body}`);
+  ids.refund_id.push(refund.json().refund_id);
+  const topUp = await t.request('POST', `/customers/${customerId}/wallets/top-ups`, { key, body: { currency: 'USD', amount: 500, payment_method_id: 'pm_card_succeeds', idempotency_key: 'fuzz-top-up' } });
+  if (topUp.statusCode !== 200) throw new Error(`topping up answered ${topUp.statusCode}: ${topUp.body}`);
+  ids.payment_id.push(topUp.json().payment.payment_id);
+  const dispute = await t.request('POST', `/payments/${ids.payment_id[1]}/disputes`, { key, body: { amount: 10 } });
+  if (dispute.statusCode !== 200) throw new Error(`opening a dispute answered ${dispute.statusCode}: ${dispute.body}`);
+  ids.dispute_id.push(dispute.json().dispute_id);
+  for (const id of [...ids.hold_id, ...ids.invoice_id, ...ids.payment_id, ...ids.refund_id, ...ids.dispute_id]) secrets.add(businessId, id);
   return ids;
 }
 
@@ -116,7 +126,7 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
       customerIds: await make(t.apiKey, t.businessId, 'own', 4),
       webhookIds: await makeEndpoints(t, t.apiKey, t.businessId, 3, secrets),
       paymentMethodIds: worldPaymentMethodIds,
-      billingIds: { hold_id: [], invoice_id: [], payment_id: [] },
+      billingIds: { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [] },
     },
     other: {
       businessId: other.businessId,
@@ -124,7 +134,7 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
       customerIds: await make(other.apiKey, other.businessId, 'other', 2),
       webhookIds: await makeEndpoints(t, other.apiKey, other.businessId, 1, secrets),
       paymentMethodIds: worldPaymentMethodIds,
-      billingIds: { hold_id: [], invoice_id: [], payment_id: [] },
+      billingIds: { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [] },
     },
   };
   await attachMethods(t, world.own.apiKey, world.own.customerIds);

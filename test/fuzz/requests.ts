@@ -27,6 +27,8 @@ export interface BillingIds {
   hold_id: string[];
   invoice_id: string[];
   payment_id: string[];
+  refund_id: string[];
+  dispute_id: string[];
 }
 
 export type AuthKind = 'write' | 'read' | 'other' | 'none' | 'malformed' | 'unknown';
