@@ -109,7 +109,7 @@ describe.each(storeKinds)('refunds and disputes [%s]', (kind) => {
     expect(payment).toMatchObject({ wallet_amount: 600 });
     const first = (await refund({ payment_id: payment.payment_id, amount: 250 })).json();
     expect(first.status).toBe('succeeded');
-    const lots = await t.coffer.store.db.selectFrom('credit_lots').selectAll().where('customer_id', '=', customerId).orderBy('id').execute();
+    const lots = await t.coffer.store.db.selectFrom('credit_lots').selectAll().where('customer_id', '=', customerId).orderBy('wallet_seq').execute();
     expect(lots.map((l) => [Number(l.amount), l.expires_at, l.category])).toEqual([[1000, expiresAt, 'promotional'], [250, expiresAt, 'promotional']]);
     const entry = (await entriesOf(t, customerId)).at(-1)!;
     expect(entry).toMatchObject({ event_type: 'refund', reference_object_id: first.refund_id, amount: 250, is_credit: true });
