@@ -5,11 +5,13 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Authenticator } from '../auth/authenticate.ts';
 import { randomBase62 } from '../shared/ids.ts';
 import { assetCache } from './assets.ts';
+import { invoicePage, invoicesPage, paymentPdf, paymentsPage, voidInvoiceAction } from './billing-pages.ts';
 import { eventsPage, lowBalancePage } from './business-pages.ts';
 import { type DashboardServices, type PageAnswer, type SignedIn, field } from './context.ts';
 import { customerPage } from './customer-page.ts';
 import { customersPage } from './customers-page.ts';
 import { postEntryAction } from './entry-action.ts';
+import { releaseHoldAction } from './hold-action.ts';
 import { type Session, SessionStore, cookieHeader, parseCookies, sameSecret, sessionCookieName, signInCookieName } from './sessions.ts';
 import { refusedPage, signInPage } from './sign-in-page.ts';
 import { endpointPage, redeliverAction, webhooksPage } from './webhooks-page.ts';
@@ -37,6 +39,9 @@ export const dashboardContentSecurityPolicy = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
+
+/** For the invoice PDF: nothing loads from it, and it cannot be framed elsewhere. */
+export const pdfContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const securityHeaders = {
   'content-security-policy': dashboardContentSecurityPolicy,
@@ -66,6 +71,8 @@ export const dashboardRoutes =
     });
     app.addHook('onSend', async (request, reply) => {
       reply.headers(securityHeaders);
+      // A PDF is shown by the browser's own viewer, which a page's policy (no plugins, no frames) would block.
+      if (String(reply.getHeader('content-type') ?? '').startsWith('application/pdf')) reply.header('content-security-policy', pdfContentSecurityPolicy);
       if (!request.url.startsWith('/dashboard/assets/')) reply.headers({ 'cache-control': 'no-store', vary: 'HX-Request, HX-Target' });
     });
 
@@ -174,6 +181,18 @@ export const dashboardRoutes =
     app.get('/dashboard/customers', routeOptions, view((who, request) => customersPage(deps, who, request.query)));
     app.get('/dashboard/customers/:customer_id', routeOptions, view((who, request) => customerPage(deps, who, param(request, 'customer_id'), request.query)));
     app.post('/dashboard/customers/:customer_id/entries', routeOptions, action((who, request) => postEntryAction(deps, who, param(request, 'customer_id'), request.body)));
+    app.post('/dashboard/customers/:customer_id/holds/:hold_id/release', routeOptions, action((who, request) => releaseHoldAction(deps, who, param(request, 'customer_id'), param(request, 'hold_id'))));
+    app.get('/dashboard/invoices', routeOptions, view((who, request) => invoicesPage(deps, who, request.query)));
+    app.get('/dashboard/invoices/:invoice_id', routeOptions, view((who, request) => invoicePage(deps, who, param(request, 'invoice_id'))));
+    app.post('/dashboard/invoices/:invoice_id/void', routeOptions, action((who, request) => voidInvoiceAction(deps, who, param(request, 'invoice_id'))));
+    app.get('/dashboard/payments', routeOptions, view((who, request) => paymentsPage(deps, who, request.query)));
+    app.get('/dashboard/payments/:payment_id/invoice.pdf', routeOptions, async (request, reply) => {
+      const found = await signedIn(request);
+      if (!found) return toSignIn(request, reply);
+      const document = await paymentPdf(deps, found.who, param(request, 'payment_id'));
+      if (!document) return send(reply, { status: 404, body: refusedPage('No payment with this id in your business.') });
+      return reply.type('application/pdf').header('content-disposition', `inline; filename="${document.fileName}"`).send(document.pdf);
+    });
     app.get('/dashboard/low-balance', routeOptions, view((who, request) => lowBalancePage(deps, who, request.query)));
     app.get('/dashboard/events', routeOptions, view((who) => eventsPage(deps, who)));
     app.get('/dashboard/webhooks', routeOptions, view((who, request) => webhooksPage(deps, who, request.query)));
