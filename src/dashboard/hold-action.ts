@@ -16,5 +16,6 @@ export async function releaseHoldAction(services: DashboardServices, signedIn: S
   const result = await services.holds.clientRelease(businessId, holdId);
   if (!result.ok) return answer({ error: `Refused: ${result.message}.` }, result.code === 'SERVER_BUSY' ? 503 : 409);
   const hold = result.value.hold;
+  if (result.value.replayed) return answer({ notice: `Hold ${hold.id} was already ${hold.status}; nothing changed.` });
   return answer({ notice: `Released hold ${hold.id}: ${formatMoney(hold.amount, hold.currency)} is available again.` });
 }
