@@ -247,6 +247,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
 
   const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
   const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
+  const lots = new LotService({ db: store.db, clock });
   const http = await buildHttpApp({
     config,
     clock,
@@ -257,7 +258,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       customerRoutes(customers),
       paymentMethodRoutes(paymentMethods),
       ledgerRoutes(ledger),
-      lotRoutes(new LotService({ db: store.db, clock })),
+      lotRoutes(lots),
       holdRoutes(holds),
       billingRoutes(billing),
       topUpRoutes(topUps),
@@ -276,6 +277,10 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
         lowBalance,
         webhookEndpoints,
         deliveries,
+        lots,
+        holds,
+        billing,
+        expiringWindowDays: config.expiringWindowDays,
         authenticator,
         sessionMs: config.dashboardSessionMs,
       }),

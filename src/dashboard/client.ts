@@ -45,6 +45,12 @@ fieldset { border: 1px solid #c7c7c7; border-radius: 4px; margin: 0 0 .5rem; }
 .currency { color: #4a4a4a; font-weight: 600; }
 .balance { font-size: 1.6rem; font-weight: 700; }
 .threshold { color: #4a4a4a; font-size: .9rem; }
+.amounts, .facts { margin: .4rem 0; display: grid; gap: .1rem; }
+.amounts div, .facts div { display: flex; flex-wrap: wrap; justify-content: space-between; gap: 0 .75rem; }
+.amounts dt, .facts dt { color: #4a4a4a; }
+.amounts dd, .facts dd { margin: 0; font-variant-numeric: tabular-nums; }
+.facts { max-width: 34rem; }
+h3 { font-size: 1.05rem; margin: 1rem 0 .4rem; }
 .warn { color: #a3000f; }
 .error { color: #a3000f; font-weight: 600; }
 .success { color: #1d6b2a; font-weight: 600; }

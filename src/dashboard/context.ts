@@ -1,8 +1,11 @@
 // What every dashboard page module gets: the services it calls, and the signed-in viewer of the request.
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/authenticate.ts';
+import type { BillingService } from '../billing/billing-service.ts';
+import type { LotService } from '../credits/lot-service.ts';
 import type { CustomerService } from '../customers/customer-service.ts';
 import type { Database } from '../db/schema.ts';
+import type { HoldService } from '../holds/hold-service.ts';
 import type { LedgerService } from '../ledger/ledger-service.ts';
 import type { LowBalanceService } from '../ledger/low-balance-service.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -15,11 +18,16 @@ export interface DashboardServices {
   db: Kysely<Database>;
   clock: Clock;
   currencies: readonly string[];
+  /** What a wallet shows as expiring: lots that expire within this many days (COFFER_EXPIRING_WINDOW_DAYS). */
+  expiringWindowDays: number;
   customers: CustomerService;
   ledger: LedgerService;
   lowBalance: LowBalanceService;
   webhookEndpoints: WebhookEndpointService;
   deliveries: DeliveryService;
+  lots: LotService;
+  holds: HoldService;
+  billing: BillingService;
 }
 
 /** A signed-in request: its principal (from the session's API key, authenticated again) and how pages show it. */

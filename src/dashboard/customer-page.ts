@@ -1,14 +1,15 @@
-// One customer: balances as money with their low-balance thresholds, credit and debit, the balance trend, the ledger.
+// One customer: balances as money (held, available, expiring) with their low-balance thresholds, credit and debit,
+// the balance trend, the ledger, and the customer's lots, holds, invoices and payments (customer-sections.ts).
 import { eventTypes } from '../ledger/commands.ts';
-import type { WalletSnapshot } from '../ledger/commands.ts';
 import type { WireCustomer } from '../customers/customer-service.ts';
-import type { WireEntry } from '../ledger/ledger-service.ts';
+import type { WalletWithExpiry, WireEntry } from '../ledger/ledger-service.ts';
 import { toWireEntry } from '../ledger/ledger-service.ts';
 import { randomBase62 } from '../shared/ids.ts';
 import { minorUnitExponent } from '../shared/money.ts';
 import { dailyClosingBalances, trendWindow } from './balance-trend.ts';
 import type { DashboardServices, PageAnswer, SignedIn } from './context.ts';
 import { field, pageNumber } from './context.ts';
+import { billingSection, holdsSection, lotsSection } from './customer-sections.ts';
 import { filteredEntries, walletEntriesSince } from './dashboard-repo.ts';
 import { type HtmlValue, type SafeHtml, html } from './html.ts';
 import { page, pager, tableRegion, when, withQuery } from './layout.ts';
@@ -25,6 +26,8 @@ export interface EntryFormState {
   reason?: string;
   error?: string;
   notice?: string;
+  /** What a hold's Release button answered (shown in the holds section). */
+  holds?: { error?: string; notice?: string };
 }
 
 export const customerPath = (customerId: string) => `/dashboard/customers/${encodeURIComponent(customerId)}`;
@@ -79,15 +82,19 @@ async function customerMain(services: DashboardServices, signedIn: SignedIn, cus
   const items = wallets.ok ? wallets.value.items : [];
   const balances = await Promise.all(items.map((wallet) => balanceCard(services, businessId, wallet)));
   const charts = await Promise.all(items.map((wallet) => trendChart(services, businessId, wallet)));
+  const path = customerPath(customer.customer_id);
   return html`<div id="customer-main">
 <section aria-labelledby="balances-heading"><h2 id="balances-heading">Balances</h2><div class="cards">${balances}</div></section>
 ${entryForm(services, signedIn, customer.customer_id, form)}
 <section aria-labelledby="trend-heading"><h2 id="trend-heading">Balance trend, last ${trendDays} days</h2><div class="charts">${charts}</div></section>
 ${ledger}
+${await lotsSection(services, businessId, customer.customer_id)}
+${await holdsSection(services, signedIn, path, customer.customer_id, form.holds)}
+${await billingSection(services, businessId, customer.customer_id)}
 </div>`;
 }
 
-async function balanceCard(services: DashboardServices, businessId: string, wallet: WalletSnapshot): Promise<SafeHtml> {
+async function balanceCard(services: DashboardServices, businessId: string, wallet: WalletWithExpiry): Promise<SafeHtml> {
   const threshold = await services.lowBalance.walletThreshold(businessId, wallet.customer_id, wallet.currency);
   let alert: HtmlValue = 'No low-balance alert';
   if (threshold.ok && threshold.value.amount !== null) {
@@ -98,6 +105,11 @@ async function balanceCard(services: DashboardServices, businessId: string, wall
   return html`<div class="card" data-currency="${wallet.currency}">
 <p class="currency">${wallet.currency}</p>
 <p class="balance" data-testid="balance-${wallet.currency}">${formatMoney(wallet.balance, wallet.currency)}</p>
+<dl class="amounts">
+<div><dt>Held</dt><dd data-testid="held-${wallet.currency}">${formatMoney(wallet.held_amount, wallet.currency)}</dd></div>
+<div><dt>Available</dt><dd data-testid="available-${wallet.currency}">${formatMoney(wallet.available_balance, wallet.currency)}</dd></div>
+<div><dt>Expiring within ${services.expiringWindowDays} days</dt><dd data-testid="expiring-${wallet.currency}">${formatMoney(wallet.expiring_amount, wallet.currency)}${wallet.next_expiry_at ? html` <span class="hint">(next ${when(wallet.next_expiry_at)})</span>` : ''}</dd></div>
+</dl>
 <p class="threshold">${alert}</p>
 </div>`;
 }
@@ -128,7 +140,7 @@ ${signedIn.viewer.readOnly ? html`<p class="notice" id="read-only-note">This API
 </section>`;
 }
 
-async function trendChart(services: DashboardServices, businessId: string, wallet: WalletSnapshot): Promise<SafeHtml> {
+async function trendChart(services: DashboardServices, businessId: string, wallet: WalletWithExpiry): Promise<SafeHtml> {
   const window = trendWindow(services.clock.now(), trendDays);
   const { entries, openingBalance, truncated } = await walletEntriesSince(services.db, businessId, wallet.customer_id, wallet.currency, `${window.fromDay}T00:00:00.000Z`);
   const points = dailyClosingBalances(

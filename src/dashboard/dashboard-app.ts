@@ -1,16 +1,17 @@
 // The dashboard at /dashboard as one Fastify plugin: sign-in sessions, CSRF checks, security headers, assets, and each
 // page module's routes. Hidden from the OpenAPI document; the API's bearer auth does not apply (access: public), the
-// session does: every request authenticates its session's API key again.
+// session does: every request reads its session (in the database) with its API key, which must not be revoked.
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.ts';
-import { findBusiness } from '../businesses/business-service.ts';
 import { randomBase62 } from '../shared/ids.ts';
 import { assetCache } from './assets.ts';
+import { invoicePage, invoicesPage, paymentPdf, paymentsPage, voidInvoiceAction } from './billing-pages.ts';
 import { eventsPage, lowBalancePage } from './business-pages.ts';
 import { type DashboardServices, type PageAnswer, type SignedIn, field } from './context.ts';
 import { customerPage } from './customer-page.ts';
 import { customersPage } from './customers-page.ts';
 import { postEntryAction } from './entry-action.ts';
+import { releaseHoldAction } from './hold-action.ts';
 import { type Session, SessionStore, cookieHeader, parseCookies, sameSecret, sessionCookieName, signInCookieName } from './sessions.ts';
 import { refusedPage, signInPage } from './sign-in-page.ts';
 import { endpointPage, redeliverAction, webhooksPage } from './webhooks-page.ts';
@@ -21,7 +22,8 @@ export interface DashboardDeps extends DashboardServices {
   sessionMs: number;
 }
 
-export const sessionsMax = 10_000;
+/** Most live sessions one API key holds (a script signing in in a loop cannot fill the table). */
+export const sessionsPerKeyMax = 100;
 /** Largest form body the dashboard reads (its forms send well under 2 KB). */
 export const formBytesMax = 16_384;
 const signInTokenSeconds = 3600;
@@ -37,6 +39,9 @@ export const dashboardContentSecurityPolicy = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
+
+/** For the invoice PDF: nothing loads from it, and it cannot be framed elsewhere. */
+export const pdfContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const securityHeaders = {
   'content-security-policy': dashboardContentSecurityPolicy,
@@ -54,7 +59,7 @@ type Handler = (signedIn: SignedIn, request: FastifyRequest) => Promise<PageAnsw
 export const dashboardRoutes =
   (deps: DashboardDeps): FastifyPluginAsync =>
   async (app: FastifyInstance) => {
-    const sessions = new SessionStore(deps.clock, { lifetimeMs: deps.sessionMs, sessionsMax });
+    const sessions = new SessionStore(deps.db, deps.clock, { lifetimeMs: deps.sessionMs, sessionsPerKeyMax });
     const asset = assetCache();
     const secure = (request: FastifyRequest) => request.protocol === 'https';
 
@@ -66,27 +71,23 @@ export const dashboardRoutes =
     });
     app.addHook('onSend', async (request, reply) => {
       reply.headers(securityHeaders);
+      // A PDF is shown by the browser's own viewer, which a page's policy (no plugins, no frames) would block.
+      if (String(reply.getHeader('content-type') ?? '').startsWith('application/pdf')) reply.header('content-security-policy', pdfContentSecurityPolicy);
       if (!request.url.startsWith('/dashboard/assets/')) reply.headers({ 'cache-control': 'no-store', vary: 'HX-Request, HX-Target' });
     });
 
-    const sessionOf = (request: FastifyRequest): Session | undefined => sessions.find(parseCookies(request.headers.cookie)[sessionCookieName]);
+    const sessionOf = (request: FastifyRequest): Promise<Session | undefined> => sessions.find(parseCookies(request.headers.cookie)[sessionCookieName]);
 
     async function signedIn(request: FastifyRequest): Promise<{ session: Session; who: SignedIn } | undefined> {
-      const session = sessionOf(request);
+      // Read with its key, every request: a revoked key ends its sessions at once, on every process.
+      const session = await sessionOf(request);
       if (!session) return undefined;
-      // The key again, every request: a revoked key ends its sessions within the key cache time.
-      const auth = await deps.authenticator.authenticate(`Bearer ${session.apiKey}`);
-      if (!auth.ok) {
-        sessions.delete(session.id);
-        return undefined;
-      }
-      const business = await findBusiness(deps.db, auth.value.businessId);
       const target = request.headers['hx-target'];
       return {
         session,
         who: {
-          principal: auth.value,
-          viewer: { businessName: business?.name ?? auth.value.businessId, readOnly: auth.value.access !== 'read_write', csrfToken: session.csrfToken },
+          principal: session.principal,
+          viewer: { businessName: session.businessName, readOnly: session.principal.access !== 'read_write', csrfToken: session.csrfToken },
           // A history restore (the back button, htmx keeps no copies) wants the whole page, as a first load does.
           htmx: request.headers['hx-request'] === 'true' && request.headers['hx-history-restore-request'] !== 'true',
           target: typeof target === 'string' ? target : undefined,
@@ -122,11 +123,11 @@ export const dashboardRoutes =
       return send(reply, await handler(found.who, request));
     };
 
-    app.get('/dashboard', routeOptions, async (request, reply) => reply.redirect(sessionOf(request) ? '/dashboard/customers' : '/dashboard/sign-in', 303));
+    app.get('/dashboard', routeOptions, async (request, reply) => reply.redirect((await sessionOf(request)) ? '/dashboard/customers' : '/dashboard/sign-in', 303));
     app.get('/dashboard/', routeOptions, async (_request, reply) => reply.redirect('/dashboard', 301));
 
     app.get('/dashboard/sign-in', routeOptions, async (request, reply) => {
-      if (sessionOf(request)) return reply.redirect('/dashboard/customers', 303);
+      if (await sessionOf(request)) return reply.redirect('/dashboard/customers', 303);
       const token = randomBase62(32);
       reply.header('set-cookie', cookieHeader(signInCookieName, token, { secure: secure(request), maxAgeSeconds: signInTokenSeconds }));
       const notice = field(request.query, 'signed_out', 1) === '1' ? 'You are signed out.' : undefined;
@@ -151,24 +152,24 @@ export const dashboardRoutes =
       const auth = await deps.authenticator.authenticate(`Bearer ${apiKey}`);
       if (!auth.ok) return again(401, 'That API key is not valid, or it was revoked.');
       // A fresh session id at every sign-in; the one this browser had before (if any) ends.
-      const previous = sessionOf(request);
-      if (previous) sessions.delete(previous.id);
-      const session = sessions.create(apiKey);
+      const previous = parseCookies(request.headers.cookie)[sessionCookieName];
+      if (previous !== undefined) await sessions.delete(previous);
+      const session = await sessions.create(auth.value);
       return reply
         .header('set-cookie', [
-          cookieHeader(sessionCookieName, session.id, { secure: secure(request), maxAgeSeconds: Math.floor(deps.sessionMs / 1000) }),
+          cookieHeader(sessionCookieName, session.token, { secure: secure(request), maxAgeSeconds: Math.floor(deps.sessionMs / 1000) }),
           cookieHeader(signInCookieName, '', { secure: secure(request), maxAgeSeconds: 0 }),
         ])
         .redirect('/dashboard/customers', 303);
     });
 
     app.post('/dashboard/sign-out', routeOptions, async (request, reply) => {
-      const session = sessionOf(request);
+      const session = await sessionOf(request);
       if (session) {
         if (!sameSecret(field(request.body, '_csrf', 100), session.csrfToken)) {
           return reply.code(403).type(htmlType).send(String(refusedPage('Sign-out refused: the form did not carry your session’s CSRF token. Reload the page and try again.')));
         }
-        sessions.delete(session.id);
+        await sessions.delete(session.token);
       }
       return reply
         .header('set-cookie', cookieHeader(sessionCookieName, '', { secure: secure(request), maxAgeSeconds: 0 }))
@@ -180,6 +181,18 @@ export const dashboardRoutes =
     app.get('/dashboard/customers', routeOptions, view((who, request) => customersPage(deps, who, request.query)));
     app.get('/dashboard/customers/:customer_id', routeOptions, view((who, request) => customerPage(deps, who, param(request, 'customer_id'), request.query)));
     app.post('/dashboard/customers/:customer_id/entries', routeOptions, action((who, request) => postEntryAction(deps, who, param(request, 'customer_id'), request.body)));
+    app.post('/dashboard/customers/:customer_id/holds/:hold_id/release', routeOptions, action((who, request) => releaseHoldAction(deps, who, param(request, 'customer_id'), param(request, 'hold_id'))));
+    app.get('/dashboard/invoices', routeOptions, view((who, request) => invoicesPage(deps, who, request.query)));
+    app.get('/dashboard/invoices/:invoice_id', routeOptions, view((who, request) => invoicePage(deps, who, param(request, 'invoice_id'))));
+    app.post('/dashboard/invoices/:invoice_id/void', routeOptions, action((who, request) => voidInvoiceAction(deps, who, param(request, 'invoice_id'))));
+    app.get('/dashboard/payments', routeOptions, view((who, request) => paymentsPage(deps, who, request.query)));
+    app.get('/dashboard/payments/:payment_id/invoice.pdf', routeOptions, async (request, reply) => {
+      const found = await signedIn(request);
+      if (!found) return toSignIn(request, reply);
+      const document = await paymentPdf(deps, found.who, param(request, 'payment_id'));
+      if (!document) return send(reply, { status: 404, body: refusedPage('No payment with this id in your business.') });
+      return reply.type('application/pdf').header('content-disposition', `inline; filename="${document.fileName}"`).send(document.pdf);
+    });
     app.get('/dashboard/low-balance', routeOptions, view((who, request) => lowBalancePage(deps, who, request.query)));
     app.get('/dashboard/events', routeOptions, view((who) => eventsPage(deps, who)));
     app.get('/dashboard/webhooks', routeOptions, view((who, request) => webhooksPage(deps, who, request.query)));

@@ -1,33 +1,41 @@
-// Dashboard sign-in sessions: a random id in an HttpOnly cookie, held in this process's memory with its CSRF token.
+// Dashboard sign-in sessions, kept in the database (dashboard_sessions) so that every Coffer process on one store
+// knows them: the browser holds a random token in an HttpOnly cookie; the row holds only its SHA-256 and the API key's id.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Principal } from '../auth/authenticate.ts';
+import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { randomBase62 } from '../shared/ids.ts';
+import { deleteExpiredSessions, deleteSession, insertSession, liveSession, trimSessionsOfKey } from './session-repo.ts';
 
+/** A live session as a request sees it: who signed in, and the token its forms carry. */
 export interface Session {
-  /** The cookie's value; only its hash is a key of the map, so a memory dump does not hand out live cookies. */
-  id: string;
-  /**
-   * The API key it signed in with, kept only in memory: every request authenticates with it again, so a revoked key
-   * ends its sessions within the key cache time (COFFER_API_KEY_CACHE_MS).
-   */
-  apiKey: string;
-  /** Sent back with every form and htmx request. */
+  /** The cookie's value (only its hash is stored). */
+  token: string;
+  principal: Principal;
+  businessName: string;
+  /** Sent back with every form and htmx request: derived from the token, so it is stored nowhere. */
   csrfToken: string;
-  expiresAtMs: number;
+  expiresAt: string;
 }
 
 export interface SessionLimits {
   /** How long a session lasts after sign-in (COFFER_DASHBOARD_SESSION_MS). */
   lifetimeMs: number;
-  /** Most sessions held at once; the oldest is dropped beyond it. */
-  sessionsMax: number;
+  /** Most live sessions one API key holds; its oldest ends beyond it. */
+  sessionsPerKeyMax: number;
 }
 
 export const sessionCookieName = 'coffer_dashboard_session';
 /** The sign-in form's own CSRF token, before there is a session (a double-submit cookie). */
 export const signInCookieName = 'coffer_dashboard_sign_in';
+export const sessionTokenLength = 43;
+const tokenPattern = /^[0-9A-Za-z]{43}$/;
 
-const hashOf = (id: string) => createHash('sha256').update(id).digest('hex');
+/** What the table stores instead of the token: a leaked table (or backup) hands out no live cookie. */
+export const sessionTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+/** The session's CSRF token: a one-way function of the token, so a page's token does not give the cookie away. */
+export const csrfTokenOf = (token: string) => createHash('sha256').update(`coffer-dashboard-csrf:${token}`).digest('base64url');
 
 /** Compares two secrets in time that does not depend on where they differ. */
 export function sameSecret(given: string | undefined, expected: string): boolean {
@@ -38,49 +46,40 @@ export function sameSecret(given: string | undefined, expected: string): boolean
 }
 
 export class SessionStore {
-  private readonly sessions = new Map<string, Session>();
-
   constructor(
+    private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly limits: SessionLimits,
   ) {}
 
-  create(apiKey: string): Session {
-    const now = this.clock.now().getTime();
-    this.sweep(now);
-    const session: Session = { id: randomBase62(43), apiKey, csrfToken: randomBase62(43), expiresAtMs: now + this.limits.lifetimeMs };
-    if (this.sessions.size >= this.limits.sessionsMax) {
-      // Maps iterate in insertion order: the first key is the oldest session.
-      const oldest = this.sessions.keys().next().value;
-      if (oldest !== undefined) this.sessions.delete(oldest);
-    }
-    this.sessions.set(hashOf(session.id), session);
-    return session;
+  /** A new session for a principal that has just authenticated with its key. */
+  async create(principal: Principal): Promise<{ token: string; expiresAt: string }> {
+    const nowMs = this.clock.now().getTime();
+    const now = new Date(nowMs).toISOString();
+    await deleteExpiredSessions(this.db, now);
+    const token = randomBase62(sessionTokenLength);
+    const expiresAt = new Date(nowMs + this.limits.lifetimeMs).toISOString();
+    await insertSession(this.db, { token_hash: sessionTokenHash(token), business_id: principal.businessId, api_key_id: principal.keyId, created_at: now, expires_at: expiresAt });
+    await trimSessionsOfKey(this.db, principal.keyId, this.limits.sessionsPerKeyMax, 100);
+    return { token, expiresAt };
   }
 
-  /** The live session of a cookie value, or undefined (unknown, signed out or expired). */
-  find(id: string | undefined): Session | undefined {
-    if (id === undefined || id.length > 100) return undefined;
-    const key = hashOf(id);
-    const session = this.sessions.get(key);
-    if (!session) return undefined;
-    if (session.expiresAtMs <= this.clock.now().getTime()) {
-      this.sessions.delete(key);
-      return undefined;
-    }
-    return session;
+  /** The live session of a cookie value, or undefined (unknown, signed out, expired, or its key revoked). */
+  async find(token: string | undefined): Promise<Session | undefined> {
+    if (token === undefined || !tokenPattern.test(token)) return undefined;
+    const row = await liveSession(this.db, sessionTokenHash(token), this.clock.now().toISOString());
+    if (!row) return undefined;
+    return {
+      token,
+      principal: { businessId: row.business_id, keyId: row.api_key_id, access: row.access },
+      businessName: row.business_name,
+      csrfToken: csrfTokenOf(token),
+      expiresAt: row.expires_at,
+    };
   }
 
-  delete(id: string): void {
-    this.sessions.delete(hashOf(id));
-  }
-
-  get size(): number {
-    return this.sessions.size;
-  }
-
-  private sweep(now: number): void {
-    for (const [key, session] of this.sessions) if (session.expiresAtMs <= now) this.sessions.delete(key);
+  async delete(token: string): Promise<void> {
+    if (tokenPattern.test(token)) await deleteSession(this.db, sessionTokenHash(token));
   }
 }
 

@@ -383,6 +383,16 @@ export interface DisputesTable {
   updated_at: string;
 }
 
+/** A dashboard sign-in (migration 0014): the hash of the cookie's token and the API key it signed in with. */
+export interface DashboardSessionsTable {
+  /** SHA-256 (hex) of the session token the browser holds. */
+  token_hash: string;
+  business_id: string;
+  api_key_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
@@ -407,4 +417,5 @@ export interface Database {
   payments: PaymentsTable;
   refunds: RefundsTable;
   disputes: DisputesTable;
+  dashboard_sessions: DashboardSessionsTable;
 }

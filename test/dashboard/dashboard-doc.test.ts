@@ -13,7 +13,7 @@ const screenshotBytesMax = 250_000;
 describe('docs/dashboard.md', () => {
   it('shows only committed screenshots, each small, at desktop and phone width', () => {
     const images = [...doc.matchAll(/!\[[^\]]+\]\((dashboard\/[\w-]+\.png)\)/g)].map((m) => m[1]);
-    expect(images.length).toBeGreaterThanOrEqual(13);
+    expect(images.length).toBeGreaterThanOrEqual(21);
     for (const image of images) {
       const file = new URL(`../../docs/${image}`, import.meta.url);
       expect(fs.existsSync(file), image).toBe(true);
@@ -32,15 +32,16 @@ describe('docs/dashboard.md', () => {
   });
 });
 
-describe.each(storeKinds)('docs/dashboard.md curl example [%s]', (kind) => {
+describe.each(storeKinds)('docs/dashboard.md curl examples [%s]', (kind) => {
   let t: TestApp;
+  let baseUrl: string;
   beforeAll(async () => {
     t = await startTestApp(kind);
+    baseUrl = await t.listen();
   });
   afterAll(async () => t?.close());
 
   it('signs in with curl and a cookie jar, and finds the customer', async () => {
-    const baseUrl = await t.listen();
     await t.request('POST', '/customers', { body: { email: 'ann.lee@example.com', name: 'Ann Lee' } });
     const block = /### From a terminal[\s\S]*?```bash\n([\s\S]*?)```/.exec(doc)![1];
     const expected = block.split('\n').filter((line) => line.startsWith('# → ')).map((line) => line.slice(4));
@@ -48,6 +49,23 @@ describe.each(storeKinds)('docs/dashboard.md curl example [%s]', (kind) => {
     // Asynchronously: the server answering curl runs in this very process.
     const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block], {
       env: { PATH: process.env.PATH, COFFER_URL: baseUrl, COFFER_API_KEY: t.apiKey },
+      encoding: 'utf8',
+    });
+    expect(stdout.trim().split('\n')).toEqual(expected);
+  });
+
+  it('lists the open invoices and fetches a payment\'s PDF with curl', async () => {
+    const customerId = (await t.request('POST', '/customers', { body: { email: 'bo@example.com', name: 'Bo' } })).json().customer_id;
+    await t.request('POST', `/customers/${customerId}/wallets/ledger-entries`, { body: { currency: 'USD', entry_type: 'credit', amount: 5000 } });
+    const post = async (url: string, body: unknown) => (await t.request('POST', url, { body })).json();
+    const paid = await post('/invoices', { customer_id: customerId, currency: 'USD', line_items: [{ description: 'Plan', amount: 1500 }] });
+    const payment = await post(`/invoices/${paid.invoice_id}/pay`, {});
+    await post('/invoices', { customer_id: customerId, currency: 'USD', line_items: [{ description: 'Later', amount: 900 }] });
+    const block = /### Invoices and payments[\s\S]*?```bash\n([\s\S]*?)```/.exec(doc)![1];
+    const expected = block.split('\n').filter((line) => line.startsWith('# → ')).map((line) => line.slice(4));
+    expect(expected).toHaveLength(2);
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block], {
+      env: { PATH: process.env.PATH, COFFER_URL: baseUrl, COFFER_API_KEY: t.apiKey, PAYMENT_ID: payment.payment_id },
       encoding: 'utf8',
     });
     expect(stdout.trim().split('\n')).toEqual(expected);

@@ -6,45 +6,10 @@ import { revokeApiKey, createApiKey } from '../../src/businesses/business-servic
 import { ManualClock } from '../support/manual-clock.ts';
 import { storeKinds } from '../support/stores.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
+import { client as formClient, csrfOf, keyOf } from './form-client.ts';
 
-const form = 'application/x-www-form-urlencoded';
 const sessionMs = 3_600_000;
-
-/** A browser-like client over inject: keeps cookies, reads the CSRF token and the entry form's key from each page. */
-function client(t: TestApp) {
-  const jar = new Map<string, string>();
-  const remember = (setCookie: string | string[] | undefined) => {
-    for (const line of [setCookie ?? []].flat()) {
-      const [pair, ...attributes] = line.split(';');
-      const [name, value] = pair.split('=');
-      if (attributes.some((a) => a.trim() === 'Max-Age=0')) jar.delete(name);
-      else jar.set(name, value);
-    }
-  };
-  const cookie = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-  const send = async (method: 'GET' | 'POST', url: string, body?: Record<string, string>, headers: Record<string, string> = {}) => {
-    const response = await t.coffer.app.inject({
-      method,
-      url,
-      headers: { cookie: cookie(), ...(body ? { 'content-type': form } : {}), ...headers },
-      ...(body ? { payload: new URLSearchParams(body).toString() } : {}),
-    });
-    remember(response.headers['set-cookie'] as string | string[] | undefined);
-    return response;
-  };
-  return {
-    jar,
-    get: (url: string, headers?: Record<string, string>) => send('GET', url, undefined, headers),
-    post: (url: string, body: Record<string, string>, headers?: Record<string, string>) => send('POST', url, body, headers),
-    async signIn(apiKey: string) {
-      const page = await send('GET', '/dashboard/sign-in');
-      const response = await send('POST', '/dashboard/sign-in', { _csrf: csrfOf(page.body), api_key: apiKey });
-      return { page, response };
-    },
-  };
-}
-const csrfOf = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
-const keyOf = (body: string) => /name="idempotency_key" value="([^"]+)"/.exec(body)?.[1] ?? '';
+const client = (t: TestApp) => formClient(t.coffer.app);
 
 describe.each(storeKinds)('dashboard over HTTP [%s]', (kind) => {
   let t: TestApp;
