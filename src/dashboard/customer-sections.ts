@@ -65,7 +65,11 @@ export function paymentRows(payments: readonly WirePayment[], showCustomer: bool
   return payments.map(
     (payment) => html`<tr><td><code>${payment.payment_id}</code></td>${showCustomer ? html`<td><a href="${`/dashboard/customers/${encodeURIComponent(payment.customer.customer_id)}`}">${payment.customer.name}</a></td>` : ''}
 <td>${when(payment.created_at)}</td><td class="num">${formatMoney(payment.total_amount, payment.currency)}</td><td class="num">${formatMoney(payment.wallet_amount, payment.currency)}</td><td class="num">${formatMoney(payment.method_amount, payment.currency)}</td>
-<td>${payment.status}</td><td><a href="${invoicePath(payment.invoice_id)}">${payment.invoice_id}</a></td><td><a href="${paymentPdfPath(payment.payment_id)}" aria-label="${`Invoice PDF of payment ${payment.payment_id}`}">PDF</a></td></tr>`,
+<td>${payment.status}</td>${
+      payment.invoice_id === null
+        ? html`<td>Top-up</td><td></td>`
+        : html`<td><a href="${invoicePath(payment.invoice_id)}">${payment.invoice_id}</a></td><td><a href="${paymentPdfPath(payment.payment_id)}" aria-label="${`Invoice PDF of payment ${payment.payment_id}`}">PDF</a></td>`
+    }</tr>`,
   );
 }
 
