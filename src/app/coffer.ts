@@ -10,9 +10,14 @@ import { ledgerRoutes } from '../api/ledger-routes.ts';
 import { lotRoutes } from '../api/lot-routes.ts';
 import { holdRoutes } from '../api/hold-routes.ts';
 import { billingRoutes } from '../api/billing-routes.ts';
+import { subscriptionRoutes } from '../api/subscription-routes.ts';
 import { paymentRecoveryHandler } from '../billing/billing-jobs.ts';
 import { paymentRecoveryJobKind } from '../billing/billing-limits.ts';
 import { BillingService } from '../billing/billing-service.ts';
+import { Renewals } from '../subscriptions/renewal.ts';
+import { subscriptionBillHandler } from '../subscriptions/subscription-jobs.ts';
+import { subscriptionBillJobKind } from '../subscriptions/subscription-limits.ts';
+import { SubscriptionService } from '../subscriptions/subscription-service.ts';
 import { holdExpiryHandler } from '../holds/hold-jobs.ts';
 import { holdExpiryJobKind } from '../holds/hold-limits.ts';
 import { HoldService } from '../holds/hold-service.ts';
@@ -76,6 +81,8 @@ export interface CofferDeps {
   jobHandlers?: Readonly<Record<string, JobHandler>>;
   /** Whether the job runtime polls on its own (`coffer serve` does; tests drive `jobs.tick()` themselves). */
   startJobs?: boolean;
+  /** A business's IANA time zone for subscription periods; UTC for every business until businesses can set one. */
+  timeZoneOf?: (businessId: string) => Promise<string>;
 }
 
 export interface CofferApp {
@@ -89,6 +96,8 @@ export interface CofferApp {
   holds: HoldService;
   /** Invoices paid wallet-first and their payments. */
   billing: BillingService;
+  /** Subscriptions; their renewals and dunning run in the subscriptions.bill job. */
+  subscriptions: SubscriptionService;
   customers: CustomerService;
   /** The delivery log, redelivery and test sends (the CLI's `coffer webhooks` commands use it too). */
   deliveries: DeliveryService;
@@ -211,6 +220,22 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     recoveryDelayMs: config.billingRecoveryDelayMs,
   });
 
+  const subscriptionDeps = {
+    db: store.db,
+    clock,
+    newId,
+    currencies: config.currencies,
+    billing,
+    timeZoneOf: deps.timeZoneOf ?? (async () => 'UTC'),
+    dunningRetryHours: config.dunningRetryHours,
+    onChange: () => {
+      dispatcher?.wake();
+      wakeJobs();
+    },
+  };
+  const subscriptions = new SubscriptionService(subscriptionDeps);
+  const renewals = new Renewals(subscriptionDeps);
+
   const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
   const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
   const http = await buildHttpApp({
@@ -226,6 +251,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       lotRoutes(new LotService({ db: store.db, clock })),
       holdRoutes(holds),
       billingRoutes(billing),
+      subscriptionRoutes(subscriptions),
       lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
@@ -270,6 +296,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [lotNoticeJobKind]: lotNoticeHandler(expiry),
     [holdExpiryJobKind]: holdExpiryHandler(holds),
     [paymentRecoveryJobKind]: paymentRecoveryHandler(billing),
+    [subscriptionBillJobKind]: subscriptionBillHandler(renewals),
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
@@ -319,5 +346,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, subscriptions, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
 }

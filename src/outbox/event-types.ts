@@ -17,6 +17,15 @@ export const outboxEventTypes = [
   'payment.failed',
   'invoice.paid',
   'invoice.payment_failed',
+  'subscription.active',
+  'subscription.renewed',
+  'subscription.on_hold',
+  'subscription.paused',
+  'subscription.cancelled',
+  'subscription.failed',
+  'subscription.expired',
+  'dunning.started',
+  'dunning.recovered',
 ] as const;
 export type OutboxEventType = (typeof outboxEventTypes)[number];
 
@@ -37,6 +46,15 @@ export const payloadTypeOf: { readonly [T in OutboxEventType]: string } = {
   'payment.failed': 'Payment',
   'invoice.paid': 'Invoice',
   'invoice.payment_failed': 'Invoice',
+  'subscription.active': 'Subscription',
+  'subscription.renewed': 'Subscription',
+  'subscription.on_hold': 'Subscription',
+  'subscription.paused': 'Subscription',
+  'subscription.cancelled': 'Subscription',
+  'subscription.failed': 'Subscription',
+  'subscription.expired': 'Subscription',
+  'dunning.started': 'DunningAttempt',
+  'dunning.recovered': 'DunningAttempt',
 };
 
 export function isOutboxEventType(value: string): value is OutboxEventType {

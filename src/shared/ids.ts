@@ -69,4 +69,5 @@ export const idPrefixes = {
   hold: 'hold',
   invoice: 'inv',
   payment: 'pay',
+  subscription: 'sub',
 } as const;
