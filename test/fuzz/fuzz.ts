@@ -74,9 +74,9 @@ async function attachMethods(t: TestApp, key: string, customerIds: string[]): Pr
   }
 }
 
-/** Holds (one active, one captured), invoices (one open, one paid) and the paid one's payment of a business. */
+/** Holds (one active, one captured), invoices (one open, one paid), the paid one's payment and two subscriptions of a business. */
 async function makeBilling(t: TestApp, key: string, businessId: string, customerId: string, secrets: TenantSecrets): Promise<BillingIds> {
-  const ids: BillingIds = { hold_id: [], invoice_id: [], payment_id: [] };
+  const ids: BillingIds = { hold_id: [], invoice_id: [], payment_id: [], subscription_id: [] };
   for (let i = 0; i < 2; i++) {
     const hold = await t.request('POST', `/customers/${customerId}/wallets/holds`, { key, body: { currency: 'USD', amount: 100 + i, idempotency_key: `fuzz-hold-${i}` } });
     if (hold.statusCode !== 200) throw new Error(`placing a hold answered ${hold.statusCode}: ${hold.body}`);
@@ -89,7 +89,12 @@ async function makeBilling(t: TestApp, key: string, businessId: string, customer
   const payment = await t.request('POST', `/invoices/${ids.invoice_id[1]}/pay`, { key, body: {} });
   if (payment.statusCode !== 200) throw new Error(`paying an invoice answered ${payment.statusCode}: ${payment.body}`);
   ids.payment_id.push(payment.json().payment_id);
-  for (const id of [...ids.hold_id, ...ids.invoice_id, ...ids.payment_id]) secrets.add(businessId, id);
+  for (const interval of ['month', 'week']) {
+    const subscription = await t.request('POST', '/subscriptions', { key, body: { customer_id: customerId, currency: 'USD', amount: 40, interval } });
+    if (subscription.statusCode !== 200) throw new Error(`creating a subscription answered ${subscription.statusCode}: ${subscription.body}`);
+    ids.subscription_id.push(subscription.json().subscription_id);
+  }
+  for (const id of [...ids.hold_id, ...ids.invoice_id, ...ids.payment_id, ...ids.subscription_id]) secrets.add(businessId, id);
   return ids;
 }
 
@@ -116,7 +121,7 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
       customerIds: await make(t.apiKey, t.businessId, 'own', 4),
       webhookIds: await makeEndpoints(t, t.apiKey, t.businessId, 3, secrets),
       paymentMethodIds: worldPaymentMethodIds,
-      billingIds: { hold_id: [], invoice_id: [], payment_id: [] },
+      billingIds: { hold_id: [], invoice_id: [], payment_id: [], subscription_id: [] },
     },
     other: {
       businessId: other.businessId,
@@ -124,7 +129,7 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
       customerIds: await make(other.apiKey, other.businessId, 'other', 2),
       webhookIds: await makeEndpoints(t, other.apiKey, other.businessId, 1, secrets),
       paymentMethodIds: worldPaymentMethodIds,
-      billingIds: { hold_id: [], invoice_id: [], payment_id: [] },
+      billingIds: { hold_id: [], invoice_id: [], payment_id: [], subscription_id: [] },
     },
   };
   await attachMethods(t, world.own.apiKey, world.own.customerIds);
