@@ -88,6 +88,10 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
       // A fresh hold and a fresh open invoice for each example that names one (captures, releases, payments, voids).
       const holdId = path.includes('{hold_id}') ? await newHold() : 'unused';
       const invoiceId = path.includes('{invoice_id}') ? await newInvoice() : 'unused';
+      // A fresh subscription for each example that names one (one of them cancels it at the period's end).
+      const subscriptionId = path.includes('{subscription_id}')
+        ? ((await t.request('POST', '/subscriptions', { body: { customer_id: customerId, currency: 'USD', amount: 100, interval: 'month' } })).json().subscription_id as string)
+        : 'unused';
       const runnable = source
         .replace("import DodoPayments from 'dodopayments';", '')
         .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
@@ -98,7 +102,8 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
         .replaceAll(`'${pathParameterSample('payment_method_id')}'`, `'${paymentMethodId}'`)
         .replaceAll(`'${pathParameterSample('hold_id')}'`, `'${holdId}'`)
         .replaceAll(`'${pathParameterSample('invoice_id')}'`, `'${invoiceId}'`)
-        .replaceAll(`'${pathParameterSample('payment_id')}'`, `'${paymentId}'`);
+        .replaceAll(`'${pathParameterSample('payment_id')}'`, `'${paymentId}'`)
+        .replaceAll(`'${pathParameterSample('subscription_id')}'`, `'${subscriptionId}'`);
       const printed: unknown[] = [];
       const before = proxy.requests.length;
       await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(

@@ -54,6 +54,10 @@ const apiOperations = [
   'get /payments',
   'get /payments/{payment_id}',
   'get /invoices/payments/{payment_id}',
+  'get /subscriptions',
+  'get /subscriptions/{subscription_id}',
+  'patch /subscriptions/{subscription_id}',
+  'post /subscriptions/{subscription_id}/charge',
 ];
 /** Operations that answer 204 with no body (the SDK's methods returning void). */
 const noContentOperations = new Set([
@@ -88,6 +92,8 @@ const extensionOperations = [
   'get /invoices/{invoice_id}',
   'post /invoices/{invoice_id}/pay',
   'post /invoices/{invoice_id}/void',
+  // Its body is Coffer's (an amount and an interval, no product): Dodo's create takes a product.
+  'post /subscriptions',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -127,6 +133,8 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
   it('types every event Coffer sends in the OpenAPI webhooks object', () => {
     expect(Object.keys(doc.webhooks).sort()).toEqual([
       'customer.created',
+      'dunning.recovered',
+      'dunning.started',
       'hold.captured',
       'hold.created',
       'hold.expired',
@@ -136,6 +144,13 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
       'payment.failed',
       'payment.processing',
       'payment.succeeded',
+      'subscription.active',
+      'subscription.cancelled',
+      'subscription.expired',
+      'subscription.failed',
+      'subscription.on_hold',
+      'subscription.paused',
+      'subscription.renewed',
       'wallet.credited',
       'wallet.credits_expired',
       'wallet.credits_expiring',
@@ -164,7 +179,8 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     const { examples: attachExamples, ...attachBody } = plain(PaymentMethodAttachBody);
     expect(body('post', '/customers/{customer_id}/payment-methods')).toEqual(attachBody);
     expect(doc.paths['/customers/{customer_id}/payment-methods'].post.requestBody.content['application/json'].example).toEqual(attachExamples[0]);
-    expect(bodies).toHaveLength(17);
+    // 17 before subscriptions; + create, update and charge.
+    expect(bodies).toHaveLength(20);
     for (const [method, path] of bodies) {
       expect(body(method, path).additionalProperties, `${method} ${path}`).toBe(false);
     }

@@ -18,6 +18,7 @@ const pathParameterSamples: Record<string, string> = {
   hold_id: 'hold_…',
   invoice_id: 'inv_…',
   payment_id: 'pay_…',
+  subscription_id: 'sub_…',
 };
 export const pathParameterSample = (name: string) => pathParameterSamples[name] ?? `<${name}>`;
 
@@ -30,6 +31,7 @@ const sdkMethodOverrides: Record<string, string> = {
   'get /webhooks/{webhook_id}/headers': 'webhooks.headers.retrieve',
   'patch /webhooks/{webhook_id}/headers': 'webhooks.headers.update',
   'get /customers/{customer_id}/payment-methods': 'customers.retrievePaymentMethods',
+  'post /subscriptions/{subscription_id}/charge': 'subscriptions.charge',
 };
 
 /** SDK calls whose arguments do not follow the path either (the method id first, the customer in the params). */
