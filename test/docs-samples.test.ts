@@ -97,6 +97,10 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
       const holdId = path.includes('{hold_id}') ? await newHold() : 'unused';
       const invoiceId = path.includes('{invoice_id}') ? await newInvoice() : 'unused';
       const disputeId = path.includes('{dispute_id}') ? await newDispute() : 'unused';
+      // A fresh subscription for each example that names one (one of them cancels it at the period's end).
+      const subscriptionId = path.includes('{subscription_id}')
+        ? ((await t.request('POST', '/subscriptions', { body: { customer_id: customerId, currency: 'USD', amount: 100, interval: 'month' } })).json().subscription_id as string)
+        : 'unused';
       const runnable = source
         .replace("import DodoPayments from 'dodopayments';", '')
         .replace(`'${sampleBaseUrl}'`, `'${proxy.baseUrl}'`)
@@ -109,7 +113,8 @@ describe.each(storeKinds)('SDK examples in the OpenAPI document [%s]', (kind) =>
         .replaceAll(`'${pathParameterSample('invoice_id')}'`, `'${invoiceId}'`)
         .replaceAll(`'${pathParameterSample('payment_id')}'`, `'${path.endsWith('/disputes') ? topUpPaymentId : paymentId}'`)
         .replaceAll(`'${pathParameterSample('refund_id')}'`, `'${refundId}'`)
-        .replaceAll(`'${pathParameterSample('dispute_id')}'`, `'${disputeId}'`);
+        .replaceAll(`'${pathParameterSample('dispute_id')}'`, `'${disputeId}'`)
+        .replaceAll(`'${pathParameterSample('subscription_id')}'`, `'${subscriptionId}'`);
       const printed: unknown[] = [];
       const before = proxy.requests.length;
       await new AsyncFunction('DodoPayments', 'process', 'console', runnable)(

@@ -166,7 +166,7 @@ describe.each(storeKinds)('SDK customers, pages and errors [%s]', (kind) => {
   });
 
   it('NotFoundError (404 NOT_FOUND) for an SDK resource Coffer does not implement', async () => {
-    const failure = await client.subscriptions.list().catch((error: unknown) => error);
+    const failure = await client.products.list().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(NotFoundError);
     expect(failure).toMatchObject({ status: 404, error: { code: 'NOT_FOUND' } });
   });

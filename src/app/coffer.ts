@@ -17,7 +17,12 @@ import { paymentRecoveryJobKind, refundJobKind, topUpRecoveryJobKind } from '../
 import { DisputeService } from '../billing/dispute-service.ts';
 import { RefundService } from '../billing/refund-service.ts';
 import { TopUpService } from '../billing/top-up-service.ts';
+import { subscriptionRoutes } from '../api/subscription-routes.ts';
 import { BillingService } from '../billing/billing-service.ts';
+import { Renewals } from '../subscriptions/renewal.ts';
+import { subscriptionBillHandler } from '../subscriptions/subscription-jobs.ts';
+import { subscriptionBillJobKind } from '../subscriptions/subscription-limits.ts';
+import { SubscriptionService } from '../subscriptions/subscription-service.ts';
 import { holdExpiryHandler } from '../holds/hold-jobs.ts';
 import { holdExpiryJobKind } from '../holds/hold-limits.ts';
 import { HoldService } from '../holds/hold-service.ts';
@@ -81,6 +86,8 @@ export interface CofferDeps {
   jobHandlers?: Readonly<Record<string, JobHandler>>;
   /** Whether the job runtime polls on its own (`coffer serve` does; tests drive `jobs.tick()` themselves). */
   startJobs?: boolean;
+  /** A business's IANA time zone for subscription periods; UTC for every business until businesses can set one. */
+  timeZoneOf?: (businessId: string) => Promise<string>;
 }
 
 export interface CofferApp {
@@ -98,6 +105,8 @@ export interface CofferApp {
   topUps: TopUpService;
   refunds: RefundService;
   disputes: DisputeService;
+  /** Subscriptions; their renewals and dunning run in the subscriptions.bill job. */
+  subscriptions: SubscriptionService;
   customers: CustomerService;
   /** The delivery log, redelivery and test sends (the CLI's `coffer webhooks` commands use it too). */
   deliveries: DeliveryService;
@@ -245,6 +254,22 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   });
   const disputes = new DisputeService({ db: store.db, clock, newId, holds, onEvent: () => dispatcher?.wake() });
 
+  const subscriptionDeps = {
+    db: store.db,
+    clock,
+    newId,
+    currencies: config.currencies,
+    billing,
+    timeZoneOf: deps.timeZoneOf ?? (async () => 'UTC'),
+    dunningRetryHours: config.dunningRetryHours,
+    onChange: () => {
+      dispatcher?.wake();
+      wakeJobs();
+    },
+  };
+  const subscriptions = new SubscriptionService(subscriptionDeps);
+  const renewals = new Renewals(subscriptionDeps);
+
   const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
   const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
   const lots = new LotService({ db: store.db, clock });
@@ -263,6 +288,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       billingRoutes(billing),
       topUpRoutes(topUps),
       refundRoutes(refunds, disputes),
+      subscriptionRoutes(subscriptions),
       lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
@@ -313,6 +339,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [paymentRecoveryJobKind]: paymentRecoveryHandler(billing),
     [topUpRecoveryJobKind]: topUpRecoveryHandler(topUps),
     [refundJobKind]: refundJobHandler(refunds),
+    [subscriptionBillJobKind]: subscriptionBillHandler(renewals),
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
@@ -362,5 +389,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, refunds, disputes, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, refunds, disputes, subscriptions, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
 }

@@ -67,6 +67,8 @@ export const Invoice = Type.Object({
   paid_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
+  subscription_id: Type.Union([Type.String(), Type.Null()], { description: 'The subscription this invoice renews or charges (sub_…), else null.' }),
+  subscription_period_start: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: "A renewal's period start: one invoice per subscription and period." }),
 });
 
 const Nullable = (schema: ReturnType<typeof Type.String>) => Type.Union([schema, Type.Null()]);

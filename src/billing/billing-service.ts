@@ -56,6 +56,21 @@ export class BillingService {
   }
 
   async createInvoice(businessId: string, request: CreateInvoiceRequest): Promise<BillingResult<WireInvoice>> {
+    const created = await this.createInvoiceIn(this.deps.db, businessId, request);
+    return created.ok ? ok(toWireInvoice(created.value)) : created;
+  }
+
+  /**
+   * Creates an invoice in the caller's transaction. With `subscription`, the invoice is that subscription's renewal of
+   * the period starting at `periodStart`: the unique (subscription_id, subscription_period_start) index decides, and
+   * an invoice made for the period before (another process, a run before a crash) is answered instead of a second one.
+   */
+  async createInvoiceIn(
+    executor: repo.Executor,
+    businessId: string,
+    request: CreateInvoiceRequest,
+    subscription?: { id: string; periodStart: string | null },
+  ): Promise<BillingResult<InvoicesTable>> {
     if (!this.deps.currencies.includes(request.currency)) {
       return err('UNSUPPORTED_CURRENCY', `Currency ${request.currency} is not supported for wallets; supported: ${this.deps.currencies.join(', ')}`);
     }
@@ -64,7 +79,7 @@ export class BillingService {
     const mode = request.wallet?.mode ?? 'auto';
     const cap = request.wallet?.cap_amount ?? null;
     if ((mode === 'cap') !== (cap !== null)) return err('INVALID_INVOICE', 'wallet.cap_amount is required with mode "cap" and allowed only with it');
-    if (!(await repo.paymentCustomer(this.deps.db, businessId, request.customer_id))) return err('CUSTOMER_NOT_FOUND', `Customer ${request.customer_id} not found`);
+    if (!(await repo.paymentCustomer(executor, businessId, request.customer_id))) return err('CUSTOMER_NOT_FOUND', `Customer ${request.customer_id} not found`);
     const now = this.now();
     const row: InvoicesTable = {
       id: this.deps.newId(idPrefixes.invoice),
@@ -84,9 +99,25 @@ export class BillingService {
       paid_at: null,
       created_at: now,
       updated_at: now,
+      subscription_id: subscription?.id ?? null,
+      subscription_period_start: subscription?.periodStart ?? null,
     };
-    await this.deps.db.insertInto('invoices').values(row).execute();
-    return ok(toWireInvoice(row));
+    if (!subscription || subscription.periodStart === null) {
+      await executor.insertInto('invoices').values(row).execute();
+      return ok(row);
+    }
+    await executor
+      .insertInto('invoices')
+      .values(row)
+      .onConflict((conflict) => conflict.columns(['subscription_id', 'subscription_period_start']).doNothing())
+      .execute();
+    const period = await executor
+      .selectFrom('invoices')
+      .selectAll()
+      .where('subscription_id', '=', subscription.id)
+      .where('subscription_period_start', '=', subscription.periodStart)
+      .executeTakeFirstOrThrow();
+    return ok(period);
   }
 
   async getInvoice(businessId: string, id: string): Promise<BillingResult<WireInvoice>> {

@@ -18,6 +18,8 @@ export interface WireInvoice {
   paid_at: string | null;
   created_at: string;
   updated_at: string;
+  subscription_id: string | null;
+  subscription_period_start: string | null;
 }
 
 export function toWireInvoice(row: InvoicesTable): WireInvoice {
@@ -37,6 +39,8 @@ export function toWireInvoice(row: InvoicesTable): WireInvoice {
     paid_at: row.paid_at,
     created_at: row.created_at,
     updated_at: row.updated_at,
+    subscription_id: row.subscription_id ?? null,
+    subscription_period_start: row.subscription_period_start ?? null,
   };
 }
 

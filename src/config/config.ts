@@ -1,5 +1,6 @@
 // Parses the process environment once into a typed, frozen configuration; no other module reads process.env.
 import { paymentRecoveryDelayMs } from '../billing/billing-limits.ts';
+import { dunningRetriesMax, dunningRetryHoursDefault, dunningRetryHoursMax } from '../subscriptions/subscription-limits.ts';
 import path from 'node:path';
 import { type JobLimits, jobAttemptsMaxLimit, jobLimitsDefault } from '../jobs/job-limits.ts';
 import { expiringNoticeHoursDefault, expiringWindowDaysDefault } from '../credits/credit-limits.ts';
@@ -73,6 +74,8 @@ export interface Config {
   readonly billingRecoveryDelayMs: number;
   /** How long a dashboard sign-in lasts; then the dashboard asks for the API key again. */
   readonly dashboardSessionMs: number;
+  /** Dunning: the retries of a failed renewal, in hours after its first failure (ascending); after the last, cancel. */
+  readonly dunningRetryHours: readonly number[];
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -112,6 +115,20 @@ function paymentProcessorProblems(config: Config): string[] {
     problems.push('COFFER_PAYMENT_PROCESSOR_SECRET must be a Standard Webhooks secret: whsec_ and the base64 of at least 24 random bytes');
   }
   return problems;
+}
+
+/** COFFER_DUNNING_RETRY_HOURS: "24,72,168" (the default), "none" for no retries (cancel at the first failure). */
+function dunningSchedule(raw: string | undefined, problems: string[]): readonly number[] {
+  if (raw === undefined || raw.trim() === '') return dunningRetryHoursDefault;
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const hours = raw.split(',').map((part) => part.trim());
+  const valid = hours.every((h) => /^\d+$/.test(h) && Number(h) >= 1 && Number(h) <= dunningRetryHoursMax);
+  const values = hours.map(Number);
+  if (!valid || hours.length > dunningRetriesMax || values.some((h, i) => i > 0 && h <= values[i - 1])) {
+    problems.push(`COFFER_DUNNING_RETRY_HOURS must be "none" or 1 to ${dunningRetriesMax} ascending whole hours from 1 to ${dunningRetryHoursMax}, comma-separated (e.g. 24,72,168), got "${raw}"`);
+    return dunningRetryHoursDefault;
+  }
+  return Object.freeze(values);
 }
 
 /** Reads every setting, collects every problem, and throws them together. */
@@ -238,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     billingStepPauseMs: integer('COFFER_BILLING_STEP_PAUSE_MS', 0, 0, 60_000),
     billingRecoveryDelayMs: integer('COFFER_BILLING_RECOVERY_DELAY_MS', paymentRecoveryDelayMs, 100, 86_400_000),
     dashboardSessionMs: integer('COFFER_DASHBOARD_SESSION_MS', 28_800_000, 60_000, 2_592_000_000),
+    dunningRetryHours: dunningSchedule(env.COFFER_DUNNING_RETRY_HOURS, problems),
   };
   problems.push(...paymentProcessorProblems(config));
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');

@@ -312,6 +312,39 @@ export interface InvoicesTable {
   paid_at: string | null;
   created_at: string;
   updated_at: string;
+  /** The subscription a renewal or a charge belongs to (0012). */
+  subscription_id?: string | null;
+  /** A renewal's period start; unique per subscription (null on charges and plain invoices). */
+  subscription_period_start?: string | null;
+}
+
+export interface SubscriptionsTable {
+  id: string;
+  business_id: string;
+  customer_id: string;
+  currency: string;
+  amount: number;
+  billing_interval: 'day' | 'week' | 'month' | 'year';
+  interval_count: number;
+  anchor_at: string;
+  wallet_mode: 'auto' | 'never' | 'cap';
+  wallet_cap_amount: number | null;
+  payment_method_id: string | null;
+  /** JSON object. */
+  metadata: string;
+  status: 'active' | 'on_hold' | 'paused' | 'cancelled' | 'expired';
+  next_period_index: number;
+  next_billing_date: string;
+  previous_billing_date: string | null;
+  cancel_at_next_billing_date: number;
+  cancelled_at: string | null;
+  paused_at: string | null;
+  expires_at: string | null;
+  dunning_attempt: number;
+  dunning_started_at: string | null;
+  dunning_next_retry_at: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface PaymentsTable {
@@ -418,4 +451,5 @@ export interface Database {
   refunds: RefundsTable;
   disputes: DisputesTable;
   dashboard_sessions: DashboardSessionsTable;
+  subscriptions: SubscriptionsTable;
 }

@@ -20,6 +20,7 @@ const pathParameterSamples: Record<string, string> = {
   payment_id: 'pay_…',
   refund_id: 'ref_…',
   dispute_id: 'dis_…',
+  subscription_id: 'sub_…',
 };
 export const pathParameterSample = (name: string) => pathParameterSamples[name] ?? `<${name}>`;
 
@@ -32,6 +33,7 @@ const sdkMethodOverrides: Record<string, string> = {
   'get /webhooks/{webhook_id}/headers': 'webhooks.headers.retrieve',
   'patch /webhooks/{webhook_id}/headers': 'webhooks.headers.update',
   'get /customers/{customer_id}/payment-methods': 'customers.retrievePaymentMethods',
+  'post /subscriptions/{subscription_id}/charge': 'subscriptions.charge',
 };
 
 /** SDK calls whose arguments do not follow the path either (the method id first, the customer in the params). */

@@ -8,6 +8,7 @@ import type { HoldErrorCode } from '../holds/hold-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
 import type { PaymentErrorCode } from '../payments/payment-errors.ts';
+import type { SubscriptionErrorCode } from '../subscriptions/subscription-errors.ts';
 import type { DeliveryErrorCode } from '../webhooks/delivery-errors.ts';
 import type { WebhookErrorCode } from '../webhooks/webhook-errors.ts';
 
@@ -38,7 +39,8 @@ export type ErrorCode =
   | DeliveryErrorCode
   | PaymentErrorCode
   | HoldErrorCode
-  | BillingErrorCode;
+  | BillingErrorCode
+  | SubscriptionErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -51,6 +53,7 @@ export const errorStatus = {
   PAYMENT_METHOD_LIMIT_REACHED: 400,
   HOLD_CAPTURE_EXCEEDS_HOLD: 400,
   INVALID_INVOICE: 400,
+  INVALID_SUBSCRIPTION: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -63,6 +66,7 @@ export const errorStatus = {
   HOLD_NOT_FOUND: 404,
   INVOICE_NOT_FOUND: 404,
   PAYMENT_NOT_FOUND: 404,
+  SUBSCRIPTION_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_ALREADY_USED: 409,
   IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST: 409,
   WEBHOOK_ENDPOINT_DISABLED: 409,
@@ -77,6 +81,7 @@ export const errorStatus = {
   DISPUTE_NOT_FOUND: 404,
   DISPUTE_NOT_OPEN: 409,
   PAYMENT_NOT_DISPUTABLE: 409,
+  SUBSCRIPTION_STATUS_CONFLICT: 409,
   REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -5,6 +5,7 @@ import { Invoice, Payment } from '../billing/billing-schemas.ts';
 import { Dispute, Refund } from '../billing/refund-schemas.ts';
 import { Hold } from '../holds/hold-schemas.ts';
 import { CustomerWallet, CustomerWalletTransaction } from '../ledger/ledger-schemas.ts';
+import { Subscription } from '../subscriptions/subscription-schemas.ts';
 import { type OutboxEventType, outboxEventTypes, payloadTypeOf } from './event-types.ts';
 
 const WalletEntryData = Type.Object({
@@ -58,6 +59,18 @@ const InvoiceData = Type.Object({ payload_type: Type.Literal('Invoice'), ...Invo
 const RefundData = Type.Object({ payload_type: Type.Literal('Refund'), ...Refund.properties });
 const DisputeData = Type.Object({ payload_type: Type.Literal('Dispute'), ...Dispute.properties });
 
+const SubscriptionData = Type.Object({ payload_type: Type.Literal('Subscription'), ...Subscription.properties });
+const DunningAttemptData = Type.Object({
+  payload_type: Type.Literal('DunningAttempt'),
+  subscription_id: Type.String(),
+  customer_id: Type.String(),
+  invoice_id: Type.String({ description: 'The renewal invoice being collected.' }),
+  payment_id: Type.Union([Type.String(), Type.Null()], { description: 'The payment that failed (dunning.started) or recovered it (dunning.recovered).' }),
+  attempt: Type.Integer({ description: 'Retries made before this event (0 at dunning.started).' }),
+  next_retry_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  subscription: Subscription,
+});
+
 const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'customer.created': CustomerData,
   'wallet.credited': WalletEntryData,
@@ -79,6 +92,15 @@ const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'dispute.opened': DisputeData,
   'dispute.won': DisputeData,
   'dispute.lost': DisputeData,
+  'subscription.active': SubscriptionData,
+  'subscription.renewed': SubscriptionData,
+  'subscription.on_hold': SubscriptionData,
+  'subscription.paused': SubscriptionData,
+  'subscription.cancelled': SubscriptionData,
+  'subscription.failed': SubscriptionData,
+  'subscription.expired': SubscriptionData,
+  'dunning.started': DunningAttemptData,
+  'dunning.recovered': DunningAttemptData,
 };
 
 const schemaName = (type: string) =>

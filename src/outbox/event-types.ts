@@ -22,6 +22,15 @@ export const outboxEventTypes = [
   'dispute.opened',
   'dispute.won',
   'dispute.lost',
+  'subscription.active',
+  'subscription.renewed',
+  'subscription.on_hold',
+  'subscription.paused',
+  'subscription.cancelled',
+  'subscription.failed',
+  'subscription.expired',
+  'dunning.started',
+  'dunning.recovered',
 ] as const;
 export type OutboxEventType = (typeof outboxEventTypes)[number];
 
@@ -47,6 +56,15 @@ export const payloadTypeOf: { readonly [T in OutboxEventType]: string } = {
   'dispute.opened': 'Dispute',
   'dispute.won': 'Dispute',
   'dispute.lost': 'Dispute',
+  'subscription.active': 'Subscription',
+  'subscription.renewed': 'Subscription',
+  'subscription.on_hold': 'Subscription',
+  'subscription.paused': 'Subscription',
+  'subscription.cancelled': 'Subscription',
+  'subscription.failed': 'Subscription',
+  'subscription.expired': 'Subscription',
+  'dunning.started': 'DunningAttempt',
+  'dunning.recovered': 'DunningAttempt',
 };
 
 export function isOutboxEventType(value: string): value is OutboxEventType {

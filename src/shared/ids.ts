@@ -71,4 +71,5 @@ export const idPrefixes = {
   payment: 'pay',
   refund: 'ref',
   dispute: 'dis',
+  subscription: 'sub',
 } as const;

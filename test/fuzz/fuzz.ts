@@ -74,9 +74,9 @@ async function attachMethods(t: TestApp, key: string, customerIds: string[]): Pr
   }
 }
 
-/** Holds (one active, one captured), invoices (one open, one paid) and the paid one's payment of a business. */
+/** Holds (one active, one captured), invoices (one open, one paid), the paid one's payment and two subscriptions of a business. */
 async function makeBilling(t: TestApp, key: string, businessId: string, customerId: string, secrets: TenantSecrets): Promise<BillingIds> {
-  const ids: BillingIds = { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [] };
+  const ids: BillingIds = { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [], subscription_id: [] };
   for (let i = 0; i < 2; i++) {
     const hold = await t.request('POST', `/customers/${customerId}/wallets/holds`, { key, body: { currency: 'USD', amount: 100 + i, idempotency_key: `fuzz-hold-${i}` } });
     if (hold.statusCode !== 200) throw new Error(`placing a hold answered ${hold.statusCode}: ${hold.body}`);
@@ -99,7 +99,12 @@ async function makeBilling(t: TestApp, key: string, businessId: string, customer
   const dispute = await t.request('POST', `/payments/${ids.payment_id[1]}/disputes`, { key, body: { amount: 10 } });
   if (dispute.statusCode !== 200) throw new Error(`opening a dispute answered ${dispute.statusCode}: ${dispute.body}`);
   ids.dispute_id.push(dispute.json().dispute_id);
-  for (const id of [...ids.hold_id, ...ids.invoice_id, ...ids.payment_id, ...ids.refund_id, ...ids.dispute_id]) secrets.add(businessId, id);
+  for (const interval of ['month', 'week']) {
+    const subscription = await t.request('POST', '/subscriptions', { key, body: { customer_id: customerId, currency: 'USD', amount: 40, interval } });
+    if (subscription.statusCode !== 200) throw new Error(`creating a subscription answered ${subscription.statusCode}: ${subscription.body}`);
+    ids.subscription_id.push(subscription.json().subscription_id);
+  }
+  for (const id of [...ids.hold_id, ...ids.invoice_id, ...ids.payment_id, ...ids.refund_id, ...ids.dispute_id, ...ids.subscription_id]) secrets.add(businessId, id);
   return ids;
 }
 
@@ -126,7 +131,7 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
       customerIds: await make(t.apiKey, t.businessId, 'own', 4),
       webhookIds: await makeEndpoints(t, t.apiKey, t.businessId, 3, secrets),
       paymentMethodIds: worldPaymentMethodIds,
-      billingIds: { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [] },
+      billingIds: { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [], subscription_id: [] },
     },
     other: {
       businessId: other.businessId,
@@ -134,7 +139,7 @@ async function makeWorld(t: TestApp, secrets: TenantSecrets): Promise<FuzzWorld>
       customerIds: await make(other.apiKey, other.businessId, 'other', 2),
       webhookIds: await makeEndpoints(t, other.apiKey, other.businessId, 1, secrets),
       paymentMethodIds: worldPaymentMethodIds,
-      billingIds: { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [] },
+      billingIds: { hold_id: [], invoice_id: [], payment_id: [], refund_id: [], dispute_id: [], subscription_id: [] },
     },
   };
   await attachMethods(t, world.own.apiKey, world.own.customerIds);

@@ -22,13 +22,14 @@ const idsFor = (business: FuzzWorld['own'] | FuzzWorld['other'], parameter: stri
         ? business.billingIds[parameter as keyof BillingIds]
         : business.customerIds;
 
-/** A business's holds, invoices and payments, for the hold_id, invoice_id and payment_id path parameters. */
+/** A business's holds, invoices, payments and subscriptions, for the path parameters of those names. */
 export interface BillingIds {
   hold_id: string[];
   invoice_id: string[];
   payment_id: string[];
   refund_id: string[];
   dispute_id: string[];
+  subscription_id: string[];
 }
 
 export type AuthKind = 'write' | 'read' | 'other' | 'none' | 'malformed' | 'unknown';

@@ -145,7 +145,7 @@ describe.each(storeKinds)('webhook endpoints through the SDK [%s]', (kind) => {
     const refused = await sdk.client.webhooks.create({ url: 'http://127.0.0.1:8080/hook' }).catch((error) => error);
     expect(refused).toBeInstanceOf(UnprocessableEntityError);
     expect(refused.error.code).toBe('WEBHOOK_URL_INVALID');
-    const unknown = await sdk.client.webhooks.create({ url: 'https://example.com/x', filter_types: ['subscription.active'] }).catch((error) => error);
+    const unknown = await sdk.client.webhooks.create({ url: 'https://example.com/x', filter_types: ['subscription.past_due'] }).catch((error) => error);
     expect(unknown).toBeInstanceOf(UnprocessableEntityError);
     expect(unknown.error.code).toBe('WEBHOOK_EVENT_TYPE_UNKNOWN');
     const missing = await sdk.client.webhooks.retrieve('whk_000000000000000000000').catch((error) => error);

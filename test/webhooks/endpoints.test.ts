@@ -71,7 +71,7 @@ describe.each(storeKinds)('webhook endpoint creation [%s]', (kind) => {
     });
 
     it('refuses an event Coffer does not emit, naming it and the known ones', async () => {
-      const message = await refused({ url, filter_types: ['wallet.credited', 'subscription.active'] }, 422, 'WEBHOOK_EVENT_TYPE_UNKNOWN', '"subscription.active"');
+      const message = await refused({ url, filter_types: ['wallet.credited', 'subscription.past_due'] }, 422, 'WEBHOOK_EVENT_TYPE_UNKNOWN', '"subscription.past_due"');
       expect(message).toContain('wallet.low_balance');
     });
 

@@ -13,6 +13,7 @@ import * as webhookFanOutCursor from './0008_webhook_fan_out_cursor.ts';
 import * as holds from './0009_holds.ts';
 import * as billing from './0010_billing.ts';
 import * as refundsDisputes from './0011_refunds_disputes.ts';
+import * as subscriptions from './0012_subscriptions.ts';
 import * as dashboardSessions from './0014_dashboard_sessions.ts';
 import type { MigrationContext } from './migration.ts';
 
@@ -33,6 +34,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0009_holds', holds],
   ['0010_billing', billing],
   ['0011_refunds_disputes', refundsDisputes],
+  ['0012_subscriptions', subscriptions],
   ['0014_dashboard_sessions', dashboardSessions],
 ];
 
