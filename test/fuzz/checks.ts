@@ -115,6 +115,8 @@ function echoProblems(request: FuzzRequest, body: any): string[] {
   const problems: string[] = [];
   for (const [field, value] of Object.entries<unknown>(sent.value)) {
     if (value === null || !(field in body)) continue;
+    // Dodo's Dispute answers its amount as a string of the minor units ("368" for 368), as the SDK types it.
+    if (/\/disputes$/.test(request.url.split('?')[0]) && field === 'amount' && typeof value === 'number' && body[field] === String(value)) continue;
     if (JSON.stringify(value) !== JSON.stringify(body[field]) && !sameJson(value, body[field]) && !sameInstant(value, body[field])) {
       problems.push(`field ${field} was sent as ${JSON.stringify(value).slice(0, 80)} but answered as ${JSON.stringify(body[field]).slice(0, 80)}`);
     }
