@@ -2,6 +2,13 @@
 // in reverse order. The only place that picks the system clock and id generator; everything below takes them.
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { analyticsRoutes } from '../api/analytics-routes.ts';
+import { rollupJobKey, rollupJobKind } from '../analytics/analytics-limits.ts';
+import { AnalyticsService } from '../analytics/analytics-service.ts';
+import { forecastAlerts } from '../analytics/forecast-alerts.ts';
+import { rollupJobHandler } from '../analytics/rollup-job.ts';
+import { enqueueJob } from '../jobs/enqueue.ts';
+import { jobAttemptsMaxLimit } from '../jobs/job-limits.ts';
 import { customerRoutes } from '../api/customer-routes.ts';
 import { eventRoutes } from '../api/event-routes.ts';
 import { paymentMethodRoutes } from '../api/payment-method-routes.ts';
@@ -97,6 +104,8 @@ export interface CofferApp {
   /** Charges and refunds through the processor each method was attached to (what billing calls). */
   payments: PaymentService;
   jobs: JobRuntime;
+  /** Statements, balances at an instant, trends, forecasts, reports and the business time zone (docs/analytics.md). */
+  analytics: AnalyticsService;
   /** Puts committed events in the feed and enqueues their webhook deliveries (tests call `dispatch()` / `drain()`). */
   dispatcher: EventDispatcher;
   /**
@@ -211,6 +220,15 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     recoveryDelayMs: config.billingRecoveryDelayMs,
   });
 
+  const analytics = new AnalyticsService({
+    db: store.db,
+    store: store.kind,
+    clock,
+    currencies: config.currencies,
+    fxRatesToUsd: config.fxRatesToUsd,
+    forecastWindowDays: config.forecastWindowDays,
+  });
+
   const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
   const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
   const http = await buildHttpApp({
@@ -222,7 +240,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       systemRoutes({ store, metrics, config }),
       customerRoutes(customers),
       paymentMethodRoutes(paymentMethods),
-      ledgerRoutes(ledger),
+      ledgerRoutes(ledger, analytics),
       lotRoutes(new LotService({ db: store.db, clock })),
       holdRoutes(holds),
       billingRoutes(billing),
@@ -230,6 +248,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
       webhookDeliveryRoutes(deliveries),
+      analyticsRoutes(analytics),
       // The merchant dashboard (docs/dashboard.md): its own session sign-in, hidden from the OpenAPI document.
       dashboardRoutes({
         db: store.db,
@@ -270,6 +289,15 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [lotNoticeJobKind]: lotNoticeHandler(expiry),
     [holdExpiryJobKind]: holdExpiryHandler(holds),
     [paymentRecoveryJobKind]: paymentRecoveryHandler(billing),
+    // Day rollups and the depletion forecast (docs/analytics.md): one self-rescheduling job, off the write path.
+    [rollupJobKind]: rollupJobHandler({
+      db: store.db,
+      store: store.kind,
+      bookkeeping,
+      clock,
+      intervalMs: config.rollupIntervalMs,
+      afterWallet: forecastAlerts({ analytics, clock, newId, horizonDays: config.forecastHorizonDays, onEvent: () => dispatcher?.wake() }),
+    }),
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
@@ -303,6 +331,9 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   dispatcher = events;
   registerOutboxMetrics(metrics.registry, { db: store.db, clock, dispatcher: events, onError: (error) => http.app.log.warn({ err: error }, 'could not read the outbox for metrics') });
   if (deps.startJobs) {
+    // The rollup job's one row (a no-op when it exists); it defers itself forever, so it is never done. Only a process
+    // that runs jobs makes it (tests that drive tick() themselves roll up with rollUpAll).
+    await enqueueJob(store.db, { kind: rollupJobKind, key: rollupJobKey, dueAt: clock.now(), attemptsMax: jobAttemptsMaxLimit }, { newId, now: clock.now() });
     jobs.start();
     events.start();
   }
@@ -319,5 +350,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, analytics, dispatcher: events, close };
 }

@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { idPrefixes, newId, randomBase62 } from '../shared/ids.ts';
 import * as repo from './business-repo.ts';
+import { timeZoneDefault } from './business-settings.ts';
 
 export type KeyAccess = 'read_write' | 'read_only';
 
@@ -29,7 +30,7 @@ export function generateApiKeySecret(access: KeyAccess): string {
 
 export async function createBusiness(db: Kysely<Database>, clock: Clock, name: string): Promise<{ id: string; name: string }> {
   const id = newId(idPrefixes.business);
-  await repo.insertBusiness(db, { id, name, created_at: clock.now().toISOString() });
+  await repo.insertBusiness(db, { id, name, created_at: clock.now().toISOString(), time_zone: timeZoneDefault });
   return { id, name };
 }
 

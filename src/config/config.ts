@@ -73,6 +73,12 @@ export interface Config {
   readonly billingRecoveryDelayMs: number;
   /** How long a dashboard sign-in lasts; then the dashboard asks for the API key again. */
   readonly dashboardSessionMs: number;
+  /** How often the analytics.rollup job looks for entries to roll up once it has caught up. */
+  readonly rollupIntervalMs: number;
+  /** The trailing window of local days a depletion forecast's burn rate is measured over. */
+  readonly forecastWindowDays: number;
+  /** wallet.depletion_forecast fires once when the projected depletion comes within this many days. */
+  readonly forecastHorizonDays: number;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -238,6 +244,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     billingStepPauseMs: integer('COFFER_BILLING_STEP_PAUSE_MS', 0, 0, 60_000),
     billingRecoveryDelayMs: integer('COFFER_BILLING_RECOVERY_DELAY_MS', paymentRecoveryDelayMs, 100, 86_400_000),
     dashboardSessionMs: integer('COFFER_DASHBOARD_SESSION_MS', 28_800_000, 60_000, 2_592_000_000),
+    rollupIntervalMs: integer('COFFER_ROLLUP_INTERVAL_MS', 5_000, 100, 3_600_000),
+    forecastWindowDays: integer('COFFER_FORECAST_WINDOW_DAYS', 30, 1, 365),
+    forecastHorizonDays: integer('COFFER_FORECAST_HORIZON_DAYS', 7, 1, 365),
   };
   problems.push(...paymentProcessorProblems(config));
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');

@@ -12,6 +12,7 @@ import * as paymentMethods from './0007_payment_methods.ts';
 import * as webhookFanOutCursor from './0008_webhook_fan_out_cursor.ts';
 import * as holds from './0009_holds.ts';
 import * as billing from './0010_billing.ts';
+import * as analytics from './0013_analytics.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -30,6 +31,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0008_webhook_fan_out_cursor', webhookFanOutCursor],
   ['0009_holds', holds],
   ['0010_billing', billing],
+  ['0013_analytics', analytics],
 ];
 
 const catalogRetriesMax = 5;
