@@ -88,6 +88,15 @@ const extensionOperations = [
   'get /invoices/{invoice_id}',
   'post /invoices/{invoice_id}/pay',
   'post /invoices/{invoice_id}/void',
+  'get /customers/{customer_id}/wallets/statement',
+  'get /customers/{customer_id}/wallets/{currency}/trend',
+  'get /customers/{customer_id}/wallets/{currency}/forecast',
+  'get /reports/activity',
+  'get /reports/top-customers',
+  'get /reports/liability',
+  'get /reports/breakage',
+  'get /business/settings',
+  'patch /business/settings',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -140,6 +149,7 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
       'wallet.credits_expired',
       'wallet.credits_expiring',
       'wallet.debited',
+      'wallet.depletion_forecast',
       'wallet.low_balance',
     ]);
     const expired = doc.webhooks['wallet.credits_expired'].post.requestBody.content['application/json'].schema;
@@ -164,7 +174,7 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     const { examples: attachExamples, ...attachBody } = plain(PaymentMethodAttachBody);
     expect(body('post', '/customers/{customer_id}/payment-methods')).toEqual(attachBody);
     expect(doc.paths['/customers/{customer_id}/payment-methods'].post.requestBody.content['application/json'].example).toEqual(attachExamples[0]);
-    expect(bodies).toHaveLength(17);
+    expect(bodies).toHaveLength(18);
     for (const [method, path] of bodies) {
       expect(body(method, path).additionalProperties, `${method} ${path}`).toBe(false);
     }

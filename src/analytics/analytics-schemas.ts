@@ -4,8 +4,8 @@ import { timeZoneLengthMax } from '../businesses/business-settings.ts';
 import { Currency, CustomerIdParams } from '../ledger/ledger-schemas.ts';
 import { rangeDaysMax, topCustomersMax } from './analytics-limits.ts';
 
-const DateTime = (description: string) => Type.String({ format: 'date-time', maxLength: 40, description });
-const Day = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description });
+const DateTime = (description: string, example = '2025-03-01T00:00:00Z') => Type.String({ format: 'date-time', maxLength: 40, description, examples: [example] });
+const Day = (description: string, example = '2025-03-01') => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description, examples: [example] });
 const Period = Type.Union([Type.Literal('day'), Type.Literal('week'), Type.Literal('month')], { description: 'Bucket: local day, ISO week (from Monday) or month.' });
 
 export const WalletsAsOfQuery = Type.Object({
@@ -16,7 +16,7 @@ export const StatementQuery = Type.Object(
   {
     currency: Currency,
     from: DateTime('First instant of the statement (inclusive).'),
-    to: DateTime('End of the statement (exclusive): the next statement starts here.'),
+    to: DateTime('End of the statement (exclusive): the next statement starts here.', '2025-04-01T00:00:00Z'),
     format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('html')], { default: 'json' })),
   },
   { additionalProperties: false },
@@ -62,7 +62,7 @@ export const WalletParams = Type.Object(
 export const DayRangeQuery = Type.Object(
   {
     from: Day('First local day (inclusive), in the business time zone.'),
-    to: Day(`Last local day (exclusive); at most ${rangeDaysMax} days after from.`),
+    to: Day(`Last local day (exclusive); at most ${rangeDaysMax} days after from.`, '2025-04-01'),
   },
   { additionalProperties: false },
 );
@@ -120,7 +120,7 @@ export const TopCustomersReport = Type.Object({
   items: Type.Array(Type.Object({ customer_id: Type.String(), spend: Type.Integer({ minimum: 0 }) })),
 });
 
-export const LiabilityQuery = Type.Object({ date: Day('The local day whose end the liability is taken at.') }, { additionalProperties: false });
+export const LiabilityQuery = Type.Object({ date: Day('The local day whose end the liability is taken at.', '2025-03-31') }, { additionalProperties: false });
 
 export const LiabilityReport = Type.Object({
   time_zone: Type.String(),
@@ -149,6 +149,6 @@ export const BusinessSettings = Type.Object({
 });
 
 export const BusinessSettingsPatch = Type.Object(
-  { time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: timeZoneLengthMax, description: 'IANA time zone in its canonical spelling (Europe/Paris).' })) },
+  { time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: timeZoneLengthMax, description: 'An IANA time zone (Europe/Paris, America/New_York, UTC).', examples: ['Europe/Paris'] })) },
   { additionalProperties: false },
 );
