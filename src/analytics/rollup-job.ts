@@ -154,7 +154,8 @@ async function upsertFacts(trx: Transaction<Database>, businessId: string, facts
 export async function resetRollups(db: Kysely<Database>, businessId?: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     let rows = trx.deleteFrom('wallet_day_rollups');
-    let cursors = trx.deleteFrom('wallet_rollup_cursors');
+    // Cursors go back to 0 rather than away: their forecast flag stays, so a rebuild fires no forecast twice.
+    let cursors = trx.updateTable('wallet_rollup_cursors').set({ rolled_seq: 0 });
     if (businessId) {
       rows = rows.where('business_id', '=', businessId);
       cursors = cursors.where('business_id', '=', businessId);

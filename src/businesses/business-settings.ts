@@ -23,7 +23,7 @@ export async function getBusinessTimeZone(db: Kysely<Database> | Transaction<Dat
 }
 
 /**
- * Sets the zone in one transaction with dropping the business's day rollups and their cursors, which were bucketed in
+ * Sets the zone in one transaction with dropping the business's day rollups and rewinding their cursors, which were bucketed in
  * the old zone: reads stay exact meanwhile (from the raw entries) and the rollup job rebuilds them in the new zone.
  */
 export async function setBusinessTimeZone(db: Kysely<Database>, businessId: string, zone: string): Promise<{ time_zone: string; changed: boolean }> {
@@ -33,7 +33,8 @@ export async function setBusinessTimeZone(db: Kysely<Database>, businessId: stri
     if (current === zone) return { time_zone: zone, changed: false };
     await trx.updateTable('businesses').set({ time_zone: zone }).where('id', '=', businessId).execute();
     await trx.deleteFrom('wallet_day_rollups').where('business_id', '=', businessId).execute();
-    await trx.deleteFrom('wallet_rollup_cursors').where('business_id', '=', businessId).execute();
+    // Back to 0, not away: the forecast flag stays (no wallet.depletion_forecast fires twice for one crossing).
+    await trx.updateTable('wallet_rollup_cursors').set({ rolled_seq: 0 }).where('business_id', '=', businessId).execute();
     return { time_zone: zone, changed: true };
   });
 }

@@ -9,7 +9,7 @@ export async function up(db: Kysely<any>, context: MigrationContext): Promise<vo
   await db.schema.alterTable('businesses').addColumn('time_zone', 'text', (c) => c.notNull().defaultTo('UTC')).execute();
 
   // One row per wallet, local day (YYYY-MM-DD in the business's zone when rolled up) and event type. A zone change
-  // deletes the business's rows and cursors in its own transaction, so every row is in the zone in force.
+  // deletes the business's rows and rewinds its cursors in its own transaction, so every row is in the zone in force.
   await db.schema
     .createTable('wallet_day_rollups')
     .addColumn('customer_id', 'text', (c) => c.notNull())
