@@ -204,7 +204,7 @@ export class AnalyticsService {
     const range = this.checkDays(query.from, query.to);
     if (!range.ok) return range;
     const zone = await this.timeZone(businessId);
-    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, currency: query.currency, fromDay: query.from, toDay: query.to }, zone, 'day'));
+    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, currency: query.currency, fromDay: query.from, toDay: query.to }, zone, 'day', query.period === 'month'));
     return ok({ time_zone: zone, period: query.period, from: query.from, to: query.to, items: reports.activity(facts, query.period) });
   }
 
@@ -213,7 +213,7 @@ export class AnalyticsService {
     if (!range.ok) return range;
     if (!this.deps.currencies.includes(query.currency)) return err('UNSUPPORTED_CURRENCY', `currency ${query.currency} is not one of ${this.deps.currencies.join(', ')}`);
     const zone = await this.timeZone(businessId);
-    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, currency: query.currency, fromDay: query.from, toDay: query.to }, zone, 'customer'));
+    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, currency: query.currency, fromDay: query.from, toDay: query.to }, zone, 'customer', true));
     return ok({ time_zone: zone, currency: query.currency, from: query.from, to: query.to, items: reports.topCustomers(facts, Math.min(query.limit ?? 10, topCustomersMax)) });
   }
 
@@ -222,7 +222,7 @@ export class AnalyticsService {
     if (!isCalendarDay(date)) return err('INVALID_TIME_RANGE', `date ${date} is not a calendar day (YYYY-MM-DD)`);
     const zone = await this.timeZone(businessId);
     const toDay = addDays(date, 1);
-    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, toDay }, zone, 'range'));
+    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, toDay }, zone, 'range', true));
     return ok({ time_zone: zone, date, at: new Date(dayStartMs(toDay, zone)).toISOString(), items: reports.liability(facts, this.deps.currencies) });
   }
 
@@ -230,7 +230,7 @@ export class AnalyticsService {
     const range = this.checkDays(query.from, query.to);
     if (!range.ok) return range;
     const zone = await this.timeZone(businessId);
-    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, fromDay: query.from, toDay: query.to }, zone, 'day'));
+    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, fromDay: query.from, toDay: query.to }, zone, 'day', query.period === 'month'));
     return ok({ time_zone: zone, period: query.period, from: query.from, to: query.to, items: reports.breakage(facts, query.period) });
   }
 

@@ -46,16 +46,57 @@ function merge(into: Map<string, DayFact>, fact: DayFact): void {
   }
 }
 
-export async function readFacts(trx: Executor, scope: FactScope, zone: string, grouping: FactGrouping): Promise<DayFact[]> {
+/**
+ * `months`: the caller needs no finer bucket than a month (liability, top customers, monthly activity and breakage),
+ * so whole months may come from the month rollups.
+ */
+export async function readFacts(trx: Executor, scope: FactScope, zone: string, grouping: FactGrouping, months = false): Promise<DayFact[]> {
   const merged = new Map<string, DayFact>();
-  for (const f of await rollupFacts(trx, scope, grouping)) merge(merged, f);
+  for (const f of await rollupFacts(trx, scope, grouping, months)) merge(merged, f);
   for (const f of await tailFacts(trx, scope, zone)) merge(merged, project(f, grouping));
   return [...merged.values()];
 }
 
-async function rollupFacts(trx: Executor, scope: FactScope, grouping: FactGrouping): Promise<DayFact[]> {
-  let query = trx
-    .selectFrom('wallet_day_rollups')
+/** The first day of the month after the one `day` falls in. */
+const nextMonthStart = (day: string) => {
+  const [year, month] = [Number(day.slice(0, 4)), Number(day.slice(5, 7))];
+  return month === 12 ? `${String(year + 1).padStart(4, '0')}-01-01` : `${day.slice(0, 4)}-${String(month + 1).padStart(2, '0')}-01`;
+};
+
+/**
+ * The rollup rows of the range: with `months`, whole months come from wallet_month_rollups (their facts carry the
+ * month's first day as `day`) and only the days of a partial first or last month from wallet_day_rollups.
+ */
+async function rollupFacts(trx: Executor, scope: FactScope, grouping: FactGrouping, months: boolean): Promise<DayFact[]> {
+  if (!months) return rollupRows(trx, 'wallet_day_rollups', 'day', scope, scope.fromDay, scope.toDay, grouping);
+  const firstMonth = scope.fromDay === undefined ? undefined : scope.fromDay.endsWith('-01') ? scope.fromDay : nextMonthStart(scope.fromDay);
+  const endMonth = scope.toDay === undefined ? undefined : `${scope.toDay.slice(0, 7)}-01`;
+  if (firstMonth !== undefined && endMonth !== undefined && firstMonth >= endMonth) {
+    return rollupRows(trx, 'wallet_day_rollups', 'day', scope, scope.fromDay, scope.toDay, grouping);
+  }
+  const facts = await rollupRows(trx, 'wallet_month_rollups', 'month', scope, firstMonth, endMonth, grouping);
+  if (scope.fromDay !== undefined && firstMonth !== undefined && scope.fromDay < firstMonth) {
+    facts.push(...(await rollupRows(trx, 'wallet_day_rollups', 'day', scope, scope.fromDay, firstMonth, grouping)));
+  }
+  if (scope.toDay !== undefined && endMonth !== undefined && endMonth < scope.toDay) {
+    facts.push(...(await rollupRows(trx, 'wallet_day_rollups', 'day', scope, endMonth, scope.toDay, grouping)));
+  }
+  return facts;
+}
+
+async function rollupRows(
+  trx: Executor,
+  table: 'wallet_day_rollups' | 'wallet_month_rollups',
+  column: 'day' | 'month',
+  scope: FactScope,
+  from: string | undefined,
+  to: string | undefined,
+  grouping: FactGrouping,
+): Promise<DayFact[]> {
+  // One query shape over either table (the same columns but for the bucket's name).
+  const db = trx as unknown as Kysely<any>;
+  let query = db
+    .selectFrom(table)
     .select((eb) => [
       'currency',
       'event_type',
@@ -68,27 +109,23 @@ async function rollupFacts(trx: Executor, scope: FactScope, grouping: FactGroupi
     .groupBy(['currency', 'event_type']);
   if (scope.wallet) query = query.where('customer_id', '=', scope.wallet.customerId).where('currency', '=', scope.wallet.currency);
   if (scope.currency) query = query.where('currency', '=', scope.currency);
-  if (scope.fromDay) query = query.where('day', '>=', scope.fromDay);
-  if (scope.toDay) query = query.where('day', '<', scope.toDay);
+  if (from !== undefined) query = query.where(column, '>=', from);
+  if (to !== undefined) query = query.where(column, '<', to);
   const withDay = grouping === 'day' || grouping === 'wallet_day';
   const withCustomer = grouping === 'customer' || grouping === 'wallet_day';
-  const rows = await query
-    .$if(withDay, (q) => q.select('day').groupBy('day'))
-    .$if(withCustomer, (q) => q.select('customer_id').groupBy('customer_id'))
-    .execute();
-  return rows.map((r) => {
-    const row = r as typeof r & { day?: string; customer_id?: string };
-    return {
-      customerId: row.customer_id ?? '',
-      currency: row.currency,
-      day: row.day ?? '',
-      eventType: row.event_type,
-      creditAmount: Number(row.credit_amount),
-      debitAmount: Number(row.debit_amount),
-      entryCount: Number(row.entry_count),
-      promotionalDelta: Number(row.promotional_delta),
-    };
-  });
+  if (withDay) query = query.select(sql.ref(column).as('bucket')).groupBy(column);
+  if (withCustomer) query = query.select('customer_id').groupBy('customer_id');
+  const rows: Array<Record<string, unknown>> = await query.execute();
+  return rows.map((row) => ({
+    customerId: (row.customer_id as string | undefined) ?? '',
+    currency: row.currency as string,
+    day: (row.bucket as string | undefined) ?? '',
+    eventType: row.event_type as string,
+    creditAmount: Number(row.credit_amount),
+    debitAmount: Number(row.debit_amount),
+    entryCount: Number(row.entry_count),
+    promotionalDelta: Number(row.promotional_delta),
+  }));
 }
 
 /** The entries after each wallet's cursor (all of a wallet's entries when it has none), as facts per day. */

@@ -122,22 +122,33 @@ async function rollUpWallet(
 }
 
 async function upsertFacts(trx: Transaction<Database>, businessId: string, facts: DayFact[]): Promise<void> {
+  const months = new Map<string, DayFact>();
+  for (const f of facts) {
+    const month = `${f.day.slice(0, 7)}-01`;
+    const key = `${f.customerId}\u0000${f.currency}\u0000${month}\u0000${f.eventType}`;
+    const m = months.get(key);
+    if (!m) months.set(key, { ...f, day: month });
+    else {
+      m.creditAmount += f.creditAmount;
+      m.debitAmount += f.debitAmount;
+      m.entryCount += f.entryCount;
+      m.promotionalDelta += f.promotionalDelta;
+    }
+  }
+  const row = (f: DayFact) => ({
+    customer_id: f.customerId,
+    currency: f.currency,
+    event_type: f.eventType,
+    business_id: businessId,
+    credit_amount: f.creditAmount,
+    debit_amount: f.debitAmount,
+    entry_count: f.entryCount,
+    promotional_delta: f.promotionalDelta,
+  });
   for (let i = 0; i < facts.length; i += 200) {
     await trx
       .insertInto('wallet_day_rollups')
-      .values(
-        facts.slice(i, i + 200).map((f) => ({
-          customer_id: f.customerId,
-          currency: f.currency,
-          day: f.day,
-          event_type: f.eventType,
-          business_id: businessId,
-          credit_amount: f.creditAmount,
-          debit_amount: f.debitAmount,
-          entry_count: f.entryCount,
-          promotional_delta: f.promotionalDelta,
-        })),
-      )
+      .values(facts.slice(i, i + 200).map((f) => ({ ...row(f), day: f.day })))
       .onConflict((conflict) =>
         conflict.columns(['customer_id', 'currency', 'day', 'event_type']).doUpdateSet((eb) => ({
           credit_amount: eb(eb.ref('wallet_day_rollups.credit_amount'), '+', eb.ref('excluded.credit_amount')),
@@ -148,19 +159,37 @@ async function upsertFacts(trx: Transaction<Database>, businessId: string, facts
       )
       .execute();
   }
+  const monthFacts = [...months.values()];
+  for (let i = 0; i < monthFacts.length; i += 200) {
+    await trx
+      .insertInto('wallet_month_rollups')
+      .values(monthFacts.slice(i, i + 200).map((f) => ({ ...row(f), month: f.day })))
+      .onConflict((conflict) =>
+        conflict.columns(['customer_id', 'currency', 'month', 'event_type']).doUpdateSet((eb) => ({
+          credit_amount: eb(eb.ref('wallet_month_rollups.credit_amount'), '+', eb.ref('excluded.credit_amount')),
+          debit_amount: eb(eb.ref('wallet_month_rollups.debit_amount'), '+', eb.ref('excluded.debit_amount')),
+          entry_count: eb(eb.ref('wallet_month_rollups.entry_count'), '+', eb.ref('excluded.entry_count')),
+          promotional_delta: eb(eb.ref('wallet_month_rollups.promotional_delta'), '+', eb.ref('excluded.promotional_delta')),
+        })),
+      )
+      .execute();
+  }
 }
 
 /** Drops the rollups (of one business, or all) so the job rebuilds them from the entries: `coffer rollups rebuild`. */
 export async function resetRollups(db: Kysely<Database>, businessId?: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     let rows = trx.deleteFrom('wallet_day_rollups');
+    let months = trx.deleteFrom('wallet_month_rollups');
     // Cursors go back to 0 rather than away: their forecast flag stays, so a rebuild fires no forecast twice.
     let cursors = trx.updateTable('wallet_rollup_cursors').set({ rolled_seq: 0 });
     if (businessId) {
       rows = rows.where('business_id', '=', businessId);
+      months = months.where('business_id', '=', businessId);
       cursors = cursors.where('business_id', '=', businessId);
     }
     await rows.execute();
+    await months.execute();
     await cursors.execute();
   });
 }

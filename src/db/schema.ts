@@ -354,6 +354,11 @@ export interface WalletDayRollupsTable {
   promotional_delta: number;
 }
 
+/** The same per local month; `month` is the month's first day (YYYY-MM-01). */
+export interface WalletMonthRollupsTable extends Omit<WalletDayRollupsTable, 'day'> {
+  month: string;
+}
+
 /** How far one wallet's entries are rolled up: every wallet_seq <= rolled_seq, none after. */
 export interface WalletRollupCursorsTable {
   customer_id: string;
@@ -388,5 +393,6 @@ export interface Database {
   invoices: InvoicesTable;
   payments: PaymentsTable;
   wallet_day_rollups: WalletDayRollupsTable;
+  wallet_month_rollups: WalletMonthRollupsTable;
   wallet_rollup_cursors: WalletRollupCursorsTable;
 }

@@ -1,4 +1,4 @@
-// 0013: analytics. The business's time zone (day buckets follow it), per (wallet, local day, event type) rollups kept
+// 0013: analytics. The business's time zone (day buckets follow it), per (wallet, local day / month, event type) rollups kept
 // current by the analytics.rollup job with a per-wallet cursor (the last wallet_seq rolled up), and the depletion
 // forecast's once-per-crossing state. Nothing here is written by the ledger writer: the write path is unchanged.
 import { type Kysely, sql } from 'kysely';
@@ -25,6 +25,23 @@ export async function up(db: Kysely<any>, context: MigrationContext): Promise<vo
     .addPrimaryKeyConstraint('wallet_day_rollups_pk', ['customer_id', 'currency', 'day', 'event_type'])
     .execute();
   await db.schema.createIndex('wallet_day_rollups_business_day').on('wallet_day_rollups').columns(['business_id', 'day']).execute();
+
+  // The same per local month (month = its first day, YYYY-MM-01): liability at a date and monthly reports read whole
+  // months here and only the days of a partial month from wallet_day_rollups.
+  await db.schema
+    .createTable('wallet_month_rollups')
+    .addColumn('customer_id', 'text', (c) => c.notNull())
+    .addColumn('currency', 'text', (c) => c.notNull())
+    .addColumn('month', 'text', (c) => c.notNull())
+    .addColumn('event_type', 'text', (c) => c.notNull())
+    .addColumn('business_id', 'text', (c) => c.notNull())
+    .addColumn('credit_amount', int64, (c) => c.notNull().check(sql`credit_amount >= 0`))
+    .addColumn('debit_amount', int64, (c) => c.notNull().check(sql`debit_amount >= 0`))
+    .addColumn('entry_count', int64, (c) => c.notNull().check(sql`entry_count >= 0`))
+    .addColumn('promotional_delta', int64, (c) => c.notNull())
+    .addPrimaryKeyConstraint('wallet_month_rollups_pk', ['customer_id', 'currency', 'month', 'event_type'])
+    .execute();
+  await db.schema.createIndex('wallet_month_rollups_business_month').on('wallet_month_rollups').columns(['business_id', 'month']).execute();
 
   // The cursor: every entry of the wallet with wallet_seq <= rolled_seq is in wallet_day_rollups, none after it.
   await db.schema
