@@ -6,6 +6,8 @@ export const rollupJobKey = 'rollups';
 /** Wallets one rollup round brings up to date, and entries it reads of each (the rest waits for the next round). */
 export const rollupWalletsPerRoundMax = 200;
 export const rollupEntriesPerWalletMax = 20_000;
+/** While wallets lag, the least time between two rounds. */
+export const rollupCatchUpGapMs = 250;
 /** Entries a JSON statement lists; a longer statement is read as CSV (streamed). */
 export const statementEntriesMax = 10_000;
 /** Days a trend or a report spans at most. */

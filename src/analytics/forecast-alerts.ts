@@ -21,6 +21,8 @@ export interface ForecastAlertDeps {
 
 export function forecastAlerts(deps: ForecastAlertDeps): (trx: Transaction<Database>, wallet: RolledWallet) => Promise<void> {
   return async (trx, wallet) => {
+    // Only a debit brings depletion nearer; a credit can only take an alerted wallet out of the horizon.
+    if (!wallet.hadDebit && !wallet.forecastInHorizon) return;
     const now = deps.clock.now();
     const f = await deps.analytics.forecastOf(trx, wallet.businessId, wallet, wallet.zone);
     const inside = withinHorizon(f, now.getTime(), deps.horizonDays);

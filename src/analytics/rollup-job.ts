@@ -9,7 +9,7 @@ import type { JobHandler } from '../jobs/job-types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { addEntryFacts, type DayFact } from './day-facts.ts';
 import { entriesAfter, normalizeEntry, promotionalDeltas } from './entry-reads.ts';
-import { rollupEntriesPerWalletMax, rollupWalletsPerRoundMax } from './analytics-limits.ts';
+import { rollupCatchUpGapMs, rollupEntriesPerWalletMax, rollupWalletsPerRoundMax } from './analytics-limits.ts';
 
 export interface RollupDeps {
   db: Kysely<Database>;
@@ -29,6 +29,8 @@ export interface RolledWallet {
   zone: string;
   /** The cursor row's flag before this round. */
   forecastInHorizon: boolean;
+  /** Whether the entries this round rolled up include a debit (only a debit brings depletion nearer). */
+  hadDebit: boolean;
 }
 
 export interface RollupRound {
@@ -117,7 +119,7 @@ async function rollUpWallet(
       .values({ customer_id: wallet.customerId, currency: wallet.currency, business_id: wallet.businessId, rolled_seq: lastSeq, updated_at: now })
       .execute();
   }
-  await deps.afterWallet?.(trx, { ...wallet, zone, forecastInHorizon: Number(cursor?.forecast_in_horizon ?? 0) === 1 });
+  await deps.afterWallet?.(trx, { ...wallet, zone, forecastInHorizon: Number(cursor?.forecast_in_horizon ?? 0) === 1, hadDebit: rows.some((e) => e.is_credit === 0) });
   return { entries: rows.length, more: lastSeq < count };
 }
 
@@ -205,10 +207,13 @@ export async function rollUpAll(deps: RollupDeps, roundsMax = 1_000_000): Promis
   return entries;
 }
 
-/** The job: one round, then again at once while wallets lag, else after intervalMs. It never finishes. */
+/**
+ * The job: one round, then the next after rollupCatchUpGapMs while wallets lag (so a backlog never takes the process
+ * from the API: at most 200 wallets per gap), else after intervalMs. It never finishes.
+ */
 export function rollupJobHandler(deps: RollupDeps & { intervalMs: number }): JobHandler {
   return async () => {
     const round = await rollUpRound(deps);
-    return { status: 'defer', reason: `rolled up ${round.entries} entries of ${round.wallets} wallets`, retryInMs: round.more ? 0 : deps.intervalMs };
+    return { status: 'defer', reason: `rolled up ${round.entries} entries of ${round.wallets} wallets`, retryInMs: round.more ? Math.min(rollupCatchUpGapMs, deps.intervalMs) : deps.intervalMs };
   };
 }

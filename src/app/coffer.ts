@@ -289,15 +289,20 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [lotNoticeJobKind]: lotNoticeHandler(expiry),
     [holdExpiryJobKind]: holdExpiryHandler(holds),
     [paymentRecoveryJobKind]: paymentRecoveryHandler(billing),
-    // Day rollups and the depletion forecast (docs/analytics.md): one self-rescheduling job, off the write path.
-    [rollupJobKind]: rollupJobHandler({
-      db: store.db,
-      store: store.kind,
-      bookkeeping,
-      clock,
-      intervalMs: config.rollupIntervalMs,
-      afterWallet: forecastAlerts({ analytics, clock, newId, horizonDays: config.forecastHorizonDays, onEvent: () => dispatcher?.wake() }),
-    }),
+    // Day rollups and the depletion forecast (docs/analytics.md): one self-rescheduling job, off the write path;
+    // COFFER_ROLLUP_INTERVAL_MS=0 turns it off (reads stay exact from the raw entries).
+    ...(config.rollupIntervalMs > 0
+      ? {
+          [rollupJobKind]: rollupJobHandler({
+            db: store.db,
+            store: store.kind,
+            bookkeeping,
+            clock,
+            intervalMs: config.rollupIntervalMs,
+            afterWallet: forecastAlerts({ analytics, clock, newId, horizonDays: config.forecastHorizonDays, onEvent: () => dispatcher?.wake() }),
+          }),
+        }
+      : {}),
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
@@ -330,10 +335,12 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   });
   dispatcher = events;
   registerOutboxMetrics(metrics.registry, { db: store.db, clock, dispatcher: events, onError: (error) => http.app.log.warn({ err: error }, 'could not read the outbox for metrics') });
-  if (deps.startJobs) {
+  if (deps.startJobs && config.rollupIntervalMs > 0) {
     // The rollup job's one row (a no-op when it exists); it defers itself forever, so it is never done. Only a process
     // that runs jobs makes it (tests that drive tick() themselves roll up with rollUpAll).
     await enqueueJob(store.db, { kind: rollupJobKind, key: rollupJobKey, dueAt: clock.now(), attemptsMax: jobAttemptsMaxLimit }, { newId, now: clock.now() });
+  }
+  if (deps.startJobs) {
     jobs.start();
     events.start();
   }

@@ -73,7 +73,7 @@ export interface Config {
   readonly billingRecoveryDelayMs: number;
   /** How long a dashboard sign-in lasts; then the dashboard asks for the API key again. */
   readonly dashboardSessionMs: number;
-  /** How often the analytics.rollup job looks for entries to roll up once it has caught up. */
+  /** How often the analytics.rollup job looks for entries to roll up once it has caught up; 0: the job does not run. */
   readonly rollupIntervalMs: number;
   /** The trailing window of local days a depletion forecast's burn rate is measured over. */
   readonly forecastWindowDays: number;
@@ -244,7 +244,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     billingStepPauseMs: integer('COFFER_BILLING_STEP_PAUSE_MS', 0, 0, 60_000),
     billingRecoveryDelayMs: integer('COFFER_BILLING_RECOVERY_DELAY_MS', paymentRecoveryDelayMs, 100, 86_400_000),
     dashboardSessionMs: integer('COFFER_DASHBOARD_SESSION_MS', 28_800_000, 60_000, 2_592_000_000),
-    rollupIntervalMs: integer('COFFER_ROLLUP_INTERVAL_MS', 5_000, 100, 3_600_000),
+    rollupIntervalMs: integer('COFFER_ROLLUP_INTERVAL_MS', 5_000, 0, 3_600_000),
     forecastWindowDays: integer('COFFER_FORECAST_WINDOW_DAYS', 30, 1, 365),
     forecastHorizonDays: integer('COFFER_FORECAST_HORIZON_DAYS', 7, 1, 365),
   };
