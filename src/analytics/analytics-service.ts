@@ -57,6 +57,8 @@ export interface StatementHeader {
   entry_count: number;
 }
 
+export type StatementBounds = Omit<StatementHeader, 'totals'> & { firstSeq: number; lastSeq: number };
+
 export const statementEntry = (e: LedgerEntriesTable): StatementEntry => ({
   id: e.id,
   created_at: e.created_at,
@@ -104,10 +106,10 @@ export class AnalyticsService {
   }
 
   /**
-   * A statement over [from, to): the balance before from, the entries, the balance before to and the totals per
-   * event type. `listEntries` false gives the header only (CSV streams the entries itself).
+   * Where a statement over [from, to) starts and ends: the balance before from, the balance before to, and the
+   * wallet_seq range of its entries (CSV streams them from here; `statement` lists them with their totals).
    */
-  async statementHeader(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementHeader & { firstSeq: number; lastSeq: number }>> {
+  async statementBounds(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementBounds>> {
     const checked = await this.checkWallet(businessId, customerId, currency);
     if (!checked.ok) return checked;
     if (!(from < to)) return err('INVALID_TIME_RANGE', `from (${from}) must be before to (${to})`);
@@ -116,39 +118,39 @@ export class AnalyticsService {
     const openingSeq = await lastSeqBefore(this.deps.db, wallet, count, from, false);
     const closingSeq = await lastSeqBefore(this.deps.db, wallet, count, to, false);
     const opening = await entryAtSeq(this.deps.db, wallet, openingSeq);
-    const closing = await entryAtSeq(this.deps.db, wallet, closingSeq);
-    const totals = new Map<string, EventTotals>();
-    for await (const e of streamEntries(this.deps.db, wallet, openingSeq, closingSeq)) {
-      const t = totals.get(e.event_type) ?? { event_type: e.event_type, credit_amount: 0, debit_amount: 0, entry_count: 0 };
-      if (e.is_credit === 1) t.credit_amount += e.amount;
-      else t.debit_amount += e.amount;
-      t.entry_count += 1;
-      totals.set(e.event_type, t);
-    }
+    const closing = closingSeq === openingSeq ? opening : await entryAtSeq(this.deps.db, wallet, closingSeq);
     return ok({
       customer_id: customerId,
       currency,
       from,
       to,
       opening_balance: opening ? Number(opening.after_balance) : 0,
-      closing_balance: closing ? Number(closing.after_balance) : opening ? Number(opening.after_balance) : 0,
-      totals: [...totals.values()].sort((a, b) => (a.event_type < b.event_type ? -1 : 1)),
+      closing_balance: closing ? Number(closing.after_balance) : 0,
       entry_count: closingSeq - openingSeq,
       firstSeq: openingSeq,
       lastSeq: closingSeq,
     });
   }
 
+  /** The statement with its entries and their totals per event type, read in one pass. */
   async statement(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementHeader & { entries: StatementEntry[] }>> {
-    const header = await this.statementHeader(businessId, customerId, currency, from, to);
-    if (!header.ok) return header;
-    const { firstSeq, lastSeq, ...rest } = header.value;
+    const bounds = await this.statementBounds(businessId, customerId, currency, from, to);
+    if (!bounds.ok) return bounds;
+    const { firstSeq, lastSeq, ...rest } = bounds.value;
     if (rest.entry_count > statementEntriesMax) {
-      return err('STATEMENT_TOO_LARGE', `The statement has ${rest.entry_count} entries; JSON lists at most ${statementEntriesMax}: ask for format=csv (streamed) or a shorter range`);
+      return err('STATEMENT_TOO_LARGE', `The statement has ${rest.entry_count} entries; JSON and HTML list at most ${statementEntriesMax}: ask for format=csv (streamed) or a shorter range`);
     }
     const entries: StatementEntry[] = [];
-    for await (const e of this.statementEntries({ customerId, currency }, firstSeq, lastSeq)) entries.push(e);
-    return ok({ ...rest, entries });
+    const totals = new Map<string, EventTotals>();
+    for await (const e of this.statementEntries({ customerId, currency }, firstSeq, lastSeq)) {
+      entries.push(e);
+      const t = totals.get(e.event_type) ?? { event_type: e.event_type, credit_amount: 0, debit_amount: 0, entry_count: 0 };
+      if (e.is_credit) t.credit_amount += e.amount;
+      else t.debit_amount += e.amount;
+      t.entry_count += 1;
+      totals.set(e.event_type, t);
+    }
+    return ok({ ...rest, totals: [...totals.values()].sort((a, b) => (a.event_type < b.event_type ? -1 : 1)), entries });
   }
 
   async *statementEntries(wallet: WalletRef, firstSeq: number, lastSeq: number): AsyncGenerator<StatementEntry> {

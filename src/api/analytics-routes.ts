@@ -57,22 +57,22 @@ export const analyticsRoutes =
           const result = await service.statement(businessId, customer_id, currency, from, to);
           return result.ok ? result.value : sendErr(reply, result);
         }
-        const header = await service.statementHeader(businessId, customer_id, currency, from, to);
-        if (!header.ok) return sendErr(reply, header);
-        const { firstSeq, lastSeq, ...rest } = header.value;
-        const entries = service.statementEntries({ customerId: customer_id, currency }, firstSeq, lastSeq);
         // Not the JSON statement: the body is text the schema does not describe (the 200 schema is the JSON form's).
         const raw = reply as unknown as FastifyReply;
         if (format === 'csv') {
+          const bounds = await service.statementBounds(businessId, customer_id, currency, from, to);
+          if (!bounds.ok) return sendErr(reply, bounds);
+          const entries = service.statementEntries({ customerId: customer_id, currency }, bounds.value.firstSeq, bounds.value.lastSeq);
           const name = `statement-${customer_id}-${currency}-${from.slice(0, 10)}.csv`.replace(/[^A-Za-z0-9._-]/g, '_');
           return raw.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(Readable.from(statementCsv(entries)));
         }
-        const list = [];
-        for await (const e of entries) list.push(e);
+        const result = await service.statement(businessId, customer_id, currency, from, to);
+        if (!result.ok) return sendErr(reply, result);
+        const { entries, ...header } = result.value;
         return raw
           .headers({ 'content-security-policy': statementContentSecurityPolicy, 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' })
           .type('text/html; charset=utf-8')
-          .send(statementHtml(rest, list));
+          .send(statementHtml(header, entries));
       },
     );
 

@@ -56,16 +56,17 @@ export function registerAnalyticsCommands(program: Command): void {
       guarded(async (o: { business: string; customer: string; currency: string; from: string; to: string; format: string }) =>
         withAnalytics(async (analytics) => {
           if (!['json', 'csv', 'html'].includes(o.format)) throw new InvalidArgumentError('--format is json, csv or html');
-          const header = await analytics.statementHeader(o.business, o.customer, o.currency, o.from, o.to);
-          if (!header.ok) return refused(header);
-          const { firstSeq, lastSeq, ...rest } = header.value;
-          const entries = analytics.statementEntries({ customerId: o.customer, currency: o.currency }, firstSeq, lastSeq);
-          if (o.format === 'csv') for await (const chunk of statementCsv(entries)) await write(process.stdout, chunk);
-          else {
-            const list = [];
-            for await (const e of entries) list.push(e);
-            await write(process.stdout, o.format === 'html' ? statementHtml(rest, list) : `${JSON.stringify({ ...rest, entries: list }, null, 2)}\n`);
+          if (o.format === 'csv') {
+            const bounds = await analytics.statementBounds(o.business, o.customer, o.currency, o.from, o.to);
+            if (!bounds.ok) return refused(bounds);
+            const entries = analytics.statementEntries({ customerId: o.customer, currency: o.currency }, bounds.value.firstSeq, bounds.value.lastSeq);
+            for await (const chunk of statementCsv(entries)) await write(process.stdout, chunk);
+            return 0;
           }
+          const result = await analytics.statement(o.business, o.customer, o.currency, o.from, o.to);
+          if (!result.ok) return refused(result);
+          const { entries, ...header } = result.value;
+          await write(process.stdout, o.format === 'html' ? statementHtml(header, entries) : `${JSON.stringify(result.value, null, 2)}\n`);
           return 0;
         }),
       ),
