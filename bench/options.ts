@@ -28,8 +28,10 @@ export interface BenchOptions {
   webhookOnly: boolean;
   /** Active lots of the wallet the lots-debit phase debits (issue 10: a debit reads only the lots it needs). */
   lotsCount: number;
-  /** `--only=lots`: only the lots-debit phase (no baselines, no ratios), to check it quickly while developing. */
-  only: 'lots' | null;
+  /** `--only=lots`: only the lots-debit phase; `--only=analytics`: only the analytics phase (no baselines, no ratios). */
+  only: 'lots' | 'analytics' | null;
+  /** Entries of the analytics phase's bulk-seeded ledger (`--analytics-entries=N`; 0 skips the phase). */
+  analyticsEntryCount: number;
 }
 
 export function parseOptions(argv: string[], env: Record<string, string | undefined>): BenchOptions {
@@ -47,8 +49,10 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     shallowEntryCount: 1_000,
     webhookOnly: argv.includes('--webhook-only'),
     lotsCount: 10_000,
-    only: argv.includes('--only=lots') ? ('lots' as const) : null,
+    only: argv.includes('--only=lots') ? ('lots' as const) : argv.includes('--only=analytics') ? ('analytics' as const) : null,
   };
+  const analyticsArg = argv.find((a) => a.startsWith('--analytics-entries='))?.slice('--analytics-entries='.length);
+  const analyticsEntries = analyticsArg === undefined ? undefined : Math.max(0, Math.floor(Number(analyticsArg)) || 0);
   const seconds = Number(argv.find((a) => a.startsWith('--seconds='))?.slice('--seconds='.length));
   if (quick) {
     return {
@@ -62,6 +66,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
       pgbenchScale: 2,
       pgbenchSeconds: 2,
       pgbenchRuns: 3,
+      analyticsEntryCount: analyticsEntries ?? 200_000,
     };
   }
   return {
@@ -75,5 +80,6 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     pgbenchScale: 10,
     pgbenchSeconds: 20,
     pgbenchRuns: 3,
+    analyticsEntryCount: analyticsEntries ?? 10_000_000,
   };
 }

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--store=sqlite|postgres] [--repeat=N] [--profile] [--keep]`: loads Coffer, its naive peer and the
+// `npm run bench [-- --quick] [--store=sqlite|postgres] [--repeat=N] [--profile] [--keep] [--only=lots|analytics] [--analytics-entries=N]`: loads Coffer, its naive peer and the
 // baselines over loopback, prints a table and the ratios with their durability settings, and writes JSON + raw output.
 // `--webhook-only [--repeat=N] [--seconds=S]`: per store only N interleaved pairs of uniform c=32 without and with one
 // webhook endpoint, each pair's ratio and their median.
@@ -14,6 +14,7 @@ import { type PgbenchResult, measurePgbench } from './pgbench.ts';
 import { type ServerProcess, startServer } from './processes.ts';
 import { type MeasuredPhase, type Ratio, type StoreReport, computeRatios, durabilityLabel, medianRatios, phaseTable, ratioTable } from './report.ts';
 import { benchApiKey, createBenchDatabase, seed } from './seed.ts';
+import { type AnalyticsFigures, measureAnalytics, seedAnalytics } from './analytics.ts';
 import { type Next, deepPages, hotPosts, lotDebits, uniformPosts, walletReads } from './workloads.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -253,6 +254,51 @@ async function benchStore(kind: 'sqlite' | 'postgres', options: BenchOptions): P
   }
 }
 
+/**
+ * The analytics phase (bench/analytics.ts, docs/analytics.md#performance): its own bulk-seeded store, the reads' figures
+ * against their targets, and uniform POST c=32 with the rollup job on ÷ off on that store (target >= 0.90).
+ */
+async function benchAnalytics(kind: 'sqlite' | 'postgres', options: BenchOptions): Promise<AnalyticsFigures> {
+  const entries = options.analyticsEntryCount;
+  say(`\n## ${kind} analytics: seeding ${entries} entries (${analyticsCustomers(entries)} customers × 1000 over the past year) and their rollups`);
+  const database = await createBenchDatabase(kind, options.postgresUrl);
+  try {
+    const seeded = await seedAnalytics(database, entries);
+    say(`seeded in ${(seeded.seedMs / 1000).toFixed(1)} s`);
+    const env = { ...database.env, COFFER_BOOTSTRAP_API_KEY: benchApiKey, COFFER_LOG_LEVEL: 'warn', COFFER_RATE_LIMIT_PER_SECOND: '0' };
+    const posts = async (label: string, extra: Record<string, string>) => {
+      const server = await startServer('coffer', cofferArgs(options, `${kind}-analytics-${label}`), { ...env, ...extra }, '/healthz', path.join(scratchDir, `coffer-${kind}-analytics-${label}-${stamp}.log`));
+      try {
+        await measure(server, 'coffer', 'uniform-post', 32, options.warmupSeconds, uniformPosts(seeded.ids), 'POST');
+        const phase = await measure(server, 'coffer', 'uniform-post', 32, options.phaseSeconds, uniformPosts(seeded.ids), 'POST');
+        say(`${kind} analytics store, uniform c=32 ${label}: ${phase.okPerSecond.toFixed(0)} req/s, p99 ${phase.latencyMs.p99.toFixed(1)} ms`);
+        return { server, phase };
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
+    };
+    const off = await posts('rollups-off', { COFFER_ROLLUP_INTERVAL_MS: '0' });
+    await off.server.stop();
+    const on = await posts('rollups-on', {});
+    try {
+      const reads = await measureAnalytics(on.server.baseUrl, seeded, options.phaseSeconds);
+      const max = (values: number[]) => Math.max(...values);
+      say(`${kind} statement (one customer, one year, 1000 entries) c=8: ${reads.statement.okPerSecond.toFixed(0)} req/s, p50 ${reads.statement.latencyMs.p50.toFixed(1)} ms, p99 ${reads.statement.latencyMs.p99.toFixed(1)} ms (target p99 <= 50 ms), non-2xx ${reads.statement.non2xx}`);
+      say(`${kind} monthly activity report, business-wide: ${reads.monthlyReportMs.map((ms) => ms.toFixed(0)).join(', ')} ms (target <= 1000 ms; max ${max(reads.monthlyReportMs).toFixed(0)})`);
+      say(`${kind} liability at a past date: ${reads.liabilityMs.map((ms) => ms.toFixed(0)).join(', ')} ms (target <= 1000 ms; max ${max(reads.liabilityMs).toFixed(0)}); equals the brute-force figure: ${reads.liabilityExact}`);
+      say(`${kind} analytics store: uniform c=32 with the rollup job ÷ without = ${(on.phase.okPerSecond / off.phase.okPerSecond).toFixed(2)} (target >= 0.90)`);
+      return { entries, customers: seeded.customers, seedMs: seeded.seedMs, ...reads, uniformWithRollups: on.phase, uniformWithoutRollups: off.phase };
+    } finally {
+      await on.server.stop();
+    }
+  } finally {
+    if (!options.keepDatabases) await database.drop();
+  }
+}
+
+const analyticsCustomers = (entries: number) => Math.max(1, Math.round(entries / 1000));
+
 async function benchHttp(options: BenchOptions): Promise<MeasuredPhase[]> {
   say('\n## B_http: fixed-JSON Fastify route, same load generator, connections and duration');
   const server = await startServer('http', ['--import', 'tsx', path.join(root, 'bench', 'http-baseline.ts')], {}, '/healthz', path.join(scratchDir, `http-${stamp}.log`));
@@ -306,6 +352,15 @@ async function main(): Promise<void> {
     for (const kind of options.stores) await benchStore(kind, options);
     return;
   }
+  if (options.only === 'analytics') {
+    const figures = [];
+    for (const kind of options.stores) figures.push(await benchAnalytics(kind, options));
+    const jsonFile = path.join(resultsDir, `${stamp}-analytics.json`);
+    fs.writeFileSync(jsonFile, `${JSON.stringify({ startedAt, command, machine: host, options, analytics: figures }, null, 2)}\n`);
+    say(`\n--only=analytics: the analytics phase alone; wrote ${path.relative(root, jsonFile)} and ${path.relative(root, rawFile)}`);
+    return;
+  }
+  const analytics: AnalyticsFigures[] = [];
   for (let run = 1; run <= options.repeat; run++) {
     if (options.repeat > 1) say(`\n# Run ${run} of ${options.repeat}`);
     if (options.only === 'lots') {
@@ -321,6 +376,7 @@ async function main(): Promise<void> {
     const stores: StoreReport[] = [];
     for (const kind of options.stores) stores.push(await benchStore(kind, options));
     const http = await benchHttp(options);
+    if (options.analyticsEntryCount > 0 && run === 1) for (const kind of options.stores) analytics.push(await benchAnalytics(kind, options));
 
     const ratios = computeRatios(stores, { ...pgbench, raw: '' }, http);
     say('\n## All phases');
@@ -336,7 +392,7 @@ async function main(): Promise<void> {
   }
 
   const jsonFile = path.join(resultsDir, `${stamp}.json`);
-  fs.writeFileSync(jsonFile, `${JSON.stringify({ startedAt, command, machine: host, options, runs, medianRatios: medians }, null, 2)}\n`);
+  fs.writeFileSync(jsonFile, `${JSON.stringify({ startedAt, command, machine: host, options, runs, medianRatios: medians, analytics }, null, 2)}\n`);
   say(`\nwrote ${path.relative(root, jsonFile)} and ${path.relative(root, rawFile)}`);
 }
 

@@ -101,6 +101,15 @@ const extensionOperations = [
   'post /disputes/{dispute_id}/resolve',
   // Its body is Coffer's (an amount and an interval, no product): Dodo's create takes a product.
   'post /subscriptions',
+  'get /customers/{customer_id}/wallets/statement',
+  'get /customers/{customer_id}/wallets/{currency}/trend',
+  'get /customers/{customer_id}/wallets/{currency}/forecast',
+  'get /reports/activity',
+  'get /reports/top-customers',
+  'get /reports/liability',
+  'get /reports/breakage',
+  'get /business/settings',
+  'patch /business/settings',
 ];
 
 describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
@@ -167,6 +176,7 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
       'wallet.credits_expired',
       'wallet.credits_expiring',
       'wallet.debited',
+      'wallet.depletion_forecast',
       'wallet.low_balance',
     ]);
     const expired = doc.webhooks['wallet.credits_expired'].post.requestBody.content['application/json'].schema;
@@ -191,8 +201,9 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     const { examples: attachExamples, ...attachBody } = plain(PaymentMethodAttachBody);
     expect(body('post', '/customers/{customer_id}/payment-methods')).toEqual(attachBody);
     expect(doc.paths['/customers/{customer_id}/payment-methods'].post.requestBody.content['application/json'].example).toEqual(attachExamples[0]);
-    // 17 before billing part 2 and subscriptions; + 4 of billing part 2; + subscriptions' create, update and charge.
-    expect(bodies).toHaveLength(24);
+    // 17 before billing part 2, subscriptions and analytics; + 4 of billing part 2; + subscriptions' create, update and
+    // charge; + analytics' business settings.
+    expect(bodies).toHaveLength(25);
     for (const [method, path] of bodies) {
       expect(body(method, path).additionalProperties, `${method} ${path}`).toBe(false);
     }

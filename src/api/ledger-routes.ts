@@ -12,9 +12,11 @@ import {
   pageSizeDefault,
 } from '../ledger/ledger-schemas.ts';
 import type { LedgerService } from '../ledger/ledger-service.ts';
+import { WalletsAsOfQuery } from '../analytics/analytics-schemas.ts';
+import type { AnalyticsService } from '../analytics/analytics-service.ts';
 
 export const ledgerRoutes =
-  (service: LedgerService): FastifyPluginAsyncTypebox =>
+  (service: LedgerService, analytics: AnalyticsService): FastifyPluginAsyncTypebox =>
   async (app) => {
     const tags = ['Customer wallets'];
     app.get(
@@ -25,11 +27,16 @@ export const ledgerRoutes =
           tags,
           summary: "List a customer's wallets and their total in USD",
           params: CustomerIdParams,
+          querystring: WalletsAsOfQuery,
           response: { 200: WalletListResponse, '4xx': ErrorResponse },
         },
       },
       async (request, reply) => {
-        const result = await service.listWallets(request.principal.businessId, request.params.customer_id);
+        const asOf = request.query.as_of;
+        const result =
+          asOf === undefined
+            ? await service.listWallets(request.principal.businessId, request.params.customer_id)
+            : await analytics.walletsAsOf(request.principal.businessId, request.params.customer_id, new Date(asOf).toISOString());
         return result.ok ? result.value : sendErr(reply, result);
       },
     );

@@ -2,6 +2,13 @@
 // in reverse order. The only place that picks the system clock and id generator; everything below takes them.
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { analyticsRoutes } from '../api/analytics-routes.ts';
+import { rollupJobKey, rollupJobKind } from '../analytics/analytics-limits.ts';
+import { AnalyticsService } from '../analytics/analytics-service.ts';
+import { forecastAlerts } from '../analytics/forecast-alerts.ts';
+import { rollupJobHandler } from '../analytics/rollup-job.ts';
+import { enqueueJob } from '../jobs/enqueue.ts';
+import { jobAttemptsMaxLimit } from '../jobs/job-limits.ts';
 import { customerRoutes } from '../api/customer-routes.ts';
 import { eventRoutes } from '../api/event-routes.ts';
 import { paymentMethodRoutes } from '../api/payment-method-routes.ts';
@@ -23,6 +30,7 @@ import { Renewals } from '../subscriptions/renewal.ts';
 import { subscriptionBillHandler } from '../subscriptions/subscription-jobs.ts';
 import { subscriptionBillJobKind } from '../subscriptions/subscription-limits.ts';
 import { SubscriptionService } from '../subscriptions/subscription-service.ts';
+import { getBusinessTimeZone } from '../businesses/business-settings.ts';
 import { holdExpiryHandler } from '../holds/hold-jobs.ts';
 import { holdExpiryJobKind } from '../holds/hold-limits.ts';
 import { HoldService } from '../holds/hold-service.ts';
@@ -86,7 +94,7 @@ export interface CofferDeps {
   jobHandlers?: Readonly<Record<string, JobHandler>>;
   /** Whether the job runtime polls on its own (`coffer serve` does; tests drive `jobs.tick()` themselves). */
   startJobs?: boolean;
-  /** A business's IANA time zone for subscription periods; UTC for every business until businesses can set one. */
+  /** A business's IANA time zone for subscription periods; its `time_zone` setting when absent (tests pin one here). */
   timeZoneOf?: (businessId: string) => Promise<string>;
 }
 
@@ -115,6 +123,8 @@ export interface CofferApp {
   /** Charges and refunds through the processor each method was attached to (what billing calls). */
   payments: PaymentService;
   jobs: JobRuntime;
+  /** Statements, balances at an instant, trends, forecasts, reports and the business time zone (docs/analytics.md). */
+  analytics: AnalyticsService;
   /** Puts committed events in the feed and enqueues their webhook deliveries (tests call `dispatch()` / `drain()`). */
   dispatcher: EventDispatcher;
   /**
@@ -260,7 +270,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     newId,
     currencies: config.currencies,
     billing,
-    timeZoneOf: deps.timeZoneOf ?? (async () => 'UTC'),
+    timeZoneOf: deps.timeZoneOf ?? ((businessId: string) => getBusinessTimeZone(store.db, businessId)),
     dunningRetryHours: config.dunningRetryHours,
     onChange: () => {
       dispatcher?.wake();
@@ -269,6 +279,15 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   };
   const subscriptions = new SubscriptionService(subscriptionDeps);
   const renewals = new Renewals(subscriptionDeps);
+
+  const analytics = new AnalyticsService({
+    db: store.db,
+    store: store.kind,
+    clock,
+    currencies: config.currencies,
+    fxRatesToUsd: config.fxRatesToUsd,
+    forecastWindowDays: config.forecastWindowDays,
+  });
 
   const authenticator = new Authenticator(store.db, clock, config.apiKeyCacheMs);
   const lowBalance = new LowBalanceService({ db: store.db, clock, currencies: config.currencies });
@@ -282,7 +301,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       systemRoutes({ store, metrics, config }),
       customerRoutes(customers),
       paymentMethodRoutes(paymentMethods),
-      ledgerRoutes(ledger),
+      ledgerRoutes(ledger, analytics),
       lotRoutes(lots),
       holdRoutes(holds),
       billingRoutes(billing),
@@ -293,6 +312,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),
       webhookDeliveryRoutes(deliveries),
+      analyticsRoutes(analytics),
       // The merchant dashboard (docs/dashboard.md): its own session sign-in, hidden from the OpenAPI document.
       dashboardRoutes({
         db: store.db,
@@ -340,6 +360,20 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [topUpRecoveryJobKind]: topUpRecoveryHandler(topUps),
     [refundJobKind]: refundJobHandler(refunds),
     [subscriptionBillJobKind]: subscriptionBillHandler(renewals),
+    // Day rollups and the depletion forecast (docs/analytics.md): one self-rescheduling job, off the write path;
+    // COFFER_ROLLUP_INTERVAL_MS=0 turns it off (reads stay exact from the raw entries).
+    ...(config.rollupIntervalMs > 0
+      ? {
+          [rollupJobKind]: rollupJobHandler({
+            db: store.db,
+            store: store.kind,
+            bookkeeping,
+            clock,
+            intervalMs: config.rollupIntervalMs,
+            afterWallet: forecastAlerts({ analytics, clock, newId, horizonDays: config.forecastHorizonDays, onEvent: () => dispatcher?.wake() }),
+          }),
+        }
+      : {}),
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
@@ -372,6 +406,11 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
   });
   dispatcher = events;
   registerOutboxMetrics(metrics.registry, { db: store.db, clock, dispatcher: events, onError: (error) => http.app.log.warn({ err: error }, 'could not read the outbox for metrics') });
+  if (deps.startJobs && config.rollupIntervalMs > 0) {
+    // The rollup job's one row (a no-op when it exists); it defers itself forever, so it is never done. Only a process
+    // that runs jobs makes it (tests that drive tick() themselves roll up with rollUpAll).
+    await enqueueJob(store.db, { kind: rollupJobKind, key: rollupJobKey, dueAt: clock.now(), attemptsMax: jobAttemptsMaxLimit }, { newId, now: clock.now() });
+  }
   if (deps.startJobs) {
     jobs.start();
     events.start();
@@ -389,5 +428,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, refunds, disputes, subscriptions, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, refunds, disputes, subscriptions, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, analytics, dispatcher: events, close };
 }

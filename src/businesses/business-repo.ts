@@ -1,16 +1,16 @@
 // SQL for businesses and their API keys; no business rules.
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, BusinessesTable, Database } from '../db/schema.ts';
 
-export async function insertBusiness(db: Kysely<Database>, business: BusinessesTable): Promise<void> {
+export async function insertBusiness(db: Kysely<Database>, business: Insertable<BusinessesTable>): Promise<void> {
   await db.insertInto('businesses').values(business).execute();
 }
 
-export async function findBusiness(db: Kysely<Database>, id: string): Promise<BusinessesTable | undefined> {
+export async function findBusiness(db: Kysely<Database>, id: string): Promise<Selectable<BusinessesTable> | undefined> {
   return db.selectFrom('businesses').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function listBusinesses(db: Kysely<Database>): Promise<BusinessesTable[]> {
+export async function listBusinesses(db: Kysely<Database>): Promise<Selectable<BusinessesTable>[]> {
   return db.selectFrom('businesses').selectAll().orderBy('created_at').orderBy('id').limit(1000).execute();
 }
 

@@ -29,6 +29,7 @@ export function generateApiKeySecret(access: KeyAccess): string {
 
 export async function createBusiness(db: Kysely<Database>, clock: Clock, name: string): Promise<{ id: string; name: string }> {
   const id = newId(idPrefixes.business);
+  // time_zone takes the column's default (UTC): a business made on an older schema (a migration test) has none yet.
   await repo.insertBusiness(db, { id, name, created_at: clock.now().toISOString() });
   return { id, name };
 }

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../config/config.ts';
 import { DurabilityError, openStore } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations/index.ts';
 import { systemClock } from '../shared/clock.ts';
+import { registerAnalyticsCommands } from './analytics-commands.ts';
 import { registerBillingCommands } from './billing-commands.ts';
 import { registerOpsCommands } from './ops-commands.ts';
 import { serve } from './serve.ts';
@@ -125,6 +126,7 @@ keys
 registerOpsCommands(program);
 registerWebhookCommands(program);
 registerBillingCommands(program);
+registerAnalyticsCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -76,6 +76,12 @@ export interface Config {
   readonly dashboardSessionMs: number;
   /** Dunning: the retries of a failed renewal, in hours after its first failure (ascending); after the last, cancel. */
   readonly dunningRetryHours: readonly number[];
+  /** How often the analytics.rollup job looks for entries to roll up once it has caught up; 0: the job does not run. */
+  readonly rollupIntervalMs: number;
+  /** The trailing window of local days a depletion forecast's burn rate is measured over. */
+  readonly forecastWindowDays: number;
+  /** wallet.depletion_forecast fires once when the projected depletion comes within this many days. */
+  readonly forecastHorizonDays: number;
 }
 
 export const sqliteSynchronousLevels = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
@@ -256,6 +262,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     billingRecoveryDelayMs: integer('COFFER_BILLING_RECOVERY_DELAY_MS', paymentRecoveryDelayMs, 100, 86_400_000),
     dashboardSessionMs: integer('COFFER_DASHBOARD_SESSION_MS', 28_800_000, 60_000, 2_592_000_000),
     dunningRetryHours: dunningSchedule(env.COFFER_DUNNING_RETRY_HOURS, problems),
+    rollupIntervalMs: integer('COFFER_ROLLUP_INTERVAL_MS', 5_000, 0, 3_600_000),
+    forecastWindowDays: integer('COFFER_FORECAST_WINDOW_DAYS', 30, 1, 365),
+    forecastHorizonDays: integer('COFFER_FORECAST_HORIZON_DAYS', 7, 1, 365),
   };
   problems.push(...paymentProcessorProblems(config));
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('COFFER_METRICS_TOKEN must be at least 16 characters');

@@ -1,10 +1,12 @@
 // Table types for Kysely: the one description of the database both stores share.
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface BusinessesTable {
   id: string;
   name: string;
   created_at: string;
+  /** IANA time zone that day buckets follow (migration 0013); 'UTC' by default. */
+  time_zone: ColumnType<string, string | undefined, string>;
 }
 
 export interface ApiKeysTable {
@@ -426,6 +428,37 @@ export interface DashboardSessionsTable {
   expires_at: string;
 }
 
+/** What one wallet's entries of one local day and event type add up to (migration 0013, src/analytics). */
+export interface WalletDayRollupsTable {
+  customer_id: string;
+  currency: string;
+  /** YYYY-MM-DD in the business's time zone. */
+  day: string;
+  event_type: string;
+  business_id: string;
+  credit_amount: number;
+  debit_amount: number;
+  entry_count: number;
+  /** Promotional money added (credits into promotional lots) minus what was drawn from promotional lots. */
+  promotional_delta: number;
+}
+
+/** The same per local month; `month` is the month's first day (YYYY-MM-01). */
+export interface WalletMonthRollupsTable extends Omit<WalletDayRollupsTable, 'day'> {
+  month: string;
+}
+
+/** How far one wallet's entries are rolled up: every wallet_seq <= rolled_seq, none after. */
+export interface WalletRollupCursorsTable {
+  customer_id: string;
+  currency: string;
+  business_id: string;
+  rolled_seq: number;
+  /** 1 while the last forecast put depletion within the horizon (wallet.depletion_forecast fires on 0 → 1). */
+  forecast_in_horizon: Generated<number>;
+  updated_at: string;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   api_keys: ApiKeysTable;
@@ -452,4 +485,7 @@ export interface Database {
   disputes: DisputesTable;
   dashboard_sessions: DashboardSessionsTable;
   subscriptions: SubscriptionsTable;
+  wallet_day_rollups: WalletDayRollupsTable;
+  wallet_month_rollups: WalletMonthRollupsTable;
+  wallet_rollup_cursors: WalletRollupCursorsTable;
 }

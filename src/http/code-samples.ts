@@ -135,7 +135,11 @@ function genericSample(method: string, path: string, operation: Operation): stri
   for (const name of names) if (isId(name)) lines.push(`const ${camel(name)} = ${literal(pathParameterSample(name))};`);
   const template = path.replace(/\{([^}]+)\}/g, (_m, name: string) => (isId(name) ? `\${${camel(name)}}` : pathParameterSample(name)));
   const body = sampleBody(operation);
-  const options = body === undefined ? '' : `, ${literal({ body })}`;
+  // Required query parameters (a statement's currency, from and to) go in `query`, from their schemas' examples.
+  const required = (operation.parameters ?? []).filter((p) => p.in === 'query' && (p as { required?: boolean }).required);
+  const query = required.length === 0 ? undefined : Object.fromEntries(required.map((p) => [p.name, (p as { example?: Json }).example ?? sampleValue(p.name, p.schema)]));
+  const fields = { ...(query === undefined ? {} : { query }), ...(body === undefined ? {} : { body }) };
+  const options = Object.keys(fields).length === 0 ? '' : `, ${literal(fields)}`;
   lines.push(`const result = await client.${method}(\`${template}\`${options});`, 'console.log(result);');
   return lines.join('\n');
 }

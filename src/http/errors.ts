@@ -1,5 +1,6 @@
 // One error envelope ({code, message}), one exhaustive code → HTTP status map; docs/errors.md has a heading per code.
 // Domains own their codes (src/<domain>/*-errors.ts); the map below must name every one of them, and only them.
+import type { AnalyticsErrorCode } from '../analytics/analytics-errors.ts';
 import type { AuthErrorCode } from '../auth/auth-errors.ts';
 import type { BillingErrorCode } from '../billing/billing-errors.ts';
 import type { CreditErrorCode } from '../credits/credit-errors.ts';
@@ -40,7 +41,8 @@ export type ErrorCode =
   | PaymentErrorCode
   | HoldErrorCode
   | BillingErrorCode
-  | SubscriptionErrorCode;
+  | SubscriptionErrorCode
+  | AnalyticsErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -89,6 +91,10 @@ export const errorStatus = {
   INVALID_REQUEST_BODY: 422,
   INVALID_REQUEST_PARAMETERS: 422,
   UNSUPPORTED_CURRENCY: 422,
+  INVALID_TIME_RANGE: 422,
+  AS_OF_IN_FUTURE: 422,
+  INVALID_TIME_ZONE: 422,
+  STATEMENT_TOO_LARGE: 422,
   WEBHOOK_REDELIVERY_TARGET_INVALID: 422,
   WEBHOOK_URL_INVALID: 422,
   WEBHOOK_EVENT_TYPE_UNKNOWN: 422,

@@ -51,6 +51,19 @@ const WalletCreditsExpiredData = Type.Object({
   balance: Type.Integer({ description: 'The balance just after the expiration, in minor units.' }),
 });
 
+const WalletDepletionForecastData = Type.Object({
+  payload_type: Type.Literal('WalletDepletionForecast'),
+  customer_id: Type.String(),
+  currency: Type.String(),
+  balance: Type.Integer({ description: 'The balance when the forecast was made, in minor units.' }),
+  burn_rate_per_day: Type.Integer({ description: 'What the wallet spent per day over the trailing window, in minor units.' }),
+  window_days: Type.Integer({ minimum: 1 }),
+  projected_depletion_at: Type.String({ format: 'date-time', description: 'When the balance runs out at that rate.' }),
+  horizon_days: Type.Integer({ minimum: 1, description: 'COFFER_FORECAST_HORIZON_DAYS: the event fires once as the projection comes within it.' }),
+  confidence: Type.Union([Type.Literal('high'), Type.Literal('low')]),
+  reasons: Type.Array(Type.Union([Type.Literal('too_little_history'), Type.Literal('irregular_spend'), Type.Literal('recent_top_up')])),
+});
+
 const CustomerData = Type.Object({ payload_type: Type.Literal('Customer'), ...Customer.properties });
 
 const HoldData = Type.Object({ payload_type: Type.Literal('Hold'), ...Hold.properties });
@@ -78,6 +91,7 @@ const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'wallet.low_balance': WalletLowBalanceData,
   'wallet.credits_expiring': WalletCreditsExpiringData,
   'wallet.credits_expired': WalletCreditsExpiredData,
+  'wallet.depletion_forecast': WalletDepletionForecastData,
   'hold.created': HoldData,
   'hold.captured': HoldData,
   'hold.released': HoldData,

@@ -84,6 +84,13 @@ export function checkResponse(
   } else if (String(response.headers['content-type']).startsWith('application/pdf')) {
     // A document (an invoice PDF): binary, checked by its own suite.
     if (!response.body.startsWith('%PDF-')) problems.push('application/pdf body is not a PDF');
+  } else if (String(response.headers['content-type']).startsWith('text/csv')) {
+    // A statement as CSV (format=csv): its header line, then one line per entry.
+    if (!response.body.startsWith('id,created_at,event_type,')) problems.push('text/csv body does not start with the statement header');
+  } else if (String(response.headers['content-type']).startsWith('text/html')) {
+    // A printable statement (format=html): a page with its own strict CSP.
+    if (!response.body.startsWith('<!doctype html>')) problems.push('text/html body is not a page');
+    if (!String(response.headers['content-security-policy']).startsWith("default-src 'none'")) problems.push('text/html page without a strict CSP');
   } else if (response.status >= 200 && response.status < 300 && response.status !== 204) {
     if (!parsed.ok) return [...problems, '2xx body is not JSON'];
     const schema = request.routeIntact ? responseSchema(operation, response.status) : undefined;

@@ -14,6 +14,7 @@ import * as holds from './0009_holds.ts';
 import * as billing from './0010_billing.ts';
 import * as refundsDisputes from './0011_refunds_disputes.ts';
 import * as subscriptions from './0012_subscriptions.ts';
+import * as analytics from './0013_analytics.ts';
 import * as dashboardSessions from './0014_dashboard_sessions.ts';
 import type { MigrationContext } from './migration.ts';
 
@@ -35,6 +36,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0010_billing', billing],
   ['0011_refunds_disputes', refundsDisputes],
   ['0012_subscriptions', subscriptions],
+  ['0013_analytics', analytics],
   ['0014_dashboard_sessions', dashboardSessions],
 ];
 

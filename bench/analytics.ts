@@ -1,0 +1,163 @@
+// The analytics phase of `npm run bench`: a bulk-seeded ledger of `analyticsEntryCount` entries (10 M in the full run,
+// `--analytics-entries=N` for another size) over customers of 1,000 entries each spread across the past year, day and
+// month rollups built in SQL as the job would have left them; then one customer's one-year statement (p50/p99), a
+// business-wide monthly report and the liability at a past date (each timed), and uniform POST c=32 with the rollup
+// job on and with it off (COFFER_ROLLUP_INTERVAL_MS=0), so the write path's cost of rollups is a ratio of one run.
+import path from 'node:path';
+import { type Kysely, sql } from 'kysely';
+import { neverExpiresOrder } from '../src/credits/lot-order.ts';
+import { ensureBootstrapKey } from '../src/businesses/business-service.ts';
+import { type StoreKind, loadConfig } from '../src/config/config.ts';
+import { openStore } from '../src/db/database.ts';
+import { migrateToLatest } from '../src/db/migrations/index.ts';
+import type { Database } from '../src/db/schema.ts';
+import { systemClock } from '../src/shared/clock.ts';
+import { type PhaseResult, runPhase } from './load.ts';
+import { type BenchDatabase, type SeededIds, benchApiKey, customerId } from './seed.ts';
+import { uniformPosts } from './workloads.ts';
+
+export const analyticsEntriesPerCustomer = 1_000;
+const dayMs = 86_400_000;
+
+export interface AnalyticsFigures {
+  entries: number;
+  customers: number;
+  seedMs: number;
+  statement: PhaseResult;
+  monthlyReportMs: number[];
+  liabilityMs: number[];
+  liabilityExact: boolean;
+  uniformWithRollups: PhaseResult;
+  uniformWithoutRollups: PhaseResult;
+}
+
+function series(kind: StoreKind, count: number, name: string) {
+  return kind === 'postgres'
+    ? sql.raw(`select ${name} from generate_series(1, ${count}) as g(${name})`)
+    : sql.raw(`with recursive g(${name}) as (select 1 union all select ${name} + 1 from g where ${name} < ${count}) select ${name} from g`);
+}
+
+const pad = (kind: StoreKind, expression: string) => sql.raw(kind === 'postgres' ? `lpad((${expression})::text, 16, '0')` : `printf('%016d', ${expression})`);
+
+/** created_at of entry k of customer i: k steps of a year / entriesPerCustomer after the start, plus i ms. */
+function createdAt(kind: StoreKind, startIso: string, stepMs: number) {
+  return kind === 'postgres'
+    ? sql`to_char((${startIso}::timestamptz + ((k::bigint * ${stepMs} + i) || ' milliseconds')::interval) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+    : sql`strftime('%Y-%m-%dT%H:%M:%fZ', ${startIso}, '+' || ((k * ${stepMs} + i) / 1000.0) || ' seconds')`;
+}
+
+/** Credits of 1,000 on odd k, debits of 600 on even k (merchant_adjustment and refund in turn): balances exact. */
+async function seedLedger(db: Kysely<Database>, kind: StoreKind, businessId: string, customers: number, nowMs: number): Promise<void> {
+  const per = analyticsEntriesPerCustomer;
+  const startIso = new Date(nowMs - 365 * dayMs).toISOString();
+  const stepMs = Math.floor((365 * dayMs) / per);
+  const now = new Date(nowMs).toISOString();
+  await db.transaction().execute(async (trx) => {
+    await sql`insert into customers (id, business_id, email, name, phone_number, metadata, created_at, updated_at, entry_count)
+      select 'cus_bench' || ${pad(kind, 'i - 1')}, ${businessId}, 'a' || i || '@bench.test', 'Analytics ' || i, null, '{}', ${startIso}, ${now}, ${per}
+      from (${series(kind, customers, 'i')}) as s`.execute(trx);
+    const finalBalance = (per / 2) * 400;
+    await sql`insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at)
+      select id, 'USD', business_id, ${finalBalance}, ${per}, created_at, updated_at from customers where business_id = ${businessId}`.execute(trx);
+    await sql`insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at)
+      select id, 'INR', business_id, 0, 0, created_at, updated_at from customers where business_id = ${businessId}`.execute(trx);
+    await sql`insert into ledger_entries (id, business_id, customer_id, currency, amount, is_credit, event_type, reason, reference_object_id,
+        idempotency_key, before_balance, after_balance, customer_seq, wallet_seq, created_at)
+      select 'cwt_an' || ${pad(kind, 'i')} || ${pad(kind, 'k')}, ${businessId}, 'cus_bench' || ${pad(kind, 'i - 1')}, 'USD',
+        case when k % 2 = 1 then 1000 else 600 end, k % 2,
+        case when k % 2 = 1 then 'payment' when k % 4 = 0 then 'refund' else 'merchant_adjustment' end, null, null, null,
+        case when k % 2 = 1 then ((k - 1) / 2) * 400 else ((k / 2) - 1) * 400 + 1000 end,
+        case when k % 2 = 1 then ((k - 1) / 2) * 400 + 1000 else (k / 2) * 400 end,
+        k, k, ${createdAt(kind, startIso, stepMs)}
+      from (${series(kind, customers, 'i')}) as c cross join (${series(kind, per, 'k')}) as e`.execute(trx);
+    await sql`insert into credit_lots (id, business_id, customer_id, currency, amount, remaining_amount, expired_amount, category,
+        category_rank, expires_at, expires_order, status, wallet_seq, source_entry_id, expiry_entry_id, notice_sent_at, created_at, updated_at)
+      select 'lot_o' || substr(customer_id, 5), business_id, customer_id, currency, balance, balance, 0, 'paid', 1, null, ${neverExpiresOrder},
+        'active', 0, null, null, null, created_at, created_at
+      from wallets where business_id = ${businessId} and balance > 0`.execute(trx);
+    // The rollups as the job leaves them (the bench business's zone is UTC: a day is the date part of created_at).
+    for (const [table, bucket, key] of [
+      ['wallet_day_rollups', 'day', 'substr(created_at, 1, 10)'],
+      ['wallet_month_rollups', 'month', "substr(created_at, 1, 7) || '-01'"],
+    ] as const) {
+      await sql`insert into ${sql.table(table)} (customer_id, currency, ${sql.ref(bucket)}, event_type, business_id, credit_amount, debit_amount, entry_count, promotional_delta)
+        select customer_id, currency, ${sql.raw(key)}, event_type, business_id, sum(case when is_credit = 1 then amount else 0 end),
+          sum(case when is_credit = 0 then amount else 0 end), count(*), 0
+        from ledger_entries where business_id = ${businessId} group by customer_id, currency, ${sql.raw(key)}, event_type, business_id`.execute(trx);
+    }
+    await sql`insert into wallet_rollup_cursors (customer_id, currency, business_id, rolled_seq, forecast_in_horizon, updated_at)
+      select customer_id, currency, business_id, entry_count, 0, ${now} from wallets where business_id = ${businessId}`.execute(trx);
+  });
+  if (kind === 'postgres') await sql`analyze`.execute(db);
+  else await sql`pragma wal_checkpoint(truncate)`.execute(db);
+}
+
+export async function seedAnalytics(database: BenchDatabase, entries: number): Promise<{ ids: SeededIds; customers: number; seedMs: number; nowMs: number }> {
+  const startedAt = performance.now();
+  const config = loadConfig({ ...database.env, COFFER_BOOTSTRAP_API_KEY: benchApiKey });
+  const store = await openStore(config);
+  const customers = Math.max(1, Math.round(entries / analyticsEntriesPerCustomer));
+  const nowMs = Date.now();
+  try {
+    await migrateToLatest(store.db, store.kind);
+    const businessId = await ensureBootstrapKey(store.db, systemClock, benchApiKey);
+    await seedLedger(store.db, store.kind, businessId, customers, nowMs);
+    const ids = { businessId, customerCount: customers } as SeededIds;
+    return { ids, customers, seedMs: performance.now() - startedAt, nowMs };
+  } finally {
+    await store.close();
+  }
+}
+
+const randomInt = (n: number) => Math.floor(Math.random() * n);
+
+async function timedGets(baseUrl: string, paths: string[]): Promise<{ ms: number[]; bodies: unknown[] }> {
+  const ms: number[] = [];
+  const bodies: unknown[] = [];
+  for (const p of paths) {
+    const started = performance.now();
+    const response = await fetch(`${baseUrl}${p}`, { headers: { authorization: `Bearer ${benchApiKey}` } });
+    const body = await response.json();
+    ms.push(performance.now() - started);
+    if (!response.ok) throw new Error(`GET ${p}: ${response.status} ${JSON.stringify(body)}`);
+    bodies.push(body);
+  }
+  return { ms, bodies };
+}
+
+/** The measured part, on a server started on the seeded store (`serverUrl`). */
+export async function measureAnalytics(
+  serverUrl: string,
+  seeded: { customers: number; nowMs: number },
+  phaseSeconds: number,
+): Promise<Pick<AnalyticsFigures, 'statement' | 'monthlyReportMs' | 'liabilityMs' | 'liabilityExact'>> {
+  const from = new Date(seeded.nowMs - 365 * dayMs).toISOString();
+  const to = new Date(seeded.nowMs + 60_000).toISOString();
+  const statement = await runPhase({
+    name: 'analytics statement c=8',
+    baseUrl: serverUrl,
+    connections: 8,
+    durationSeconds: phaseSeconds,
+    method: 'GET',
+    headers: { authorization: `Bearer ${benchApiKey}` },
+    next: () => ({ path: `/customers/${customerId(randomInt(seeded.customers))}/wallets/statement?currency=USD&from=${from}&to=${to}` }),
+  });
+  const month = new Date(seeded.nowMs - 120 * dayMs).toISOString().slice(0, 7);
+  const nextMonth = new Date(Date.parse(`${month}-01T00:00:00Z`) + 40 * dayMs).toISOString().slice(0, 7);
+  const monthly = await timedGets(serverUrl, Array.from({ length: 5 }, () => `/reports/activity?from=${month}-01&to=${nextMonth}-01&period=month`));
+  const pastDate = new Date(seeded.nowMs - 180 * dayMs).toISOString().slice(0, 10);
+  const liability = await timedGets(serverUrl, Array.from({ length: 5 }, () => `/reports/liability?date=${pastDate}`));
+  // Exact: every customer's entries are the same sequence, so the brute-force figure is one wallet's balance × customers.
+  const startMs = seeded.nowMs - 365 * dayMs;
+  const stepMs = Math.floor((365 * dayMs) / analyticsEntriesPerCustomer);
+  const endMs = Date.parse(`${pastDate}T00:00:00Z`) + dayMs;
+  let expected = 0;
+  for (let i = 1; i <= seeded.customers; i++) {
+    const k = Math.min(analyticsEntriesPerCustomer, Math.max(0, Math.ceil((endMs - startMs - i) / stepMs) - 1));
+    expected += k % 2 === 1 ? ((k - 1) / 2) * 400 + 1000 : (k / 2) * 400;
+  }
+  const usd = (liability.bodies[0] as { items: Array<{ currency: string; total: number }> }).items.find((r) => r.currency === 'USD');
+  return { statement, monthlyReportMs: monthly.ms, liabilityMs: liability.ms, liabilityExact: usd?.total === expected };
+}
+
+export { uniformPosts, path };

@@ -1,0 +1,260 @@
+// Analytics over the append-only ledger: balances at an instant, statements, trends, forecasts and business reports.
+// Every figure is exact: per-wallet reads come from the entries (by wallet_seq), business-wide ones from day facts
+// (rollups up to each cursor plus the entries after it). Nothing here writes money.
+import type { Kysely } from 'kysely';
+import { getBusinessTimeZone, isValidTimeZone, setBusinessTimeZone } from '../businesses/business-settings.ts';
+import type { StoreKind } from '../config/config.ts';
+import type { Database, LedgerEntriesTable } from '../db/schema.ts';
+import type { Clock } from '../shared/clock.ts';
+import { totalInUsdCents } from '../shared/money.ts';
+import { type Result, err, ok } from '../shared/result.ts';
+import type { AnalyticsErrorCode } from './analytics-errors.ts';
+import { rangeDaysMax, statementEntriesMax, topCustomersMax } from './analytics-limits.ts';
+import { type WalletRef, entryAtSeq, lastSeqBefore, normalizeEntry, streamEntries, walletEntryCount } from './entry-reads.ts';
+import { readFacts, readSnapshot } from './fact-reads.ts';
+import { type Forecast, forecast, windowStartDay } from './forecast.ts';
+import * as reports from './reports.ts';
+import { type Period, addDays, dayStartMs, isCalendarDay, localDay } from './zone-days.ts';
+
+export type AnalyticsResult<T> = Result<T, AnalyticsErrorCode>;
+
+export interface AnalyticsDeps {
+  db: Kysely<Database>;
+  store: StoreKind;
+  clock: Clock;
+  currencies: readonly string[];
+  fxRatesToUsd: Readonly<Record<string, string>>;
+  forecastWindowDays: number;
+}
+
+export interface StatementEntry {
+  id: string;
+  created_at: string;
+  event_type: string;
+  is_credit: boolean;
+  amount: number;
+  before_balance: number;
+  after_balance: number;
+  reason: string | null;
+  reference_object_id: string | null;
+}
+
+export interface EventTotals {
+  event_type: string;
+  credit_amount: number;
+  debit_amount: number;
+  entry_count: number;
+}
+
+export interface StatementHeader {
+  customer_id: string;
+  currency: string;
+  from: string;
+  to: string;
+  opening_balance: number;
+  closing_balance: number;
+  totals: EventTotals[];
+  entry_count: number;
+}
+
+export type StatementBounds = Omit<StatementHeader, 'totals'> & { firstSeq: number; lastSeq: number };
+
+export const statementEntry = (e: LedgerEntriesTable): StatementEntry => ({
+  id: e.id,
+  created_at: e.created_at,
+  event_type: e.event_type,
+  is_credit: e.is_credit === 1,
+  amount: e.amount,
+  before_balance: e.before_balance,
+  after_balance: e.after_balance,
+  reason: e.reason,
+  reference_object_id: e.reference_object_id,
+});
+
+const days = (fromDay: string, toDay: string) => Math.round((Date.parse(`${toDay}T00:00:00Z`) - Date.parse(`${fromDay}T00:00:00Z`)) / 86_400_000);
+
+export class AnalyticsService {
+  constructor(private readonly deps: AnalyticsDeps) {}
+
+  timeZone(businessId: string): Promise<string> {
+    return getBusinessTimeZone(this.deps.db, businessId);
+  }
+
+  async setTimeZone(businessId: string, zone: string): Promise<AnalyticsResult<{ time_zone: string }>> {
+    if (!isValidTimeZone(zone)) return err('INVALID_TIME_ZONE', `time_zone ${JSON.stringify(zone.slice(0, 64))} is not an IANA time zone (Europe/Paris, America/New_York, UTC)`);
+    const result = await setBusinessTimeZone(this.deps.db, businessId, zone);
+    return ok({ time_zone: result.time_zone });
+  }
+
+  /** The wallets as the ledger held them at `asOf` (inclusive: after every entry created at or before it). */
+  async walletsAsOf(businessId: string, customerId: string, asOf: string) {
+    if (Date.parse(asOf) > this.deps.clock.now().getTime()) return err('AS_OF_IN_FUTURE', `as_of ${asOf} is after the present`);
+    const customer = await this.customer(businessId, customerId);
+    if (!customer) return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
+    const items = [];
+    for (const currency of this.deps.currencies) {
+      const wallet = { customerId, currency };
+      const count = (await walletEntryCount(this.deps.db, businessId, wallet)) ?? 0;
+      const entry = await entryAtSeq(this.deps.db, wallet, await lastSeqBefore(this.deps.db, wallet, count, asOf, true));
+      const balance = entry ? Number(entry.after_balance) : 0;
+      const createdAt = customer.created_at <= asOf ? customer.created_at : asOf;
+      // Holds and expiry figures describe the present; at a past instant the balance is the figure (docs/analytics.md).
+      items.push({ customer_id: customerId, currency, balance, created_at: createdAt, updated_at: entry?.created_at ?? createdAt, expiring_amount: 0, next_expiry_at: null, held_amount: 0, available_balance: balance });
+    }
+    const rated = items.filter((w) => w.currency in this.deps.fxRatesToUsd);
+    return ok({ items, total_balance_usd: totalInUsdCents(rated, this.deps.fxRatesToUsd), as_of: asOf });
+  }
+
+  /**
+   * Where a statement over [from, to) starts and ends: the balance before from, the balance before to, and the
+   * wallet_seq range of its entries (CSV streams them from here; `statement` lists them with their totals).
+   */
+  async statementBounds(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementBounds>> {
+    const checked = await this.checkWallet(businessId, customerId, currency);
+    if (!checked.ok) return checked;
+    if (!(from < to)) return err('INVALID_TIME_RANGE', `from (${from}) must be before to (${to})`);
+    const wallet = { customerId, currency };
+    const count = checked.value;
+    const openingSeq = await lastSeqBefore(this.deps.db, wallet, count, from, false);
+    const closingSeq = await lastSeqBefore(this.deps.db, wallet, count, to, false);
+    const opening = await entryAtSeq(this.deps.db, wallet, openingSeq);
+    const closing = closingSeq === openingSeq ? opening : await entryAtSeq(this.deps.db, wallet, closingSeq);
+    return ok({
+      customer_id: customerId,
+      currency,
+      from,
+      to,
+      opening_balance: opening ? Number(opening.after_balance) : 0,
+      closing_balance: closing ? Number(closing.after_balance) : 0,
+      entry_count: closingSeq - openingSeq,
+      firstSeq: openingSeq,
+      lastSeq: closingSeq,
+    });
+  }
+
+  /** The statement with its entries and their totals per event type, read in one pass. */
+  async statement(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementHeader & { entries: StatementEntry[] }>> {
+    const bounds = await this.statementBounds(businessId, customerId, currency, from, to);
+    if (!bounds.ok) return bounds;
+    const { firstSeq, lastSeq, ...rest } = bounds.value;
+    if (rest.entry_count > statementEntriesMax) {
+      return err('STATEMENT_TOO_LARGE', `The statement has ${rest.entry_count} entries; JSON and HTML list at most ${statementEntriesMax}: ask for format=csv (streamed) or a shorter range`);
+    }
+    const entries: StatementEntry[] = [];
+    const totals = new Map<string, EventTotals>();
+    for await (const e of this.statementEntries({ customerId, currency }, firstSeq, lastSeq)) {
+      entries.push(e);
+      const t = totals.get(e.event_type) ?? { event_type: e.event_type, credit_amount: 0, debit_amount: 0, entry_count: 0 };
+      if (e.is_credit) t.credit_amount += e.amount;
+      else t.debit_amount += e.amount;
+      t.entry_count += 1;
+      totals.set(e.event_type, t);
+    }
+    return ok({ ...rest, totals: [...totals.values()].sort((a, b) => (a.event_type < b.event_type ? -1 : 1)), entries });
+  }
+
+  async *statementEntries(wallet: WalletRef, firstSeq: number, lastSeq: number): AsyncGenerator<StatementEntry> {
+    for await (const e of streamEntries(this.deps.db, wallet, firstSeq, lastSeq)) yield statementEntry(e);
+  }
+
+  /** Closing balance of each local day in [from, to) (business zone): after the day's last entry. */
+  async trend(businessId: string, customerId: string, currency: string, fromDay: string, toDay: string) {
+    const checked = await this.checkWallet(businessId, customerId, currency);
+    if (!checked.ok) return checked;
+    const range = this.checkDays(fromDay, toDay);
+    if (!range.ok) return range;
+    const zone = await this.timeZone(businessId);
+    const wallet = { customerId, currency };
+    const result = await readSnapshot(this.deps.db, this.deps.store, async (trx) => {
+      const count = (await walletEntryCount(trx, businessId, wallet)) ?? 0;
+      const openingSeq = await lastSeqBefore(trx, wallet, count, new Date(dayStartMs(fromDay, zone)).toISOString(), false);
+      const opening = await entryAtSeq(trx, wallet, openingSeq);
+      const facts = await readFacts(trx, { businessId, wallet, fromDay, toDay }, zone, 'day');
+      return { opening: opening ? Number(opening.after_balance) : 0, facts };
+    });
+    const net = new Map<string, number>();
+    for (const f of result.facts) net.set(f.day, (net.get(f.day) ?? 0) + f.creditAmount - f.debitAmount);
+    const items = [];
+    let balance = result.opening;
+    for (let day = fromDay; day < toDay; day = addDays(day, 1)) {
+      balance += net.get(day) ?? 0;
+      items.push({ day, closing_balance: balance });
+    }
+    return ok({ customer_id: customerId, currency, time_zone: zone, opening_balance: result.opening, items });
+  }
+
+  async forecast(businessId: string, customerId: string, currency: string): Promise<AnalyticsResult<Forecast & { customer_id: string; currency: string }>> {
+    const checked = await this.checkWallet(businessId, customerId, currency);
+    if (!checked.ok) return checked;
+    return ok({ customer_id: customerId, currency, ...(await this.forecastOf(this.deps.db, businessId, { customerId, currency })) });
+  }
+
+  /** The forecast of one wallet, read with `db` (the rollup job passes its transaction). */
+  async forecastOf(db: Kysely<Database> | import('kysely').Transaction<Database>, businessId: string, wallet: WalletRef, zoneKnown?: string): Promise<Forecast> {
+    const zone = zoneKnown ?? (await getBusinessTimeZone(db, businessId));
+    const now = this.deps.clock.now();
+    const today = localDay(now.getTime(), zone);
+    const windowDays = this.deps.forecastWindowDays;
+    const facts = await readFacts(db, { businessId, wallet, fromDay: windowStartDay(today, windowDays) }, zone, 'day');
+    const count = (await walletEntryCount(db, businessId, wallet)) ?? 0;
+    const last = await entryAtSeq(db, wallet, count);
+    const first = await entryAtSeq(db, wallet, 1);
+    return forecast({ facts, balance: last ? Number(last.after_balance) : 0, nowMs: now.getTime(), today, windowDays, firstEntryAt: first?.created_at ?? null });
+  }
+
+  async activityReport(businessId: string, query: { from: string; to: string; period: Period; currency?: string }) {
+    const range = this.checkDays(query.from, query.to);
+    if (!range.ok) return range;
+    const zone = await this.timeZone(businessId);
+    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, currency: query.currency, fromDay: query.from, toDay: query.to }, zone, 'day', query.period === 'month'));
+    return ok({ time_zone: zone, period: query.period, from: query.from, to: query.to, items: reports.activity(facts, query.period) });
+  }
+
+  async topCustomersReport(businessId: string, query: { from: string; to: string; currency: string; limit?: number }) {
+    const range = this.checkDays(query.from, query.to);
+    if (!range.ok) return range;
+    if (!this.deps.currencies.includes(query.currency)) return err('UNSUPPORTED_CURRENCY', `currency ${query.currency} is not one of ${this.deps.currencies.join(', ')}`);
+    const zone = await this.timeZone(businessId);
+    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, currency: query.currency, fromDay: query.from, toDay: query.to }, zone, 'customer', true));
+    return ok({ time_zone: zone, currency: query.currency, from: query.from, to: query.to, items: reports.topCustomers(facts, Math.min(query.limit ?? 10, topCustomersMax)) });
+  }
+
+  /** What the business owed its customers at the end of `date` (its zone), per currency, paid and promotional. */
+  async liabilityReport(businessId: string, date: string) {
+    if (!isCalendarDay(date)) return err('INVALID_TIME_RANGE', `date ${date} is not a calendar day (YYYY-MM-DD)`);
+    const zone = await this.timeZone(businessId);
+    const toDay = addDays(date, 1);
+    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, toDay }, zone, 'range', true));
+    return ok({ time_zone: zone, date, at: new Date(dayStartMs(toDay, zone)).toISOString(), items: reports.liability(facts, this.deps.currencies) });
+  }
+
+  async breakageReport(businessId: string, query: { from: string; to: string; period: Period }) {
+    const range = this.checkDays(query.from, query.to);
+    if (!range.ok) return range;
+    const zone = await this.timeZone(businessId);
+    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, fromDay: query.from, toDay: query.to }, zone, 'day', query.period === 'month'));
+    return ok({ time_zone: zone, period: query.period, from: query.from, to: query.to, items: reports.breakage(facts, query.period) });
+  }
+
+  private checkDays(fromDay: string, toDay: string): AnalyticsResult<number> {
+    if (!isCalendarDay(fromDay)) return err('INVALID_TIME_RANGE', `from ${fromDay} is not a calendar day (YYYY-MM-DD)`);
+    if (!isCalendarDay(toDay)) return err('INVALID_TIME_RANGE', `to ${toDay} is not a calendar day (YYYY-MM-DD)`);
+    const span = days(fromDay, toDay);
+    if (span <= 0) return err('INVALID_TIME_RANGE', `from (${fromDay}) must be before to (${toDay})`);
+    if (span > rangeDaysMax) return err('INVALID_TIME_RANGE', `from and to are ${span} days apart; at most ${rangeDaysMax}`);
+    return ok(span);
+  }
+
+  private customer(businessId: string, customerId: string) {
+    return this.deps.db.selectFrom('customers').select(['id', 'created_at']).where('id', '=', customerId).where('business_id', '=', businessId).executeTakeFirst();
+  }
+
+  /** The wallet's entry count, once the customer and currency are known. */
+  private async checkWallet(businessId: string, customerId: string, currency: string): Promise<AnalyticsResult<number>> {
+    if (!this.deps.currencies.includes(currency)) return err('UNSUPPORTED_CURRENCY', `currency ${currency} is not one of ${this.deps.currencies.join(', ')}`);
+    if (!(await this.customer(businessId, customerId))) return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
+    return ok((await walletEntryCount(this.deps.db, businessId, { customerId, currency })) ?? 0);
+  }
+}
+
+export { normalizeEntry };
