@@ -381,6 +381,20 @@ export interface DisputesTable {
   reason: string | null;
   created_at: string;
   updated_at: string;
+  /** The processor's id of a dispute it reported through the callback (unique per business); null for the simulated routes. */
+  processor_dispute_id: string | null;
+}
+
+/** An event the HTTP processor sent to the callback, one per webhook-id (migration 0015). */
+export interface ProcessorEventsTable {
+  id: string;
+  business_id: string;
+  type: string;
+  body_digest: string;
+  status: 'received' | 'applied';
+  object_id: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface Database {
@@ -407,4 +421,5 @@ export interface Database {
   payments: PaymentsTable;
   refunds: RefundsTable;
   disputes: DisputesTable;
+  processor_events: ProcessorEventsTable;
 }

@@ -13,6 +13,7 @@ import * as webhookFanOutCursor from './0008_webhook_fan_out_cursor.ts';
 import * as holds from './0009_holds.ts';
 import * as billing from './0010_billing.ts';
 import * as refundsDisputes from './0011_refunds_disputes.ts';
+import * as processorEvents from './0015_processor_events.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -32,6 +33,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0009_holds', holds],
   ['0010_billing', billing],
   ['0011_refunds_disputes', refundsDisputes],
+  ['0015_processor_events', processorEvents],
 ];
 
 const catalogRetriesMax = 5;
