@@ -265,7 +265,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       topUpRoutes(topUps),
       refundRoutes(refunds, disputes),
       // The HTTP processor's callback: signed by the processor's secret, no API key (docs/payments.md).
-      processorRoutes({ events: new ProcessorEventService({ db: store.db, clock, disputes, refunds }), clock, secret: config.paymentProcessorSecret }),
+      processorRoutes({ events: new ProcessorEventService({ db: store.db, clock, disputes, refunds, stepPauseMs: config.billingStepPauseMs }), clock, secret: config.paymentProcessorSecret }),
       lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),

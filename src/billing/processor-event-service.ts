@@ -32,6 +32,8 @@ export interface ProcessorEventDeps {
   clock: Clock;
   disputes: DisputeService;
   refunds: RefundService;
+  /** Test hook for crash tests (COFFER_BILLING_STEP_PAUSE_MS): a pause once the event is recorded, before it is applied. */
+  stepPauseMs?: number;
 }
 
 type EventResult<T> = Result<T, BillingErrorCode>;
@@ -54,6 +56,7 @@ export class ProcessorEventService {
       const recorded = await this.record(eventId, digest, event);
       if (recorded === 'conflict') continue;
       if (!recorded.ok) return recorded;
+      if (this.deps.stepPauseMs) await new Promise((resolve) => setTimeout(resolve, this.deps.stepPauseMs));
       return this.apply(recorded.value, event, false);
     }
     throw new Error(`processor event ${eventId}: recorded concurrently but not found`);

@@ -305,6 +305,7 @@ export class RefundService {
     if (outcome === writerBusy) return err('SERVER_BUSY', 'The ledger writer is busy; report the failure again (nothing was credited twice)');
     const entry = outcome as EntryOutcome;
     if (entry.kind !== 'applied' && entry.kind !== 'duplicate') throw new Error(`refund ${refund.id}: the late failure's credit was refused (${entry.kind})`);
+    if (this.deps.stepPauseMs) await new Promise((resolve) => setTimeout(resolve, this.deps.stepPauseMs));
     const now = this.now();
     const moved = await this.deps.db.transaction().execute(async (trx) => {
       const changes = { card_status: 'failed_to_wallet' as const, error_code: reason, wallet_amount: Number(refund.amount), card_amount: 0, updated_at: now };
