@@ -284,8 +284,9 @@ export class RefundService {
     const refund = await repo.refundById(this.deps.db, businessId, refundId);
     if (!refund) return err('REFUND_NOT_FOUND', `Refund ${refundId} not found`);
     const payment = (await billingRepo.paymentById(this.deps.db, businessId, refund.payment_id))!;
+    if (payment.processor === null) return err('REFUND_NOT_FAILABLE', `Refund ${refundId} has no card part: its payment charged no card`);
     if (payment.processor !== processor) {
-      return err('REFUND_NOT_FAILABLE', `Refund ${refundId} went through the ${payment.processor ?? 'no'} processor: only that processor reports its card refund failed`);
+      return err('REFUND_NOT_FAILABLE', `Refund ${refundId} went through the ${payment.processor} processor: only that processor reports its card refund failed`);
     }
     if (refund.card_status === 'failed_to_wallet') return this.get(businessId, refundId);
     if (refund.card_status !== 'succeeded') {

@@ -1,6 +1,7 @@
 // docs/payments.md "The processor's callback" and docs/refunds.md "A card refund that fails later" stay true on both
 // stores: the callback example, run as written against a real listening Coffer with the system clock, signs with the
 // standardwebhooks package and prints what the page shows; the late-failure example does the same through the SDK.
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,5 +57,38 @@ describe.each(storeKinds)("the processor callback's docs [%s]", (kind) => {
     expect((await t.request('GET', `/refunds/${refundId}`)).json()).toMatchObject({ card_status: 'succeeded', wallet_amount: 300, card_amount: 700 });
     const client = sdkClient(world.baseUrl, t.apiKey, { maxRetries: 0 });
     expect(await run(block, { client, refundId })).toEqual(expected);
+  });
+});
+
+describe.each(storeKinds)("the processor callback's OpenAPI example [%s]", (kind) => {
+  let world: ProcessorWorld;
+  beforeAll(async () => {
+    world = await startProcessorWorld(kind, systemClock);
+  });
+  afterAll(async () => world?.close());
+
+  it('signs with node:crypto, sends through the SDK and opens the dispute', async () => {
+    const doc = (await world.t.request('GET', '/openapi.json', { key: null })).json();
+    const operation = doc.paths['/processor/events'].post;
+    expect(operation.security).toEqual([]);
+    const source: string = operation['x-codeSamples'][0].source;
+    const { customerId, chargeId } = await httpTopUp(world, 5000);
+    const runnable = source
+      .replace("import DodoPayments from 'dodopayments';", '')
+      .replace("import { createHmac } from 'node:crypto';", '')
+      .replace("'http://127.0.0.1:8080'", `'${world.baseUrl}'`)
+      .replaceAll("'bus_…'", `'${world.t.businessId}'`)
+      .replaceAll("'ch_3Nv0q12eZvKYlo2C'", `'${chargeId}'`);
+    const printed: Array<Record<string, any>> = [];
+    const DodoPayments = (await import('dodopayments')).default;
+    await new AsyncFunction('DodoPayments', 'createHmac', 'process', 'console', runnable)(
+      DodoPayments,
+      createHmac,
+      { env: { COFFER_API_KEY: 'not-needed', COFFER_PAYMENT_PROCESSOR_SECRET: world.secret } },
+      { log: (value: unknown) => printed.push(value as Record<string, any>) },
+    );
+    expect(printed).toEqual([expect.objectContaining({ type: 'dispute.opened', dispute: expect.objectContaining({ dispute_status: 'dispute_opened', held_amount: 2000 }) })]);
+    const wallet = (await world.t.request('GET', `/customers/${customerId}/wallets`)).json().items.find((w: { currency: string }) => w.currency === 'USD');
+    expect(wallet).toMatchObject({ held_amount: 2000 });
   });
 });
