@@ -15,6 +15,7 @@ import {
   RefundListResponse,
 } from '../billing/refund-schemas.ts';
 import type { RefundService } from '../billing/refund-service.ts';
+import { RefundFailBody } from '../billing/processor-event-schemas.ts';
 import { ErrorResponse } from '../http/error-schema.ts';
 import { sendErr } from '../http/reply.ts';
 import { pageSizeDefault } from '../ledger/ledger-schemas.ts';
@@ -68,6 +69,25 @@ export const refundRoutes =
       { config: { access: 'read' }, schema: { tags: ['Refunds'], summary: 'Retrieve a refund', params: RefundIdParams, response: { 200: Refund, '4xx': ErrorResponse } } },
       async (request, reply) => {
         const result = await refunds.get(request.principal.businessId, request.params.refund_id);
+        return result.ok ? result.value : sendErr(reply, result);
+      },
+    );
+
+    app.post(
+      '/refunds/:refund_id/fail',
+      {
+        config: { access: 'write' },
+        schema: {
+          ...extension,
+          tags: ['Refunds'],
+          summary: "The simulated processor reports that a card refund it had accepted failed later: the card part is credited to the wallet (Coffer extension)",
+          params: RefundIdParams,
+          body: RefundFailBody,
+          response: { 200: Refund, '4xx': ErrorResponse },
+        },
+      },
+      async (request, reply) => {
+        const result = await refunds.failCard(request.principal.businessId, request.params.refund_id, request.body.reason ?? 'unspecified', 'simulated');
         return result.ok ? result.value : sendErr(reply, result);
       },
     );

@@ -19,6 +19,8 @@ import { holdRoutes } from '../api/hold-routes.ts';
 import { billingRoutes } from '../api/billing-routes.ts';
 import { topUpRoutes } from '../api/top-up-routes.ts';
 import { refundRoutes } from '../api/refund-routes.ts';
+import { processorRoutes } from '../api/processor-routes.ts';
+import { ProcessorEventService } from '../billing/processor-event-service.ts';
 import { paymentRecoveryHandler, refundJobHandler, topUpRecoveryHandler } from '../billing/billing-jobs.ts';
 import { paymentRecoveryJobKind, refundJobKind, topUpRecoveryJobKind } from '../billing/billing-limits.ts';
 import { DisputeService } from '../billing/dispute-service.ts';
@@ -308,6 +310,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       topUpRoutes(topUps),
       refundRoutes(refunds, disputes),
       subscriptionRoutes(subscriptions),
+      // The HTTP processor's callback: signed by the processor's secret, no API key (docs/payments.md).
+      processorRoutes({ events: new ProcessorEventService({ db: store.db, clock, disputes, refunds, stepPauseMs: config.billingStepPauseMs }), clock, secret: config.paymentProcessorSecret }),
       lowBalanceRoutes(lowBalance),
       eventRoutes(new FeedService(store.db)),
       webhookRoutes(webhookEndpoints),

@@ -27,6 +27,10 @@ export const billingErrorCodes = [
   'DISPUTE_NOT_OPEN',
   /** Only a succeeded payment's card part can be disputed or reversed. */
   'PAYMENT_NOT_DISPUTABLE',
+  /** Only a refund whose card part the processor had accepted (card_status succeeded) can be reported failed. */
+  'REFUND_NOT_FAILABLE',
+  /** A processor event id (webhook-id) seen before with another body: it is not applied again. */
+  'PROCESSOR_EVENT_ID_REUSED',
 ] as const;
 
 export type BillingErrorCode = (typeof billingErrorCodes)[number] | HoldErrorCode | PaymentErrorCode;

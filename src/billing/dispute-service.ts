@@ -42,6 +42,14 @@ export interface WireDispute {
 }
 
 type DisputeResult<T> = Result<T, BillingErrorCode>;
+
+export interface DisputeRequest {
+  amount?: number | null;
+  kind?: 'dispute' | 'reversal';
+  reason?: string | null;
+  /** The processor's own id of the dispute (the HTTP processor's callback). */
+  processorDisputeId?: string | null;
+}
 type DisputeEvent = 'dispute.opened' | 'dispute.won' | 'dispute.lost';
 
 export function toWireDispute(row: DisputesTable): WireDispute {
@@ -70,8 +78,19 @@ export class DisputeService {
     return this.deps.clock.now().toISOString();
   }
 
-  async open(businessId: string, paymentId: string, request: { amount?: number | null; kind?: 'dispute' | 'reversal'; reason?: string | null }): Promise<DisputeResult<WireDispute>> {
-    const payment = await billingRepo.paymentById(this.deps.db, businessId, paymentId);
+  async open(businessId: string, paymentId: string, request: DisputeRequest): Promise<DisputeResult<WireDispute>> {
+    const prepared = await this.prepare(this.deps.db, businessId, paymentId, request);
+    if (!prepared.ok) return prepared;
+    await this.deps.db.insertInto('disputes').values(prepared.value).execute();
+    return this.settleOpening(prepared.value);
+  }
+
+  /**
+   * Checks that the payment can be disputed and builds the dispute's row, status opening; the caller inserts it
+   * (the processor's callback in the transaction that records its event) and then `get` settles it.
+   */
+  async prepare(db: repo.Executor, businessId: string, paymentId: string, request: DisputeRequest): Promise<DisputeResult<DisputesTable>> {
+    const payment = await billingRepo.paymentById(db, businessId, paymentId);
     if (!payment) return err('PAYMENT_NOT_FOUND', `Payment ${paymentId} not found`);
     if (payment.kind !== 'top_up' || payment.status !== 'succeeded') {
       return err('PAYMENT_NOT_DISPUTABLE', `Payment ${paymentId} is not a succeeded top-up: only a card payment that funded the wallet can be disputed here`);
@@ -79,7 +98,7 @@ export class DisputeService {
     const amount = request.amount ?? Number(payment.total_amount);
     if (amount > Number(payment.total_amount)) return err('PAYMENT_NOT_DISPUTABLE', `Payment ${paymentId} charged ${payment.total_amount}; ${amount} disputed`);
     const now = this.now();
-    const row: DisputesTable = {
+    return ok({
       id: this.deps.newId(idPrefixes.dispute),
       business_id: businessId,
       customer_id: payment.customer_id,
@@ -95,9 +114,8 @@ export class DisputeService {
       reason: request.reason ?? null,
       created_at: now,
       updated_at: now,
-    };
-    await this.deps.db.insertInto('disputes').values(row).execute();
-    return this.settleOpening(row);
+      processor_dispute_id: request.processorDisputeId ?? null,
+    });
   }
 
   /** Holds what is available of the amount (again, by the same key, after a crash), then records the dispute open. */

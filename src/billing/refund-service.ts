@@ -273,6 +273,52 @@ export class RefundService {
     );
   }
 
+  /**
+   * A card refund the processor had accepted and later failed (its callback's refund.failed, or the simulated
+   * processor's extension route): the card part is credited to the wallet, as a refusal at once is (documented in
+   * docs/refunds.md), under the same key, so a card part goes to the wallet at most once. The refund stays succeeded
+   * (the customer has the money); card_status becomes failed_to_wallet and refund.failed is sent. Again (a replay, a
+   * retry after a crash between the credit and the row) it credits nothing more.
+   */
+  async failCard(businessId: string, refundId: string, reason: string, processor: 'simulated' | 'http'): Promise<RefundResult<WireRefund>> {
+    const refund = await repo.refundById(this.deps.db, businessId, refundId);
+    if (!refund) return err('REFUND_NOT_FOUND', `Refund ${refundId} not found`);
+    const payment = (await billingRepo.paymentById(this.deps.db, businessId, refund.payment_id))!;
+    if (payment.processor === null) return err('REFUND_NOT_FAILABLE', `Refund ${refundId} has no card part: its payment charged no card`);
+    if (payment.processor !== processor) {
+      return err('REFUND_NOT_FAILABLE', `Refund ${refundId} went through the ${payment.processor} processor: only that processor reports its card refund failed`);
+    }
+    if (refund.card_status === 'failed_to_wallet') return this.get(businessId, refundId);
+    if (refund.card_status !== 'succeeded') {
+      return err('REFUND_NOT_FAILABLE', `Refund ${refundId} has card_status ${refund.card_status}: only a card refund the processor accepted (succeeded) can fail later`);
+    }
+    const outcome = await this.deps.writer.submit({
+      kind: 'credit',
+      businessId,
+      customerId: refund.customer_id,
+      currency: refund.currency,
+      amount: Number(refund.card_amount),
+      eventType: 'refund',
+      reason: `Card refund failed (${reason}): credited to the wallet`,
+      referenceObjectId: refund.id,
+      idempotency: { scope: refundScope, key: `refund:${refund.id}:card_to_wallet` },
+    });
+    if (outcome === writerBusy) return err('SERVER_BUSY', 'The ledger writer is busy; report the failure again (nothing was credited twice)');
+    const entry = outcome as EntryOutcome;
+    if (entry.kind !== 'applied' && entry.kind !== 'duplicate') throw new Error(`refund ${refund.id}: the late failure's credit was refused (${entry.kind})`);
+    if (this.deps.stepPauseMs) await new Promise((resolve) => setTimeout(resolve, this.deps.stepPauseMs));
+    const now = this.now();
+    const moved = await this.deps.db.transaction().execute(async (trx) => {
+      const changes = { card_status: 'failed_to_wallet' as const, error_code: reason, wallet_amount: Number(refund.amount), card_amount: 0, updated_at: now };
+      const updated = await trx.updateTable('refunds').set(changes).where('id', '=', refund.id).where('card_status', '=', 'succeeded').executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) return false;
+      await this.refundEvent(trx, (await repo.refundById(trx, businessId, refund.id))!, 'refund.failed');
+      return true;
+    });
+    if (moved) this.deps.onEvent?.();
+    return this.get(businessId, refundId);
+  }
+
   /** A top-up's refund whose debit the wallet cannot cover: nothing moved; the payment's refundable amount comes back. */
   private async failTopUpRefund(refund: RefundsTable, payment: PaymentsTable): Promise<'moved'> {
     const now = this.now();

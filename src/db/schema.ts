@@ -416,6 +416,20 @@ export interface DisputesTable {
   reason: string | null;
   created_at: string;
   updated_at: string;
+  /** The processor's id of a dispute it reported through the callback (unique per business); null for the simulated routes. */
+  processor_dispute_id: string | null;
+}
+
+/** An event the HTTP processor sent to the callback, one per webhook-id (migration 0015). */
+export interface ProcessorEventsTable {
+  id: string;
+  business_id: string;
+  type: string;
+  body_digest: string;
+  status: 'received' | 'applied';
+  object_id: string | null;
+  created_at: string;
+  updated_at: string;
 }
 
 /** A dashboard sign-in (migration 0014): the hash of the cookie's token and the API key it signed in with. */
@@ -488,4 +502,5 @@ export interface Database {
   wallet_day_rollups: WalletDayRollupsTable;
   wallet_month_rollups: WalletMonthRollupsTable;
   wallet_rollup_cursors: WalletRollupCursorsTable;
+  processor_events: ProcessorEventsTable;
 }

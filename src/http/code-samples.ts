@@ -27,6 +27,9 @@ export const pathParameterSample = (name: string) => pathParameterSamples[name] 
 /** Summaries of Coffer's own operations end with this (and their schemas carry `x-coffer-extension: true`). */
 export const extensionMarker = '(Coffer extension)';
 
+/** Operations authenticated by a signature instead of an API key (the HTTP processor's callback). */
+const signedOperations = new Set(['post /processor/events']);
+
 /** SDK methods that the path does not spell ("method path" → the method under `client.`). */
 const sdkMethodOverrides: Record<string, string> = {
   'get /webhooks/{webhook_id}/secret': 'webhooks.retrieveSecret',
@@ -144,8 +147,29 @@ function genericSample(method: string, path: string, operation: Operation): stri
   return lines.join('\n');
 }
 
+/**
+ * The processor's callback takes no API key: the example signs the body as a processor does (Standard Webhooks:
+ * HMAC-SHA256 of `${id}.${timestamp}.${body}` keyed by the secret's base64 after `whsec_`) and sends it with the SDK.
+ */
+function signedSample(path: string, operation: Operation): string {
+  return [
+    header[0],
+    "import { createHmac } from 'node:crypto';",
+    ...header.slice(1),
+    "// Sent by your processor service: no API key is needed, the body is signed with COFFER_PAYMENT_PROCESSOR_SECRET.",
+    `const event = ${literal(sampleBody(operation) ?? {})};`,
+    'const id = `msg_${Date.now()}`; // the same id on every retry of this event',
+    'const timestamp = String(Math.floor(Date.now() / 1000));',
+    "const key = Buffer.from(process.env.COFFER_PAYMENT_PROCESSOR_SECRET.slice('whsec_'.length), 'base64');",
+    "const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${JSON.stringify(event)}`).digest('base64');",
+    `const result = await client.post('${path}', { body: event, headers: { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': \`v1,\${signature}\` } });`,
+    'console.log(result);',
+  ].join('\n');
+}
+
 /** The SDK call for one operation, as TypeScript source. */
 export function sdkSample(method: string, path: string, operation: Operation): string {
+  if (signedOperations.has(`${method} ${path}`)) return signedSample(path, operation);
   if (operation['x-coffer-extension'] || operation.summary?.endsWith(extensionMarker)) return genericSample(method, path, operation);
   const override = sdkCallOverrides[`${method} ${path}`];
   if (override) return [...header, `const result = await ${override()};`, 'console.log(result);'].join('\n');

@@ -11,6 +11,10 @@ export const paymentErrorCodes = [
   'PAYMENT_METHOD_LIMIT_REACHED',
   /** `processor: "http"` while no processor URL is configured (COFFER_PAYMENT_PROCESSOR_URL). */
   'PAYMENT_PROCESSOR_NOT_CONFIGURED',
+  /** A callback from the HTTP processor without a valid Standard Webhooks signature (COFFER_PAYMENT_PROCESSOR_SECRET). */
+  'PROCESSOR_SIGNATURE_INVALID',
+  /** A callback whose webhook-timestamp is too far from Coffer's clock (an old request replayed, or a clock far off). */
+  'PROCESSOR_TIMESTAMP_OUT_OF_TOLERANCE',
 ] as const;
 
 /** Codes owned elsewhere that payment methods also return: an unknown customer, a reused client key. */

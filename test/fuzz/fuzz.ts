@@ -4,6 +4,7 @@
 import type { StoreKind } from '../../src/config/config.ts';
 import { seededRandom, streamSeed } from '../../src/shared/random.ts';
 import { openStoreReader } from '../model/store-reader.ts';
+import { newWebhookSecret } from '../../src/webhooks/endpoint-service.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
 import { type FuzzResponse, TenantSecrets, checkResponse } from './checks.ts';
 import { ledgerProblems } from './ledger-invariants.ts';
@@ -250,7 +251,8 @@ async function primaryProblems(t: TestApp): Promise<string[]> {
 export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
   const log = options.log ?? (() => {});
   const started = performance.now();
-  const t = await startTestApp(options.store);
+  const processorSecret = newWebhookSecret();
+  const t = await startTestApp(options.store, { COFFER_PAYMENT_PROCESSOR_SECRET: processorSecret });
   const reader = await openStoreReader(t);
   const secrets = new TenantSecrets();
   const summary: FuzzSummary = {
@@ -262,7 +264,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
     if (summary.findings.length < findingsKeptMax) summary.findings.push(finding);
   };
   try {
-    const world = await makeWorld(t, secrets);
+    const world = { ...(await makeWorld(t, secrets)), processorSecret };
     const restoreWorld = await worldRestorer(t, world);
     const document = (await t.request('GET', '/openapi.json', { key: null })).json();
     const operations: Operation[] = operationsOf(document);

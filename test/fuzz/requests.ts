@@ -1,10 +1,13 @@
 // Builds one seeded request for an operation: a valid request from its schema, then zero or more mutations of its
 // body (as a value and as raw JSON text), query string, path, method, content type and credentials.
+import { Webhook } from 'standardwebhooks';
 import type { Random } from '../../src/shared/random.ts';
 import type { JsonSchema, Operation } from './operations.ts';
 import { RawJson, numberSpellings, oddDateTimes, randomWord, unusualStrings, validValue, wrongTypes } from './values.ts';
 
 export interface FuzzWorld {
+  /** COFFER_PAYMENT_PROCESSOR_SECRET of the app: requests to the processor's callback are signed with it. */
+  processorSecret?: string;
   own: { businessId: string; apiKey: string; readOnlyKey: string; customerIds: string[]; webhookIds: string[]; paymentMethodIds: string[]; billingIds: BillingIds };
   other: { businessId: string; apiKey: string; customerIds: string[]; webhookIds: string[]; paymentMethodIds: string[]; billingIds: BillingIds };
 }
@@ -283,5 +286,37 @@ export function buildRequest(index: number, operations: Operation[], world: Fuzz
     headers['content-type'] = r.pick(['application/json', 'text/plain']);
     mutations.push('a body on a bodiless operation');
   }
+  if (operation.path === processorEventsPath && world.processorSecret) payload = signProcessorEvent(headers, payload, world, r, mutate, mutations);
   return { index, operation: `${operation.method} ${operation.path}`, method, url, headers, payload, auth, routeIntact, mutations };
+}
+
+const processorEventsPath = '/processor/events';
+
+/**
+ * The processor's callback is signed, not keyed: sign the payload as sent (usually with the app's secret, so that the
+ * body's validation and the service are reached; some with another secret, an old timestamp or no headers), and name
+ * the caller's business in the body half of the time. The timestamp is the wall clock's, as the server checks it.
+ */
+function signProcessorEvent(headers: Record<string, string>, payload: string | Buffer | undefined, world: FuzzWorld, r: Random, mutate: boolean, mutations: string[]): string | Buffer | undefined {
+  let body = payload === undefined ? '' : payload.toString();
+  if (typeof payload === 'string' && r.chance(0.5)) {
+    const named = body.replace(/"business_id":"[^"]*"/, `"business_id":"${world.own.businessId}"`);
+    if (named !== body) mutations.push('body business_id: the own business');
+    body = named;
+  }
+  const roll = mutate ? r.next() : 1;
+  const sent = typeof payload === 'string' ? body : payload;
+  if (roll < 0.05) {
+    mutations.push('callback: no signature headers');
+    return sent;
+  }
+  const secret = roll < 0.12 ? `whsec_${Buffer.from(randomWord(r, 32)).toString('base64')}` : world.processorSecret!;
+  const signedAt = new Date(Date.now() - (roll >= 0.12 && roll < 0.18 ? 3_600_000 : 0));
+  if (roll < 0.12) mutations.push('callback: signed with another secret');
+  else if (roll < 0.18) mutations.push('callback: signed an hour ago');
+  const id = `msg_fuzz_${randomWord(r, 12)}`;
+  headers['webhook-id'] = id;
+  headers['webhook-timestamp'] = String(Math.floor(signedAt.getTime() / 1000));
+  headers['webhook-signature'] = new Webhook(secret).sign(id, signedAt, body);
+  return sent;
 }

@@ -16,6 +16,7 @@ import * as refundsDisputes from './0011_refunds_disputes.ts';
 import * as subscriptions from './0012_subscriptions.ts';
 import * as analytics from './0013_analytics.ts';
 import * as dashboardSessions from './0014_dashboard_sessions.ts';
+import * as processorEvents from './0015_processor_events.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -38,6 +39,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0012_subscriptions', subscriptions],
   ['0013_analytics', analytics],
   ['0014_dashboard_sessions', dashboardSessions],
+  ['0015_processor_events', processorEvents],
 ];
 
 const catalogRetriesMax = 5;
