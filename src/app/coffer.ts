@@ -330,6 +330,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
         lots,
         holds,
         billing,
+        refunds,
+        subscriptions,
         expiringWindowDays: config.expiringWindowDays,
         authenticator,
         sessionMs: config.dashboardSessionMs,

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/authenticate.ts';
 import type { BillingService } from '../billing/billing-service.ts';
+import type { RefundService } from '../billing/refund-service.ts';
 import type { LotService } from '../credits/lot-service.ts';
 import type { CustomerService } from '../customers/customer-service.ts';
 import type { Database } from '../db/schema.ts';
@@ -9,6 +10,7 @@ import type { HoldService } from '../holds/hold-service.ts';
 import type { LedgerService } from '../ledger/ledger-service.ts';
 import type { LowBalanceService } from '../ledger/low-balance-service.ts';
 import type { Clock } from '../shared/clock.ts';
+import type { SubscriptionService } from '../subscriptions/subscription-service.ts';
 import type { DeliveryService } from '../webhooks/delivery-service.ts';
 import type { WebhookEndpointService } from '../webhooks/endpoint-service.ts';
 import type { Viewer } from './layout.ts';
@@ -28,6 +30,8 @@ export interface DashboardServices {
   lots: LotService;
   holds: HoldService;
   billing: BillingService;
+  refunds: RefundService;
+  subscriptions: SubscriptionService;
 }
 
 /** A signed-in request: its principal (from the session's API key, authenticated again) and how pages show it. */

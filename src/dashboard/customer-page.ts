@@ -1,5 +1,6 @@
 // One customer: balances as money (held, available, expiring) with their low-balance thresholds, credit and debit,
-// the balance trend, the ledger, and the customer's lots, holds, invoices and payments (customer-sections.ts).
+// the balance trend, the ledger, and the customer's lots, holds, invoices and payments (customer-sections.ts) and
+// subscriptions (subscriptions-page.ts).
 import { eventTypes } from '../ledger/commands.ts';
 import type { WireCustomer } from '../customers/customer-service.ts';
 import type { WalletWithExpiry, WireEntry } from '../ledger/ledger-service.ts';
@@ -11,6 +12,7 @@ import type { DashboardServices, PageAnswer, SignedIn } from './context.ts';
 import { field, pageNumber } from './context.ts';
 import { billingSection, holdsSection, lotsSection } from './customer-sections.ts';
 import { filteredEntries, walletEntriesSince } from './dashboard-repo.ts';
+import { subscriptionsSection } from './subscriptions-page.ts';
 import { type HtmlValue, type SafeHtml, html } from './html.ts';
 import { page, pager, tableRegion, when, withQuery } from './layout.ts';
 import { formatMoney } from './money-text.ts';
@@ -91,6 +93,7 @@ ${ledger}
 ${await lotsSection(services, businessId, customer.customer_id)}
 ${await holdsSection(services, signedIn, path, customer.customer_id, form.holds)}
 ${await billingSection(services, businessId, customer.customer_id)}
+${await subscriptionsSection(services, businessId, customer.customer_id)}
 </div>`;
 }
 

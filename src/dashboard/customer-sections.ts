@@ -11,6 +11,7 @@ import { formatMoney } from './money-text.ts';
 export const customerSectionRowsMax = 10;
 
 export const invoicePath = (invoiceId: string) => `/dashboard/invoices/${encodeURIComponent(invoiceId)}`;
+export const paymentPath = (paymentId: string) => `/dashboard/payments/${encodeURIComponent(paymentId)}`;
 export const paymentPdfPath = (paymentId: string) => `/dashboard/payments/${encodeURIComponent(paymentId)}/invoice.pdf`;
 export const holdReleasePath = (customerPath: string, holdId: string) => `${customerPath}/holds/${encodeURIComponent(holdId)}/release`;
 
@@ -63,7 +64,7 @@ export function invoiceRows(invoices: readonly WireInvoice[], showCustomer: bool
 
 export function paymentRows(payments: readonly WirePayment[], showCustomer: boolean): SafeHtml[] {
   return payments.map(
-    (payment) => html`<tr><td><code>${payment.payment_id}</code></td>${showCustomer ? html`<td><a href="${`/dashboard/customers/${encodeURIComponent(payment.customer.customer_id)}`}">${payment.customer.name}</a></td>` : ''}
+    (payment) => html`<tr><td><a href="${paymentPath(payment.payment_id)}">${payment.payment_id}</a></td>${showCustomer ? html`<td><a href="${`/dashboard/customers/${encodeURIComponent(payment.customer.customer_id)}`}">${payment.customer.name}</a></td>` : ''}
 <td>${when(payment.created_at)}</td><td class="num">${formatMoney(payment.total_amount, payment.currency)}</td><td class="num">${formatMoney(payment.wallet_amount, payment.currency)}</td><td class="num">${formatMoney(payment.method_amount, payment.currency)}</td>
 <td>${payment.status}</td>${
       payment.invoice_id === null

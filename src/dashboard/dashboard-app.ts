@@ -13,7 +13,9 @@ import { customersPage } from './customers-page.ts';
 import { postEntryAction } from './entry-action.ts';
 import { releaseHoldAction } from './hold-action.ts';
 import { type Session, SessionStore, cookieHeader, parseCookies, sameSecret, sessionCookieName, signInCookieName } from './sessions.ts';
+import { paymentPage, refundAction, refundPage, refundsPage } from './refunds-page.ts';
 import { refusedPage, signInPage } from './sign-in-page.ts';
+import { subscriptionsPage } from './subscriptions-page.ts';
 import { endpointPage, redeliverAction, webhooksPage } from './webhooks-page.ts';
 
 export interface DashboardDeps extends DashboardServices {
@@ -186,6 +188,11 @@ export const dashboardRoutes =
     app.get('/dashboard/invoices/:invoice_id', routeOptions, view((who, request) => invoicePage(deps, who, param(request, 'invoice_id'))));
     app.post('/dashboard/invoices/:invoice_id/void', routeOptions, action((who, request) => voidInvoiceAction(deps, who, param(request, 'invoice_id'))));
     app.get('/dashboard/payments', routeOptions, view((who, request) => paymentsPage(deps, who, request.query)));
+    app.get('/dashboard/payments/:payment_id', routeOptions, view((who, request) => paymentPage(deps, who, param(request, 'payment_id'))));
+    app.post('/dashboard/payments/:payment_id/refunds', routeOptions, action((who, request) => refundAction(deps, who, param(request, 'payment_id'), request.body)));
+    app.get('/dashboard/refunds', routeOptions, view((who, request) => refundsPage(deps, who, request.query)));
+    app.get('/dashboard/refunds/:refund_id', routeOptions, view((who, request) => refundPage(deps, who, param(request, 'refund_id'))));
+    app.get('/dashboard/subscriptions', routeOptions, view((who, request) => subscriptionsPage(deps, who, request.query)));
     app.get('/dashboard/payments/:payment_id/invoice.pdf', routeOptions, async (request, reply) => {
       const found = await signedIn(request);
       if (!found) return toSignIn(request, reply);

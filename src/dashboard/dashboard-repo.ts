@@ -1,5 +1,6 @@
 // The dashboard's reads that no service answers yet: ledger filters by event type and date, a wallet's entries over a
-// window (for the trend chart), wallets below their low-balance threshold, and the newest events. Reads only.
+// window (for the trend chart), wallets below their low-balance threshold, the newest events and a payment's disputes.
+// Reads only.
 import type { Kysely } from 'kysely';
 import type { Database, LedgerEntriesTable } from '../db/schema.ts';
 
@@ -90,4 +91,36 @@ export async function newestEvents(db: Kysely<Database>, businessId: string, lim
     .orderBy('feed_seq', 'desc')
     .limit(limit)
     .execute();
+}
+
+/** Most disputes of one payment the payment's page shows. */
+export const disputesOfPaymentMax = 50;
+
+export interface PaymentDispute {
+  dispute_id: string;
+  created_at: string;
+  kind: 'dispute' | 'reversal';
+  /** As stored: `opening` while its hold is being placed, `reversed` for a reversal (taken at once). */
+  status: 'opening' | 'open' | 'won' | 'lost' | 'reversed';
+  amount: number;
+  held_amount: number;
+  taken_amount: number;
+  shortfall_amount: number;
+  reason: string | null;
+}
+
+/** A payment's disputes and reversals, newest first (DisputeService reads one at a time and lists none). */
+export async function disputesOfPayment(db: Kysely<Database>, businessId: string, paymentId: string): Promise<PaymentDispute[]> {
+  const rows = await db.selectFrom('disputes').selectAll().where('business_id', '=', businessId).where('payment_id', '=', paymentId).orderBy('id', 'desc').limit(disputesOfPaymentMax).execute();
+  return rows.map((row) => ({
+    dispute_id: row.id,
+    created_at: row.created_at,
+    kind: row.kind,
+    status: row.status,
+    amount: Number(row.amount),
+    held_amount: Number(row.held_amount),
+    taken_amount: Number(row.taken_amount),
+    shortfall_amount: Number(row.shortfall_amount),
+    reason: row.reason,
+  }));
 }

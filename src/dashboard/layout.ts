@@ -8,12 +8,14 @@ export interface DashboardArea {
   path: string;
 }
 
-/** Only what exists today: refunds and disputes, subscriptions and reports add their areas as they land. */
+/** Only what exists today: the reports add their area when analytics lands. */
 export const dashboardAreas: readonly DashboardArea[] = [
   { id: 'customers', title: 'Customers', path: '/dashboard/customers' },
   { id: 'low-balance', title: 'Low balances', path: '/dashboard/low-balance' },
   { id: 'invoices', title: 'Invoices', path: '/dashboard/invoices' },
   { id: 'payments', title: 'Payments', path: '/dashboard/payments' },
+  { id: 'refunds', title: 'Refunds', path: '/dashboard/refunds' },
+  { id: 'subscriptions', title: 'Subscriptions', path: '/dashboard/subscriptions' },
   { id: 'webhooks', title: 'Webhooks', path: '/dashboard/webhooks' },
   { id: 'events', title: 'Events', path: '/dashboard/events' },
 ];

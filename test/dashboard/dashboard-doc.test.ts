@@ -70,4 +70,22 @@ describe.each(storeKinds)('docs/dashboard.md curl examples [%s]', (kind) => {
     });
     expect(stdout.trim().split('\n')).toEqual(expected);
   });
+
+  it("refunds part of a payment to the wallet with the payment page's form and curl", async () => {
+    const customerId = (await t.request('POST', '/customers', { body: { email: 'cy@example.com', name: 'Cy' } })).json().customer_id;
+    await t.request('POST', `/customers/${customerId}/wallets/ledger-entries`, { body: { currency: 'USD', entry_type: 'credit', amount: 5000 } });
+    const post = async (url: string, body: unknown) => (await t.request('POST', url, { body })).json();
+    const invoice = await post('/invoices', { customer_id: customerId, currency: 'USD', line_items: [{ description: 'Plan', amount: 2000 }] });
+    const payment = await post(`/invoices/${invoice.invoice_id}/pay`, {});
+    const block = /### Refunds and disputes[\s\S]*?```bash\n([\s\S]*?)```/.exec(doc)![1];
+    const expected = block.split('\n').filter((line) => line.startsWith('# → ')).map((line) => line.slice(4));
+    expect(expected).toHaveLength(1);
+    const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block], {
+      env: { PATH: process.env.PATH, COFFER_URL: baseUrl, COFFER_API_KEY: t.apiKey, PAYMENT_ID: payment.payment_id },
+      encoding: 'utf8',
+    });
+    expect(stdout.trim().split('\n')).toEqual(expected);
+    const refunds = (await t.request('GET', `/refunds?payment_id=${payment.payment_id}`)).json().items;
+    expect(refunds).toEqual([expect.objectContaining({ amount: 500, destination: 'wallet', reason: 'Late delivery', status: 'succeeded' })]);
+  });
 });
