@@ -209,10 +209,14 @@ export async function rollUpAll(deps: RollupDeps, roundsMax = 1_000_000): Promis
 
 /**
  * The job: one round, then the next after rollupCatchUpGapMs while wallets lag (so a backlog never takes the process
- * from the API: at most 200 wallets per gap), else after intervalMs. It never finishes.
+ * from the API: at most 200 wallets per gap), else after intervalMs; no round while `busy()` (the load gauge says the
+ * API is saturated). It never finishes.
  */
-export function rollupJobHandler(deps: RollupDeps & { intervalMs: number }): JobHandler {
+export function rollupJobHandler(deps: RollupDeps & { intervalMs: number; busy?: () => boolean }): JobHandler {
   return async () => {
+    // While the API is saturated the round waits: reads are exact without it (rollups only make them faster), and its
+    // writes would take the store from the ledger's.
+    if (deps.busy?.()) return { status: 'defer', reason: 'the API is busy', retryInMs: deps.intervalMs };
     const round = await rollUpRound(deps);
     return { status: 'defer', reason: `rolled up ${round.entries} entries of ${round.wallets} wallets`, retryInMs: round.more ? Math.min(rollupCatchUpGapMs, deps.intervalMs) : deps.intervalMs };
   };

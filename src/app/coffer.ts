@@ -376,6 +376,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
             bookkeeping,
             clock,
             intervalMs: config.rollupIntervalMs,
+            busy: () => load?.busy() ?? false,
             afterWallet: forecastAlerts({ analytics, clock, newId, horizonDays: config.forecastHorizonDays, onEvent: () => dispatcher?.wake() }),
           }),
         }
