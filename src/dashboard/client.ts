@@ -115,6 +115,8 @@ export const dashboardScript = `'use strict';
     };
     area.setAttribute('data-drawn', 'yes');
     if (data.series) options.legend = { show: true };
+    // One point alone: a day either side, or uPlot spreads the time axis over years.
+    if (xs.length === 1) options.scales.x.range = function () { return [xs[0] - 86400, xs[0] + 86400]; };
     charts.push({ area: area, plot: new uPlot(options, [xs].concat(ys), area) });
   }
   function drawAll() {
