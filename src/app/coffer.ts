@@ -332,6 +332,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
         billing,
         refunds,
         subscriptions,
+        analytics,
         expiringWindowDays: config.expiringWindowDays,
         authenticator,
         sessionMs: config.dashboardSessionMs,

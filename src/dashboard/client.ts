@@ -77,7 +77,7 @@ code { overflow-wrap: anywhere; }
 `;
 
 /**
- * Draws each balance-trend chart from the JSON in its data-trend attribute (htmx drops script elements it swaps in, so
+ * Draws each chart (a balance trend, a report's credits and debits) from the JSON in its data-trend attribute (htmx drops script elements it swaps in, so
  * the data cannot sit in a <script type="application/json">), on load and again after htmx swaps new content in, and
  * redraws at the new width when the window resizes.
  */
@@ -96,7 +96,10 @@ export const dashboardScript = `'use strict';
     var scale = Math.pow(10, data.exponent);
     var xs = data.days.map(function (day) { return Date.parse(day + 'T00:00:00Z') / 1000; });
     // Display only: the chart plots major units as floating-point numbers, never sent back.
-    var ys = data.balances.map(function (minor) { return minor / scale; });
+    // A trend has one series (balances); a report names its own (credits and debits).
+    var named = data.series || [{ label: data.currency, values: data.balances }];
+    var colours = ['#0b4fb3', '#b35900'];
+    var ys = named.map(function (s) { return s.values.map(function (minor) { return minor / scale; }); });
     var format = money(data.currency);
     var options = {
       width: Math.max(240, area.clientWidth),
@@ -108,10 +111,13 @@ export const dashboardScript = `'use strict';
         { stroke: '#1a1a1a', grid: { stroke: '#e3e3e3' } },
         { stroke: '#1a1a1a', size: 64, grid: { stroke: '#e3e3e3' }, values: function (u, splits) { return splits.map(function (v) { return format.format(v); }); } },
       ],
-      series: [{}, { label: data.currency, stroke: '#0b4fb3', width: 2, fill: 'rgba(11, 79, 179, 0.08)' }],
+      series: [{}].concat(named.map(function (s, i) { return { label: s.label, stroke: colours[i % 2], width: 2, fill: i === 0 && !data.series ? 'rgba(11, 79, 179, 0.08)' : undefined }; })),
     };
     area.setAttribute('data-drawn', 'yes');
-    charts.push({ area: area, plot: new uPlot(options, [xs, ys], area) });
+    if (data.series) options.legend = { show: true };
+    // One point alone: a day either side, or uPlot spreads the time axis over years.
+    if (xs.length === 1) options.scales.x.range = function () { return [xs[0] - 86400, xs[0] + 86400]; };
+    charts.push({ area: area, plot: new uPlot(options, [xs].concat(ys), area) });
   }
   function drawAll() {
     charts = charts.filter(function (chart) { return document.body.contains(chart.area); });

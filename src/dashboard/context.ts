@@ -1,5 +1,6 @@
 // What every dashboard page module gets: the services it calls, and the signed-in viewer of the request.
 import type { Kysely } from 'kysely';
+import type { AnalyticsService } from '../analytics/analytics-service.ts';
 import type { Principal } from '../auth/authenticate.ts';
 import type { BillingService } from '../billing/billing-service.ts';
 import type { RefundService } from '../billing/refund-service.ts';
@@ -32,6 +33,8 @@ export interface DashboardServices {
   billing: BillingService;
   refunds: RefundService;
   subscriptions: SubscriptionService;
+  /** Trends, forecasts and the business reports (docs/analytics.md). */
+  analytics: AnalyticsService;
 }
 
 /** A signed-in request: its principal (from the session's API key, authenticated again) and how pages show it. */

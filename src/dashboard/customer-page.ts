@@ -1,17 +1,18 @@
 // One customer: balances as money (held, available, expiring) with their low-balance thresholds, credit and debit,
 // the balance trend, the ledger, and the customer's lots, holds, invoices and payments (customer-sections.ts) and
 // subscriptions (subscriptions-page.ts).
+import type { Forecast } from '../analytics/forecast.ts';
+import { addDays, localDay } from '../analytics/zone-days.ts';
 import { eventTypes } from '../ledger/commands.ts';
 import type { WireCustomer } from '../customers/customer-service.ts';
 import type { WalletWithExpiry, WireEntry } from '../ledger/ledger-service.ts';
 import { toWireEntry } from '../ledger/ledger-service.ts';
 import { randomBase62 } from '../shared/ids.ts';
 import { minorUnitExponent } from '../shared/money.ts';
-import { dailyClosingBalances, trendWindow } from './balance-trend.ts';
 import type { DashboardServices, PageAnswer, SignedIn } from './context.ts';
 import { field, pageNumber } from './context.ts';
 import { billingSection, holdsSection, lotsSection } from './customer-sections.ts';
-import { filteredEntries, walletEntriesSince } from './dashboard-repo.ts';
+import { filteredEntries } from './dashboard-repo.ts';
 import { subscriptionsSection } from './subscriptions-page.ts';
 import { type HtmlValue, type SafeHtml, html } from './html.ts';
 import { page, pager, tableRegion, when, withQuery } from './layout.ts';
@@ -83,12 +84,15 @@ async function customerMain(services: DashboardServices, signedIn: SignedIn, cus
   const wallets = await services.ledger.listWallets(businessId, customer.customer_id);
   const items = wallets.ok ? wallets.value.items : [];
   const balances = await Promise.all(items.map((wallet) => balanceCard(services, businessId, wallet)));
-  const charts = await Promise.all(items.map((wallet) => trendChart(services, businessId, wallet)));
+  const zone = await services.analytics.timeZone(businessId);
+  const charts = await Promise.all(items.map((wallet) => trendChart(services, businessId, wallet, zone)));
+  const forecasts = await Promise.all(items.map((wallet) => forecastCard(services, businessId, wallet)));
   const path = customerPath(customer.customer_id);
   return html`<div id="customer-main">
 <section aria-labelledby="balances-heading"><h2 id="balances-heading">Balances</h2><div class="cards">${balances}</div></section>
 ${entryForm(services, signedIn, customer.customer_id, form)}
-<section aria-labelledby="trend-heading"><h2 id="trend-heading">Balance trend, last ${trendDays} days</h2><div class="charts">${charts}</div></section>
+<section aria-labelledby="trend-heading"><h2 id="trend-heading">Balance trend, last ${trendDays} days</h2><p class="hint">Daily closing balances in the business's time zone (${zone}).</p><div class="charts">${charts}</div></section>
+<section id="forecast" aria-labelledby="forecast-heading"><h2 id="forecast-heading">Depletion forecast</h2><div class="cards">${forecasts}</div></section>
 ${ledger}
 ${await lotsSection(services, businessId, customer.customer_id)}
 ${await holdsSection(services, signedIn, path, customer.customer_id, form.holds)}
@@ -143,25 +147,49 @@ ${signedIn.viewer.readOnly ? html`<p class="notice" id="read-only-note">This API
 </section>`;
 }
 
-async function trendChart(services: DashboardServices, businessId: string, wallet: WalletWithExpiry): Promise<SafeHtml> {
-  const window = trendWindow(services.clock.now(), trendDays);
-  const { entries, openingBalance, truncated } = await walletEntriesSince(services.db, businessId, wallet.customer_id, wallet.currency, `${window.fromDay}T00:00:00.000Z`);
-  const points = dailyClosingBalances(
-    entries.map((entry) => ({ created_at: entry.created_at, after_balance: Number(entry.after_balance), sequence: Number(entry.wallet_seq) })),
-    { ...window, openingBalance },
-  );
+/** The trend from AnalyticsService.trend: the closing balance of each of the last trendDays local days, today's included. */
+async function trendChart(services: DashboardServices, businessId: string, wallet: WalletWithExpiry, zone: string): Promise<SafeHtml> {
+  const today = localDay(services.clock.now().getTime(), zone);
+  const fromDay = addDays(today, -(trendDays - 1));
+  const trend = await services.analytics.trend(businessId, wallet.customer_id, wallet.currency, fromDay, addDays(today, 1));
+  const points = trend.ok ? trend.value.items : [];
   const id = `trend-${wallet.currency}`;
-  const data = { currency: wallet.currency, exponent: minorUnitExponent(wallet.currency), days: points.map((p) => p.day), balances: points.map((p) => p.balance) };
+  const data = { currency: wallet.currency, exponent: minorUnitExponent(wallet.currency), days: points.map((p) => p.day), balances: points.map((p) => p.closing_balance) };
   const last = points.at(-1);
-  const rows = points.filter((point, index) => index === 0 || point.balance !== points[index - 1].balance);
+  const rows = points.filter((point, index) => index === 0 || point.closing_balance !== points[index - 1].closing_balance);
   return html`<figure class="chart">
-<figcaption>${wallet.currency}: ${last ? html`${formatMoney(last.balance, wallet.currency)} today` : ''}${truncated ? ' (the chart shows the latest entries only)' : ''}</figcaption>
-<div class="chart-area" id="${id}" data-trend="${JSON.stringify(data)}" role="img" aria-label="${`${wallet.currency} daily closing balance from ${window.fromDay} to ${window.toDay}`}"></div>
+<figcaption>${wallet.currency}: ${last ? html`<span data-testid="trend-last-${wallet.currency}">${formatMoney(last.closing_balance, wallet.currency)}</span> today` : ''}</figcaption>
+<div class="chart-area" id="${id}" data-trend="${JSON.stringify(data)}" role="img" aria-label="${`${wallet.currency} daily closing balance from ${fromDay} to ${today}`}"></div>
 <details><summary>${wallet.currency} balances as a table</summary>
 ${tableRegion(`${wallet.currency} closing balances`, html`<table><thead><tr><th scope="col">Day</th><th scope="col">Closing balance</th></tr></thead>
-<tbody>${rows.map((point) => html`<tr><td>${point.day}</td><td>${formatMoney(point.balance, wallet.currency)}</td></tr>`)}</tbody></table>`)}
+<tbody>${rows.map((point) => html`<tr><td>${point.day}</td><td class="num">${formatMoney(point.closing_balance, wallet.currency)}</td></tr>`)}</tbody></table>`)}
 </details>
 </figure>`;
+}
+
+const forecastReasonText: Record<Forecast['reasons'][number], string> = {
+  too_little_history: 'too little history',
+  irregular_spend: 'irregular spend',
+  recent_top_up: 'a recent top-up',
+};
+
+/** AnalyticsService.forecast for one wallet: when it runs out at the trailing burn rate, and how far to trust it. */
+async function forecastCard(services: DashboardServices, businessId: string, wallet: WalletWithExpiry): Promise<SafeHtml> {
+  const found = await services.analytics.forecast(businessId, wallet.customer_id, wallet.currency);
+  if (!found.ok) return html`<div class="card"><p class="currency">${wallet.currency}</p><p>${found.message}.</p></div>`;
+  const f = found.value;
+  const c = wallet.currency;
+  const projected = f.projected_depletion_at === null ? 'Not projected (nothing is being spent)' : f.balance <= 0 ? 'Already empty' : when(f.projected_depletion_at);
+  const trust = f.confidence === 'high' ? 'High' : `Low: ${f.reasons.map((r) => forecastReasonText[r]).join(', ')}`;
+  return html`<div class="card" data-forecast="${c}">
+<p class="currency">${c}</p>
+<dl class="amounts">
+<div><dt>Runs out</dt><dd data-testid="forecast-date-${c}">${projected}</dd></div>
+<div><dt>Burn rate per day</dt><dd data-testid="forecast-burn-${c}">${formatMoney(f.burn_rate_per_day, c)}</dd></div>
+<div><dt>Spent in the last ${f.window_days} days</dt><dd data-testid="forecast-spend-${c}">${formatMoney(f.window_spend, c)}</dd></div>
+<div><dt>Confidence</dt><dd data-testid="forecast-confidence-${c}">${trust}</dd></div>
+</dl>
+</div>`;
 }
 
 async function ledgerSection(services: DashboardServices, businessId: string, customer: WireCustomer, filter: LedgerFilter): Promise<SafeHtml> {

@@ -1,6 +1,7 @@
 // The dashboard at /dashboard as one Fastify plugin: sign-in sessions, CSRF checks, security headers, assets, and each
 // page module's routes. Hidden from the OpenAPI document; the API's bearer auth does not apply (access: public), the
 // session does: every request reads its session (in the database) with its API key, which must not be revoked.
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.ts';
 import { randomBase62 } from '../shared/ids.ts';
@@ -14,6 +15,7 @@ import { postEntryAction } from './entry-action.ts';
 import { releaseHoldAction } from './hold-action.ts';
 import { type Session, SessionStore, cookieHeader, parseCookies, sameSecret, sessionCookieName, signInCookieName } from './sessions.ts';
 import { paymentPage, refundAction, refundPage, refundsPage } from './refunds-page.ts';
+import { type ReportName, reportCsv, reportNames, reportsPage } from './reports-page.ts';
 import { refusedPage, signInPage } from './sign-in-page.ts';
 import { subscriptionsPage } from './subscriptions-page.ts';
 import { endpointPage, redeliverAction, webhooksPage } from './webhooks-page.ts';
@@ -199,6 +201,16 @@ export const dashboardRoutes =
       const document = await paymentPdf(deps, found.who, param(request, 'payment_id'));
       if (!document) return send(reply, { status: 404, body: refusedPage('No payment with this id in your business.') });
       return reply.type('application/pdf').header('content-disposition', `inline; filename="${document.fileName}"`).send(document.pdf);
+    });
+    app.get('/dashboard/reports', routeOptions, view((who, request) => reportsPage(deps, who, request.query)));
+    app.get('/dashboard/reports/:report', routeOptions, async (request, reply) => {
+      const found = await signedIn(request);
+      if (!found) return toSignIn(request, reply);
+      const name = /^([a-z]+)\.csv$/.exec(param(request, 'report'))?.[1];
+      if (!name || !(reportNames as readonly string[]).includes(name)) return send(reply, { status: 404, body: refusedPage('No such report.') });
+      const csv = await reportCsv(deps, found.who, name as ReportName, request.query);
+      if (!csv.ok) return reply.code(400).type('text/plain; charset=utf-8').send(`${csv.message}.\n`);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${csv.fileName}"`).send(Readable.from(csv.lines));
     });
     app.get('/dashboard/low-balance', routeOptions, view((who, request) => lowBalancePage(deps, who, request.query)));
     app.get('/dashboard/events', routeOptions, view((who) => eventsPage(deps, who)));

@@ -22,28 +22,6 @@ export function filteredEntries(db: Kysely<Database>, businessId: string, custom
   return query.orderBy('customer_seq', 'desc').offset(page.offset).limit(page.limit + 1).execute();
 }
 
-/** Most entries the trend chart reads for one wallet; beyond it the chart says it is cut short. */
-export const trendEntriesMax = 5000;
-
-/** A wallet's entries since `sinceIso` (oldest first, at most trendEntriesMax) and the balance just before it. */
-export async function walletEntriesSince(
-  db: Kysely<Database>,
-  businessId: string,
-  customerId: string,
-  currency: string,
-  sinceIso: string,
-): Promise<{ entries: Array<Pick<LedgerEntriesTable, 'created_at' | 'after_balance' | 'wallet_seq'>>; openingBalance: number; truncated: boolean }> {
-  const wallet = db.selectFrom('ledger_entries').where('customer_id', '=', customerId).where('business_id', '=', businessId).where('currency', '=', currency);
-  const before = await wallet.select('after_balance').where('created_at', '<', sinceIso).orderBy('wallet_seq', 'desc').limit(1).executeTakeFirst();
-  const entries = await wallet
-    .select(['created_at', 'after_balance', 'wallet_seq'])
-    .where('created_at', '>=', sinceIso)
-    .orderBy('wallet_seq', 'desc')
-    .limit(trendEntriesMax + 1)
-    .execute();
-  return { entries: entries.slice(0, trendEntriesMax).reverse(), openingBalance: Number(before?.after_balance ?? 0), truncated: entries.length > trendEntriesMax };
-}
-
 export interface LowWallet {
   customer_id: string;
   email: string;

@@ -8,7 +8,7 @@ export interface DashboardArea {
   path: string;
 }
 
-/** Only what exists today: the reports add their area when analytics lands. */
+/** Every area of the dashboard, in the nav's order. */
 export const dashboardAreas: readonly DashboardArea[] = [
   { id: 'customers', title: 'Customers', path: '/dashboard/customers' },
   { id: 'low-balance', title: 'Low balances', path: '/dashboard/low-balance' },
@@ -16,6 +16,7 @@ export const dashboardAreas: readonly DashboardArea[] = [
   { id: 'payments', title: 'Payments', path: '/dashboard/payments' },
   { id: 'refunds', title: 'Refunds', path: '/dashboard/refunds' },
   { id: 'subscriptions', title: 'Subscriptions', path: '/dashboard/subscriptions' },
+  { id: 'reports', title: 'Reports', path: '/dashboard/reports' },
   { id: 'webhooks', title: 'Webhooks', path: '/dashboard/webhooks' },
   { id: 'events', title: 'Events', path: '/dashboard/events' },
 ];

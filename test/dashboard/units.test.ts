@@ -1,7 +1,6 @@
 // Pure rules of the dashboard: money typed and shown, escaping, cookies, CSRF tokens, the trend series.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dailyClosingBalances, trendWindow } from '../../src/dashboard/balance-trend.ts';
 import { escapeHtml, html } from '../../src/dashboard/html.ts';
 import { formatMoney, parseMoney } from '../../src/dashboard/money-text.ts';
 import { cookieHeader, csrfTokenOf, parseCookies, sameSecret, sessionTokenHash } from '../../src/dashboard/sessions.ts';
@@ -88,37 +87,3 @@ describe('sessions and cookies', () => {
   });
 });
 
-describe('balance trend', () => {
-  it('daily closing balances: the last entry of each day, carried over days without one', () => {
-    const entries = [
-      { created_at: '2026-03-02T09:00:00.000Z', after_balance: 700, sequence: 2 },
-      { created_at: '2026-03-02T08:00:00.000Z', after_balance: 500, sequence: 1 },
-      { created_at: '2026-03-04T23:59:59.999Z', after_balance: 100, sequence: 3 },
-    ];
-    expect(dailyClosingBalances(entries, { fromDay: '2026-03-01', toDay: '2026-03-05', openingBalance: 200 })).toEqual([
-      { day: '2026-03-01', balance: 200 },
-      { day: '2026-03-02', balance: 700 },
-      { day: '2026-03-03', balance: 700 },
-      { day: '2026-03-04', balance: 100 },
-      { day: '2026-03-05', balance: 100 },
-    ]);
-    expect(dailyClosingBalances([], { fromDay: '2026-03-05', toDay: '2026-03-01', openingBalance: 0 })).toEqual([]);
-  });
-
-  it('the window ends on the day of now and spans the days asked for', () => {
-    expect(trendWindow(new Date('2026-12-01T15:00:00Z'), 30)).toEqual({ fromDay: '2026-11-02', toDay: '2026-12-01' });
-    expect(trendWindow(new Date('2026-12-01T15:00:00Z'), 1)).toEqual({ fromDay: '2026-12-01', toDay: '2026-12-01' });
-  });
-
-  it('the last point is the after_balance of the newest entry, whatever the order', () => {
-    fc.assert(
-      fc.property(fc.array(fc.record({ minute: fc.integer({ min: 0, max: 10 * 1440 - 1 }), balance: fc.nat() }), { minLength: 1, maxLength: 40 }), (raw) => {
-        const sorted = [...raw].sort((a, b) => a.minute - b.minute);
-        const entries = sorted.map((e, index) => ({ created_at: new Date(Date.UTC(2026, 0, 1) + e.minute * 60_000).toISOString(), after_balance: e.balance, sequence: index + 1 }));
-        const points = dailyClosingBalances([...entries].reverse(), { fromDay: '2026-01-01', toDay: '2026-01-10', openingBalance: 0 });
-        expect(points).toHaveLength(10);
-        expect(points.at(-1)!.balance).toBe(entries.at(-1)!.after_balance);
-      }),
-    );
-  });
-});
