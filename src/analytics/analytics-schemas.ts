@@ -127,6 +127,10 @@ export const LiabilityReport = Type.Object({
   date: Type.String(),
   at: Type.String({ format: 'date-time', description: 'The instant: the start of the next local day.' }),
   items: Type.Array(Type.Object({ currency: Type.String(), total: Type.Integer(), paid: Type.Integer(), promotional: Type.Integer() })),
+  dispute_shortfalls: Type.Array(
+    Type.Object({ currency: Type.String(), amount: Type.Integer({ minimum: 0 }) }),
+    { description: 'Per currency, what lost disputes and reversals settled before `at` could not take back from the wallets (their shortfall_amount).' },
+  ),
 });
 
 export const BreakageQuery = Type.Object({ ...DayRangeQuery.properties, period: Type.Optional(Period) }, { additionalProperties: false });

@@ -11,7 +11,7 @@ import { type Result, err, ok } from '../shared/result.ts';
 import type { AnalyticsErrorCode } from './analytics-errors.ts';
 import { rangeDaysMax, statementEntriesMax, topCustomersMax } from './analytics-limits.ts';
 import { type WalletRef, entryAtSeq, lastSeqBefore, normalizeEntry, streamEntries, walletEntryCount } from './entry-reads.ts';
-import { readFacts, readSnapshot } from './fact-reads.ts';
+import { disputeShortfalls, readFacts, readSnapshot } from './fact-reads.ts';
 import { type Forecast, forecast, windowStartDay } from './forecast.ts';
 import * as reports from './reports.ts';
 import { type Period, addDays, dayStartMs, isCalendarDay, localDay } from './zone-days.ts';
@@ -224,8 +224,18 @@ export class AnalyticsService {
     if (!isCalendarDay(date)) return err('INVALID_TIME_RANGE', `date ${date} is not a calendar day (YYYY-MM-DD)`);
     const zone = await this.timeZone(businessId);
     const toDay = addDays(date, 1);
-    const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, toDay }, zone, 'range', true));
-    return ok({ time_zone: zone, date, at: new Date(dayStartMs(toDay, zone)).toISOString(), items: reports.liability(facts, this.deps.currencies) });
+    const at = new Date(dayStartMs(toDay, zone)).toISOString();
+    const [facts, shortfalls] = await readSnapshot(this.deps.db, this.deps.store, async (trx) => [
+      await readFacts(trx, { businessId, toDay }, zone, 'range', true),
+      await disputeShortfalls(trx, businessId, at),
+    ] as const);
+    return ok({
+      time_zone: zone,
+      date,
+      at,
+      items: reports.liability(facts, this.deps.currencies),
+      dispute_shortfalls: this.deps.currencies.map((currency) => ({ currency, amount: shortfalls.get(currency) ?? 0 })),
+    });
   }
 
   async breakageReport(businessId: string, query: { from: string; to: string; period: Period }) {

@@ -156,3 +156,19 @@ async function tailFacts(trx: Executor, scope: FactScope, zone: string): Promise
   }
   return [...facts.values()];
 }
+
+/**
+ * Per currency, what lost disputes and reversals settled before `at` could not take back from the wallets (their
+ * shortfall_amount, src/billing/dispute-service.ts): money the business lost beyond what the wallets held.
+ */
+export async function disputeShortfalls(trx: Transaction<Database>, businessId: string, at: string): Promise<Map<string, number>> {
+  const rows = await trx
+    .selectFrom('disputes')
+    .select(['currency', (eb) => eb.fn.sum<number | string>('shortfall_amount').as('amount')])
+    .where('business_id', '=', businessId)
+    .where('status', 'in', ['lost', 'reversed'])
+    .where('updated_at', '<', at)
+    .groupBy('currency')
+    .execute();
+  return new Map(rows.map((row) => [row.currency, Number(row.amount)]));
+}

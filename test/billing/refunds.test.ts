@@ -188,6 +188,10 @@ describe.each(storeKinds)('refunds and disputes [%s]', (kind) => {
     // With nothing available at all, nothing is held and the whole amount is the shortfall.
     const second = (await t.request('POST', `/payments/${payment.payment_id}/disputes`, { body: { amount: 50 } })).json();
     expect(second).toMatchObject({ held_amount: 0, shortfall_amount: 50 });
+    // The liability report shows what lost disputes could not take back: the lost one's 800, not the open one's 50.
+    const day = clock.now().toISOString().slice(0, 10);
+    const liability = (await t.request('GET', `/reports/liability?date=${day}`)).json();
+    expect(liability.dispute_shortfalls).toContainEqual({ currency: 'USD', amount: 800 });
     await expectClean();
   });
 
