@@ -161,6 +161,39 @@ describe('load gauge', () => {
     }
   });
 
+  it('is busy while the API is in use and its writes queue behind each other, even with the event loop idle', async () => {
+    // Each sample reads the totals once: these grow by one phase's figures per read.
+    let phase = { responses: 1_000, batches: 100, commands: 100 };
+    let served = 0;
+    const writes = { batches: 0, commands: 0 };
+    const gauge = startLoadGauge(
+      () => (served += phase.responses),
+      { intervalMs: 50, machineBusy: 2 },
+      () => {
+        writes.batches += phase.batches;
+        writes.commands += phase.commands;
+        return writes;
+      },
+    );
+    try {
+      // One command per commit, API in use: writes keep up, background work goes on.
+      await nextSample();
+      expect(gauge.sample.writeBatch).toBe(1);
+      expect(gauge.busy()).toBe(false);
+      // Eight commands per commit: writes wait for the commit before theirs.
+      phase = { responses: 1_000, batches: 10, commands: 80 };
+      await nextSample();
+      expect(gauge.sample.writeBatch).toBe(8);
+      expect(gauge.busy()).toBe(true);
+      // The same commits with the API quiet: never busy.
+      phase = { responses: 0, batches: 10, commands: 80 };
+      await nextSample();
+      expect(gauge.busy()).toBe(false);
+    } finally {
+      gauge.stop();
+    }
+  });
+
   it('reads the machine CPU times from /proc/stat and nothing from a malformed one', () => {
     expect(readCpuTimes(() => 'cpu  100 5 50 800 20 1 2 3 0 0\ncpu0 1 2 3 4\n')).toEqual({ idle: 820, total: 981 });
     expect(readCpuTimes(() => 'intr 1 2 3\n')).toBeNull();

@@ -385,7 +385,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     ...deps.jobHandlers,
   };
   // Background jobs yield to the API while the process or the machine is saturated (src/jobs/load-gauge.ts).
-  const load = deps.startJobs ? startLoadGauge(metrics.responses) : undefined;
+  const load = deps.startJobs ? startLoadGauge(metrics.responses, {}, () => writer.stats) : undefined;
   if (load) registerLoadMetrics(metrics.registry, load);
   const jobs = new JobRuntime({
     load,

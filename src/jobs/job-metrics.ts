@@ -73,6 +73,14 @@ export function registerLoadMetrics(registry: Registry, gauge: Pick<LoadGauge, '
     },
   });
   new Gauge({
+    name: 'coffer_write_batch_mean',
+    help: 'Mean commands per ledger commit over the last sample interval (0 without commits; above 1, writes queued)',
+    registers: [registry],
+    collect() {
+      this.set(gauge.sample.writeBatch);
+    },
+  });
+  new Gauge({
     name: 'coffer_jobs_yielding',
     help: 'Whether job claims are spaced out because the process or machine is saturated (1) or run as slots free (0)',
     registers: [registry],

@@ -5,8 +5,8 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 export interface LoadGauge {
   /**
-   * True while the last sample saw the API serving at least apiBusyPerSecond requests per second and the event loop or
-   * the machine's CPUs at or above their busy level.
+   * True while the last sample saw the API serving at least apiBusyPerSecond requests per second and the event loop,
+   * the machine's CPUs or the ledger's commits (commands per commit) at or above their busy level.
    */
   busy(): boolean;
   /** The last sample's figures, for metrics and logs. */
@@ -21,6 +21,8 @@ export interface LoadSample {
   machine: number | null;
   /** API responses per second over the last interval. */
   apiPerSecond: number;
+  /** Mean commands per ledger commit over the last interval (0 without commits): above 1, writes were queueing. */
+  writeBatch: number;
 }
 
 export interface LoadGaugeOptions {
@@ -31,9 +33,21 @@ export interface LoadGaugeOptions {
   machineBusy: number;
   /** API responses per second from which the API counts as in use (below it, background work never yields). */
   apiBusyPerSecond: number;
+  /**
+   * Mean commands per ledger commit from which the write path counts as saturated: writes wait for the commit before
+   * theirs. It catches a saturated database that neither this event loop nor the machine's idle time shows (PostgreSQL
+   * waiting on its fsync counts as idle CPU).
+   */
+  writeBatchBusy: number;
 }
 
-export const loadGaugeDefaults: Readonly<LoadGaugeOptions> = Object.freeze({ intervalMs: 250, eventLoopBusy: 0.8, machineBusy: 0.9, apiBusyPerSecond: 100 });
+/** Running totals of the ledger writer's commits and the commands they held. */
+export interface WriteTotals {
+  batches: number;
+  commands: number;
+}
+
+export const loadGaugeDefaults: Readonly<LoadGaugeOptions> = Object.freeze({ intervalMs: 250, eventLoopBusy: 0.8, machineBusy: 0.9, apiBusyPerSecond: 100, writeBatchBusy: 4 });
 
 interface CpuTimes {
   idle: number;
@@ -59,13 +73,14 @@ export function readCpuTimes(read: () => string = () => fs.readFileSync('/proc/s
  * Samples the API's response count (`responses`, a running total), the event loop and the machine every intervalMs;
  * the timer does not keep the process alive.
  */
-export function startLoadGauge(responses: () => number, options: Partial<LoadGaugeOptions> = {}): LoadGauge {
+export function startLoadGauge(responses: () => number, options: Partial<LoadGaugeOptions> = {}, writes: () => Readonly<WriteTotals> = () => ({ batches: 0, commands: 0 })): LoadGauge {
   const settings = { ...loadGaugeDefaults, ...options };
+  let lastWrites = { ...writes() };
   let lastLoop: EventLoopUtilization = performance.eventLoopUtilization();
   let lastCpu = readCpuTimes();
   let lastResponses = responses();
   let lastAt = performance.now();
-  const sample: LoadSample = { eventLoop: 0, machine: null, apiPerSecond: 0 };
+  const sample: LoadSample = { eventLoop: 0, machine: null, apiPerSecond: 0, writeBatch: 0 };
   let busy = false;
   const timer = setInterval(() => {
     const at = performance.now();
@@ -79,7 +94,14 @@ export function startLoadGauge(responses: () => number, options: Partial<LoadGau
     const cpu = readCpuTimes();
     sample.machine = cpu && lastCpu && cpu.total > lastCpu.total ? 1 - (cpu.idle - lastCpu.idle) / (cpu.total - lastCpu.total) : null;
     lastCpu = cpu;
-    const saturated = sample.eventLoop >= settings.eventLoopBusy || (sample.machine !== null && sample.machine >= settings.machineBusy);
+    const written = writes();
+    const batches = written.batches - lastWrites.batches;
+    sample.writeBatch = batches > 0 ? (written.commands - lastWrites.commands) / batches : 0;
+    lastWrites = { batches: written.batches, commands: written.commands };
+    const saturated =
+      sample.eventLoop >= settings.eventLoopBusy ||
+      (sample.machine !== null && sample.machine >= settings.machineBusy) ||
+      sample.writeBatch >= settings.writeBatchBusy;
     busy = saturated && sample.apiPerSecond >= settings.apiBusyPerSecond;
   }, settings.intervalMs);
   timer.unref();
