@@ -3,33 +3,18 @@
 // event and dispute (before the hold). After a restart, the report sent again finishes each once: one credit, one
 // hold, and `coffer verify` finds nothing.
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import { type Store, openStore } from '../../src/db/database.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/db/database.ts';
 import { verifyStore } from '../../src/ops/verify.ts';
 import { newWebhookSecret } from '../../src/webhooks/endpoint-service.ts';
-import { type ChildServer, call, startServe } from '../support/child-server.ts';
-import { type TestDatabase, createTestDatabase, storeKinds } from '../support/stores.ts';
+import { call } from '../support/child-server.ts';
+import { poster, quickChildEnv, useChildSuite, waitUntil } from '../support/child-suite.ts';
+import { storeKinds } from '../support/stores.ts';
 import { type Receiver, startReceiver } from '../webhooks/receiver.ts';
 
 const apiKey = `coffer_test_${'c'.repeat(24)}`;
 const secret = newWebhookSecret();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function post(baseUrl: string, path: string, body: unknown): Promise<Record<string, any>> {
-  const outcome = await call(`${baseUrl}${path}`, { body, key: apiKey });
-  if (outcome.kind !== 'response' || outcome.status !== 200) throw new Error(`${path}: ${JSON.stringify(outcome)}`);
-  return JSON.parse(outcome.body);
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(20);
-  }
-  return false;
-}
+const post = poster(apiKey);
 
 /** Signs and POSTs one processor event (a fresh timestamp and signature each time, as a retry is sent). */
 function sendEvent(baseUrl: string, id: string, event: unknown): Promise<Response> {
@@ -43,49 +28,30 @@ function sendEvent(baseUrl: string, id: string, event: unknown): Promise<Respons
 }
 
 describe.each(storeKinds)('the processor callback and late refund failures killed between steps [%s]', (kind) => {
-  let database: TestDatabase;
   let receiver: Receiver;
   let side: Store;
-  let servers: ChildServer[] = [];
   let env: Record<string, string>;
+  const suite = useChildSuite(kind, () => env);
   beforeAll(async () => {
-    database = await createTestDatabase(kind);
     receiver = await startReceiver((request) => {
       const call = JSON.parse(request.body) as { type: string; idempotency_key: string };
       const id = `${call.type === 'charge' ? 'ch' : 're'}_${call.idempotency_key.replace(/[^A-Za-z0-9]/g, '')}`;
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(call.type === 'charge' ? { status: 'succeeded', charge_id: id } : { status: 'succeeded', refund_id: id }) };
     });
-    env = {
-      ...database.env,
-      COFFER_BOOTSTRAP_API_KEY: apiKey,
-      COFFER_LOG_LEVEL: 'warn',
-      COFFER_RATE_LIMIT_PER_SECOND: '0',
-      COFFER_JOBS_POLL_MS: '50',
-      COFFER_JOBS_LEASE_MS: '10000',
-      COFFER_JOBS_HANDLER_TIMEOUT_MS: '8000',
-      COFFER_WEBHOOK_TIMEOUT_MS: '1500',
+    env = quickChildEnv(apiKey, {
       COFFER_BILLING_STEP_PAUSE_MS: '1500',
       COFFER_PAYMENT_PROCESSOR_URL: receiver.url,
       COFFER_PAYMENT_PROCESSOR_SECRET: secret,
       COFFER_PAYMENT_PROCESSOR_ALLOW_PRIVATE_URLS: 'true',
-    };
-  });
-  afterEach(async () => {
-    for (const server of servers) server.kill();
-    await Promise.all(servers.map((server) => server.exited));
-    servers = [];
+    });
   });
   afterAll(async () => {
-    await side?.close();
-    await database?.drop();
     await receiver?.close();
   });
 
   const serve = async () => {
-    const server = await startServe(env);
-    servers.push(server);
-    expect(server.baseUrl, server.output()).not.toBeNull();
-    side ??= await openStore(loadConfig(database.env));
+    const server = await suite.serve();
+    side = await suite.side();
     return server;
   };
   const walletOf = (customerId: string) => side.db.selectFrom('wallets').selectAll().where('customer_id', '=', customerId).where('currency', '=', 'USD').executeTakeFirstOrThrow();

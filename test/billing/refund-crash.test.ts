@@ -1,71 +1,29 @@
 // SIGKILL of a real `coffer serve` in the middle of a top-up (charged, not yet credited) and of a refund (wallet part
 // credited, card part not yet refunded): after a restart the jobs finish them, the card is charged (refunded) once,
 // the wallet credited once, nothing acknowledged is lost, and `coffer verify` finds nothing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import { type Store, openStore } from '../../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/db/database.ts';
 import { verifyStore } from '../../src/ops/verify.ts';
-import { type ChildServer, call, startServe } from '../support/child-server.ts';
-import { type TestDatabase, createTestDatabase, storeKinds } from '../support/stores.ts';
+import { call } from '../support/child-server.ts';
+import { poster, quickChildEnv, useChildSuite, waitUntil } from '../support/child-suite.ts';
+import { storeKinds } from '../support/stores.ts';
 
 const apiKey = `coffer_test_${'b'.repeat(24)}`;
-const env = {
-  COFFER_BOOTSTRAP_API_KEY: apiKey,
-  COFFER_LOG_LEVEL: 'warn',
-  COFFER_RATE_LIMIT_PER_SECOND: '0',
-  COFFER_JOBS_POLL_MS: '50',
-  // A recovery run pauses after each step too: its handler gets room for the pauses.
-  COFFER_JOBS_LEASE_MS: '10000',
-  COFFER_JOBS_HANDLER_TIMEOUT_MS: '8000',
-  COFFER_WEBHOOK_TIMEOUT_MS: '1500',
+const env = quickChildEnv(apiKey, {
   // A pause after each persisted step gives the kill a window; the recovery job is due soon after a payment starts.
   COFFER_BILLING_STEP_PAUSE_MS: '1500',
   COFFER_BILLING_RECOVERY_DELAY_MS: '2500',
-};
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function post(baseUrl: string, path: string, body: unknown): Promise<Record<string, any>> {
-  const outcome = await call(`${baseUrl}${path}`, { body, key: apiKey });
-  if (outcome.kind !== 'response' || outcome.status !== 200) throw new Error(`${path}: ${JSON.stringify(outcome)}`);
-  return JSON.parse(outcome.body);
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(20);
-  }
-  return false;
-}
+});
+const post = poster(apiKey);
 
 describe.each(storeKinds)('top-up and refund killed between steps [%s]', (kind) => {
-  let database: TestDatabase;
+  const suite = useChildSuite(kind, () => env);
   let side: Store;
-  let servers: ChildServer[] = [];
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterEach(async () => {
-    for (const server of servers) server.kill();
-    await Promise.all(servers.map((server) => server.exited));
-    servers = [];
-  });
-  afterAll(async () => {
-    await side?.close();
-    await database?.drop();
-  });
-
-  const serve = async () => {
-    const server = await startServe({ ...database.env, ...env });
-    servers.push(server);
-    expect(server.baseUrl, server.output()).not.toBeNull();
-    return server;
-  };
+  const serve = () => suite.serve();
   const newCustomer = async (baseUrl: string, label: string) => {
     const customer = await post(baseUrl, '/customers', { email: `crash-${label}@example.com`, name: `Crash ${label}` });
     await post(baseUrl, `/customers/${customer.customer_id}/payment-methods`, { payment_method_id: 'pm_card_succeeds' });
-    side ??= await openStore(loadConfig(database.env));
+    side = await suite.side();
     return customer.customer_id as string;
   };
   const walletOf = (customerId: string) => side.db.selectFrom('wallets').selectAll().where('customer_id', '=', customerId).where('currency', '=', 'USD').executeTakeFirstOrThrow();

@@ -1,30 +1,15 @@
 // Expiry across real `coffer serve` processes: one killed with SIGKILL while its expiry jobs run still leaves exactly
 // one expiration entry per lot after restart (both stores), and two processes on one database (SQLite file or PostgreSQL) running the jobs, with
 // writes racing them through both, write one entry per lot. `coffer verify` finds the store clean afterwards.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import { type Store, openStore } from '../../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/db/database.ts';
 import { verifyStore } from '../../src/ops/verify.ts';
-import { type ChildServer, call, startServe } from '../support/child-server.ts';
-import { type TestDatabase, createTestDatabase, storeKinds } from '../support/stores.ts';
+import { poster, quickChildEnv, sleep, useChildSuite, waitUntil } from '../support/child-suite.ts';
+import { storeKinds } from '../support/stores.ts';
 
 const apiKey = `coffer_test_${'e'.repeat(24)}`;
-const fastEnv = {
-  COFFER_BOOTSTRAP_API_KEY: apiKey,
-  COFFER_LOG_LEVEL: 'warn',
-  COFFER_RATE_LIMIT_PER_SECOND: '0',
-  COFFER_WEBHOOK_TIMEOUT_MS: '1500',
-  COFFER_JOBS_HANDLER_TIMEOUT_MS: '2000',
-  COFFER_JOBS_LEASE_MS: '2500',
-  COFFER_JOBS_POLL_MS: '50',
-};
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function post(baseUrl: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const outcome = await call(`${baseUrl}${path}`, { body, key: apiKey });
-  if (outcome.kind !== 'response' || outcome.status !== 200) throw new Error(`${path}: ${JSON.stringify(outcome)}`);
-  return JSON.parse(outcome.body);
-}
+const fastEnv = quickChildEnv(apiKey, { COFFER_JOBS_HANDLER_TIMEOUT_MS: '2000', COFFER_JOBS_LEASE_MS: '2500' });
+const post = poster(apiKey);
 
 /** Customers, each with a paid deposit and `lotsEach` promotional lots expiring from `firstExpiryMs` on, spread out. */
 async function seedLots(baseUrl: string, customers: number, lotsEach: number, firstExpiryMs: number, spreadMs: number): Promise<string[]> {
@@ -55,43 +40,14 @@ async function expirationCounts(store: Store): Promise<{ lots: number; activeLot
   };
 }
 
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(25);
-  }
-  return false;
-}
-
 describe.each(storeKinds)('expiry across real processes [%s]', (kind) => {
-  let database: TestDatabase;
-  let side: Store | undefined;
-  let servers: ChildServer[] = [];
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterEach(async () => {
-    for (const server of servers) server.kill();
-    await Promise.all(servers.map((server) => server.exited));
-    servers = [];
-    await side?.close();
-    side = undefined;
-  });
-  afterAll(async () => database?.drop());
-
-  const serve = async () => {
-    const server = await startServe({ ...database.env, ...fastEnv });
-    if (!server.baseUrl) throw new Error(`coffer serve did not start:\n${server.output()}`);
-    servers.push(server);
-    return server;
-  };
+  const suite = useChildSuite(kind, () => fastEnv);
+  const serve = () => suite.serve();
 
   it('SIGKILL while the expiry jobs run: after restart, exactly one expiration entry per lot', async () => {
     const first = await serve();
     await seedLots(first.baseUrl!, 30, 2, 2_500, 2_000);
-    side = await openStore(loadConfig(database.env));
-    const store = side;
+    const store = await suite.side();
     // Kill it once some, not all, expirations are written.
     const midway = await waitUntil(async () => {
       const counts = await expirationCounts(store);
@@ -113,8 +69,7 @@ describe.each(storeKinds)('expiry across real processes [%s]', (kind) => {
   it('two processes on one database run the jobs and race writes: one expiration entry per lot', async () => {
     const [a, b] = [await serve(), await serve()];
     const customers = await seedLots(a.baseUrl!, 20, 3, 2_000, 500);
-    side = await openStore(loadConfig(database.env));
-    const store = side;
+    const store = await suite.side();
     // Writes through both processes while the lots expire: each batch expires what is due before its command.
     const racing = (async () => {
       for (let round = 0; round < 12; round++) {

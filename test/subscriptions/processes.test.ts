@@ -1,47 +1,22 @@
 // Renewals across real processes: two `coffer serve` on one database billing many subscriptions with missed periods
 // (each period invoiced exactly once, counted per period), two in-process apps racing to bill the same period, and a
 // `coffer serve` SIGKILLed in the middle of a renewal (after restart the period is paid once). Runs dist/: build first.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import { type Store, openStore } from '../../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/db/database.ts';
 import { verifyStore } from '../../src/ops/verify.ts';
 import { systemClock } from '../../src/shared/clock.ts';
 import { idGenerator } from '../../src/shared/ids.ts';
 import { Renewals } from '../../src/subscriptions/renewal.ts';
-import { type ChildServer, call, startServe } from '../support/child-server.ts';
+import { poster, quickChildEnv, useChildSuite, waitUntil } from '../support/child-suite.ts';
 import { buildSiblingApp, createCustomer, credit } from '../support/fixtures.ts';
-import { type TestDatabase, createTestDatabase, storeKinds } from '../support/stores.ts';
+import { storeKinds } from '../support/stores.ts';
 import { startTestApp } from '../support/test-app.ts';
 import { createSubscription } from './support.ts';
 
 const apiKey = `coffer_test_${'s'.repeat(24)}`;
-const env = {
-  COFFER_BOOTSTRAP_API_KEY: apiKey,
-  COFFER_LOG_LEVEL: 'warn',
-  COFFER_RATE_LIMIT_PER_SECOND: '0',
-  COFFER_JOBS_POLL_MS: '50',
-  COFFER_JOBS_LEASE_MS: '10000',
-  COFFER_JOBS_HANDLER_TIMEOUT_MS: '8000',
-  COFFER_WEBHOOK_TIMEOUT_MS: '1500',
-  COFFER_BILLING_RECOVERY_DELAY_MS: '2500',
-};
+const env = quickChildEnv(apiKey, { COFFER_BILLING_RECOVERY_DELAY_MS: '2500' });
 const day = 86_400_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function post(baseUrl: string, path: string, body: unknown): Promise<Record<string, any>> {
-  const outcome = await call(`${baseUrl}${path}`, { body, key: apiKey });
-  if (outcome.kind !== 'response' || outcome.status !== 200) throw new Error(`${path}: ${JSON.stringify(outcome)}`);
-  return JSON.parse(outcome.body);
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(50);
-  }
-  return false;
-}
+const post = poster(apiKey);
 
 /** Invoices per (subscription, period start) of these subscriptions: every count must be 1. */
 async function invoicesPerPeriod(side: Store, subscriptionIds: string[]) {
@@ -55,31 +30,13 @@ async function invoicesPerPeriod(side: Store, subscriptionIds: string[]) {
 }
 
 describe.each(storeKinds)('subscription renewals across processes [%s]', (kind) => {
-  let database: TestDatabase;
+  const suite = useChildSuite(kind, () => env);
   let side: Store;
-  let servers: ChildServer[] = [];
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterEach(async () => {
-    for (const server of servers) server.kill();
-    await Promise.all(servers.map((server) => server.exited));
-    servers = [];
-  });
-  afterAll(async () => {
-    await side?.close();
-    await database?.drop();
-  });
-  const serve = async (extra: Record<string, string> = {}) => {
-    const server = await startServe({ ...database.env, ...env, ...extra });
-    servers.push(server);
-    expect(server.baseUrl, server.output()).not.toBeNull();
-    return server;
-  };
+  const serve = (extra: Record<string, string> = {}) => suite.serve(extra);
 
   it.runIf(kind === 'postgres')('two coffer serve processes bill each missed period of 8 subscriptions exactly once', async () => {
     const [first, second] = [await serve(), await serve()];
-    side ??= await openStore(loadConfig(database.env));
+    side = await suite.side();
     const subscriptionIds: string[] = [];
     for (let i = 0; i < 8; i++) {
       const baseUrl = (i % 2 === 0 ? first : second).baseUrl!;
@@ -104,7 +61,7 @@ describe.each(storeKinds)('subscription renewals across processes [%s]', (kind) 
   it('SIGKILL mid-renewal (between hold and charge): after restart the period is billed once and paid once', async () => {
     let server = await serve({ COFFER_BILLING_STEP_PAUSE_MS: '1500' });
     const baseUrl = server.baseUrl!;
-    side ??= await openStore(loadConfig(database.env));
+    side = await suite.side();
     const customer = await post(baseUrl, '/customers', { email: 'kill@example.com', name: 'Kill' });
     const customerId = customer.customer_id as string;
     await post(baseUrl, `/customers/${customerId}/wallets/ledger-entries`, { amount: 600, currency: 'USD', entry_type: 'credit' });
