@@ -1,19 +1,10 @@
 // docs/wallets.md's hold example (a ride: hold, then capture what it cost), run as written through the official SDK
 // on both stores; what it prints is what the page says.
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docBlocks, runDocBlocks } from '../support/doc-blocks.ts';
 import { sdkClient } from '../support/sdk.ts';
 import { storeKinds } from '../support/stores.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
-
-const AsyncFunction = (async () => {}).constructor as new (...names: string[]) => (...values: unknown[]) => Promise<unknown>;
-
-function holdExample(): { code: string; printed: unknown[] } {
-  const text = fs.readFileSync(new URL('../../docs/wallets.md', import.meta.url), 'utf8');
-  const code = /A ride-hailing example[\s\S]*?```ts\n([\s\S]*?)```/.exec(text)![1];
-  const printed = [...code.matchAll(/^\/\/ (\{.*\})$/gm)].map((m) => JSON.parse(m[1].replace(/(\w+):/g, '"$1":').replace(/'/g, '"')));
-  return { code, printed };
-}
 
 describe.each(storeKinds)('docs/wallets.md hold example [%s]', (kind) => {
   let t: TestApp;
@@ -26,10 +17,8 @@ describe.each(storeKinds)('docs/wallets.md hold example [%s]', (kind) => {
     const client = sdkClient(await t.listen(), t.apiKey);
     const customerId = (await client.customers.create({ email: 'rider@example.com', name: 'Rider' })).customer_id;
     await client.customers.wallets.ledgerEntries.create(customerId, { amount: 6000, currency: 'USD', entry_type: 'credit' });
-    const { code, printed } = holdExample();
-    expect(printed).toHaveLength(3);
-    const seen: unknown[] = [];
-    await new AsyncFunction('client', 'customerId', 'console', code)(client, customerId, { log: (value: unknown) => seen.push(value) });
-    expect(seen).toEqual(printed);
+    const [block] = docBlocks('wallets.md', 'A ride-hailing example');
+    expect(block.printed).toHaveLength(3);
+    await runDocBlocks([block], { client, customerId });
   });
 });
