@@ -2,14 +2,13 @@
 // page with its disputes and the Refund form, the Refunds page and a refund's page, the Subscriptions page and the
 // customer's subscriptions; a refund by button (checked in the ledger), the refundable amount exceeded in words, a
 // double-clicked Refund applied once, a read-only key refused; axe-core, phone width, no other origin, screenshots.
-import fs from 'node:fs';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../support/manual-clock.ts';
 import { storeKinds } from '../support/stores.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
 import { type SeededBilling, seedBilling } from './billing-seed.ts';
-import { desktop, executablePath, overflowsSideways, phone, screenshot, seriousViolations, signIn, watch } from './browser-session.ts';
+import { auditPages, desktop, expectOwnOriginOnly, openSignedIn, phone, signIn, watch } from './browser-session.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
@@ -34,7 +33,6 @@ describe.each(storeKinds)('dashboard refunds, disputes and subscriptions in Chro
   const balance = async () => (await t.request('GET', `/customers/${customerId}/wallets`)).json().items.find((w: { currency: string }) => w.currency === 'USD').balance as number;
 
   beforeAll(async () => {
-    if (!fs.existsSync(executablePath)) throw new Error(`${executablePath} is missing: run .ci/setup-browser (apt-get install chromium)`);
     const clock = new ManualClock(new Date(Date.now() - 3_600_000));
     t = await startTestApp(kind, { COFFER_API_KEY_CACHE_MS: '0' }, { clock });
     customerId = (await post('/customers', { email: 'ann.lee@example.com', name: 'Ann Lee' })).customer_id;
@@ -56,11 +54,7 @@ describe.each(storeKinds)('dashboard refunds, disputes and subscriptions in Chro
     }
     clock.set(new Date());
     baseUrl = await t.listen();
-    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
-    context = await browser.newContext({ viewport: desktop });
-    watched = watch(context);
-    page = watched.track(await context.newPage());
-    await signIn(page, baseUrl, t.apiKey);
+    ({ browser, context, watched, page } = await openSignedIn(baseUrl, t.apiKey));
   });
   afterAll(async () => {
     await browser?.close();
@@ -76,21 +70,8 @@ describe.each(storeKinds)('dashboard refunds, disputes and subscriptions in Chro
       { name: 'subscriptions', url: '/dashboard/subscriptions' },
       { name: 'customer-subscriptions', url: `/dashboard/customers/${customerId}`, scrollTo: '#subscriptions' },
     ];
-    for (const viewport of [desktop, phone]) {
-      await page.setViewportSize(viewport);
-      const width = viewport === desktop ? 'desktop' : 'phone';
-      for (const entry of pages) {
-        await page.goto(`${baseUrl}${entry.url}`, { waitUntil: 'networkidle' });
-        expect(await seriousViolations(page), `${entry.name} at ${width}`).toEqual([]);
-        expect(await overflowsSideways(page), `${entry.name} at ${width} is wider than the screen`).toBe(false);
-        if (entry.scrollTo) await page.locator(entry.scrollTo).evaluate((element) => element.scrollIntoView());
-        await screenshot(page, kind, `${entry.name}-${width}`);
-      }
-    }
-    await page.setViewportSize(desktop);
-    const ownOrigin = new URL(baseUrl).origin;
-    expect(watched.requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== ownOrigin)).toEqual([]);
-    expect(watched.cspErrors).toEqual([]);
+    await auditPages(page, baseUrl, kind, pages);
+    expectOwnOriginOnly(watched, baseUrl);
   });
 
   it('refunds a payment by button: the ledger has the refund entry; beyond the refundable amount says so; a double click refunds once', async () => {

@@ -2,12 +2,12 @@
 // (activity chart and table, liability, breakage, CSV links) and the customer page's trend and forecast; axe-core,
 // phone width, no other origin, the charts drawn, screenshots.
 import fs from 'node:fs';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../support/manual-clock.ts';
 import { storeKinds } from '../support/stores.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
-import { desktop, executablePath, overflowsSideways, phone, screenshot, seriousViolations, signIn, watch } from './browser-session.ts';
+import { auditPages, expectOwnOriginOnly, openSignedIn, phone, watch } from './browser-session.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
@@ -27,7 +27,6 @@ describe.each(storeKinds)('dashboard reports and customer analytics in Chromium 
   };
 
   beforeAll(async () => {
-    if (!fs.existsSync(executablePath)) throw new Error(`${executablePath} is missing: run .ci/setup-browser (apt-get install chromium)`);
     const clock = new ManualClock(new Date(Date.now() - 12 * 86_400_000));
     t = await startTestApp(kind, { COFFER_API_KEY_CACHE_MS: '0' }, { clock });
     customerId = (await post('/customers', { email: 'ann.lee@example.com', name: 'Ann Lee' })).customer_id;
@@ -39,11 +38,7 @@ describe.each(storeKinds)('dashboard reports and customer analytics in Chromium 
     }
     clock.set(new Date());
     baseUrl = await t.listen();
-    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
-    context = await browser.newContext({ viewport: desktop });
-    watched = watch(context);
-    page = watched.track(await context.newPage());
-    await signIn(page, baseUrl, t.apiKey);
+    ({ browser, context, watched, page } = await openSignedIn(baseUrl, t.apiKey));
   });
   afterAll(async () => {
     await browser?.close();
@@ -55,22 +50,8 @@ describe.each(storeKinds)('dashboard reports and customer analytics in Chromium 
       { name: 'reports', url: '/dashboard/reports' },
       { name: 'customer-analytics', url: `/dashboard/customers/${customerId}`, scrollTo: '#trend-heading' },
     ];
-    for (const viewport of [desktop, phone]) {
-      await page.setViewportSize(viewport);
-      const width = viewport === desktop ? 'desktop' : 'phone';
-      for (const entry of pages) {
-        await page.goto(`${baseUrl}${entry.url}`, { waitUntil: 'networkidle' });
-        expect(await page.locator('[data-trend][data-drawn="yes"] canvas').count(), `${entry.name} charts`).toBeGreaterThan(0);
-        expect(await seriousViolations(page), `${entry.name} at ${width}`).toEqual([]);
-        expect(await overflowsSideways(page), `${entry.name} at ${width} is wider than the screen`).toBe(false);
-        if (entry.scrollTo) await page.locator(entry.scrollTo).evaluate((element) => element.scrollIntoView());
-        await screenshot(page, kind, `${entry.name}-${width}`);
-      }
-    }
-    await page.setViewportSize(desktop);
-    const ownOrigin = new URL(baseUrl).origin;
-    expect(watched.requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== ownOrigin)).toEqual([]);
-    expect(watched.cspErrors).toEqual([]);
+    await auditPages(page, baseUrl, kind, pages, { ready: async (entry) => expect(await page.locator('[data-trend][data-drawn="yes"] canvas').count(), `${entry.name} charts`).toBeGreaterThan(0) });
+    expectOwnOriginOnly(watched, baseUrl);
   });
 
   it('Reports is in the nav; the CSV link downloads the activity; the forecast shows per currency', async () => {

@@ -2,7 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { expect } from 'vitest';
 import type { TestApp } from '../support/test-app.ts';
 
 export const executablePath = '/usr/bin/chromium';
@@ -82,4 +83,62 @@ export async function entryCount(t: TestApp, customerId: string): Promise<number
 export async function balanceOf(t: TestApp, customerId: string, currency: string): Promise<number> {
   const response = await t.request('GET', `/customers/${customerId}/wallets`);
   return (response.json().items as Array<{ currency: string; balance: number }>).find((w) => w.currency === currency)!.balance;
+}
+
+export interface SignedIn {
+  browser: Browser;
+  context: BrowserContext;
+  watched: ReturnType<typeof watch>;
+  page: Page;
+}
+
+/** Debian's Chromium, one desktop-sized context whose requests are watched, and a page signed in to the dashboard. */
+export async function openSignedIn(baseUrl: string, apiKey: string): Promise<SignedIn> {
+  if (!fs.existsSync(executablePath)) throw new Error(`${executablePath} is missing: run .ci/setup-browser (apt-get install chromium)`);
+  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+  const context = await browser.newContext({ viewport: desktop });
+  const watched = watch(context);
+  const page = watched.track(await context.newPage());
+  await signIn(page, baseUrl, apiKey);
+  return { browser, context, watched, page };
+}
+
+export interface AuditedPage {
+  name: string;
+  url: string;
+  /** Scrolled into view before the screenshot. */
+  scrollTo?: string;
+}
+
+/**
+ * Each page at desktop and then phone width: `ready` (if given) once it loaded, no serious axe-core violation, nothing
+ * wider than the screen, a screenshot `<name>-<desktop|phone>`. Leaves the page at desktop width.
+ */
+export async function auditPages(
+  page: Page,
+  baseUrl: string,
+  kind: string,
+  pages: readonly AuditedPage[],
+  options: { ready?: (entry: AuditedPage) => Promise<void>; fullPage?: (entry: AuditedPage, width: 'desktop' | 'phone') => boolean } = {},
+): Promise<void> {
+  for (const viewport of [desktop, phone]) {
+    await page.setViewportSize(viewport);
+    const width = viewport === desktop ? 'desktop' : 'phone';
+    for (const entry of pages) {
+      await page.goto(`${baseUrl}${entry.url}`, { waitUntil: 'networkidle' });
+      await options.ready?.(entry);
+      expect(await seriousViolations(page), `${entry.name} at ${width}`).toEqual([]);
+      expect(await overflowsSideways(page), `${entry.name} at ${width} is wider than the screen`).toBe(false);
+      if (entry.scrollTo) await page.locator(entry.scrollTo).evaluate((element) => element.scrollIntoView());
+      await screenshot(page, kind, `${entry.name}-${width}`, options.fullPage?.(entry, width) ?? false);
+    }
+  }
+  await page.setViewportSize(desktop);
+}
+
+/** Every request the context made went to the dashboard's own origin (or was a data: URL), and no CSP refusal was logged. */
+export function expectOwnOriginOnly(watched: ReturnType<typeof watch>, baseUrl: string): void {
+  const ownOrigin = new URL(baseUrl).origin;
+  expect(watched.requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== ownOrigin)).toEqual([]);
+  expect(watched.cspErrors).toEqual([]);
 }

@@ -7,7 +7,7 @@ import { ManualClock } from '../support/manual-clock.ts';
 import { storeKinds } from '../support/stores.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
 import { type Receiver, startReceiver } from '../webhooks/receiver.ts';
-import { type Seeded, balanceOf, desktop, entryCount, executablePath, overflowsSideways, phone, screenshot, seriousViolations, signIn, watch } from './browser-session.ts';
+import { auditPages, balanceOf, desktop, entryCount, executablePath, expectOwnOriginOnly, overflowsSideways, phone, screenshot, type Seeded, seriousViolations, signIn, watch } from './browser-session.ts';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 const dayMs = 86_400_000;
@@ -185,18 +185,13 @@ describe.each(storeKinds)('dashboard in Chromium [%s]', (kind) => {
       { name: 'webhook-endpoint', url: `/dashboard/webhooks/${seeded.endpointId}` },
       { name: 'events', url: '/dashboard/events' },
     ];
-    for (const viewport of [desktop, phone]) {
-      await page.setViewportSize(viewport);
-      const width = viewport === desktop ? 'desktop' : 'phone';
-      for (const entry of pages) {
-        await page.goto(`${baseUrl}${entry.url}`, { waitUntil: 'networkidle' });
+    await auditPages(page, baseUrl, kind, pages, {
+      ready: async (entry) => {
         if (entry.name === 'customer') await page.locator('.chart-area canvas').first().waitFor();
-        expect(await seriousViolations(page), `${entry.name} at ${width}`).toEqual([]);
-        expect(await overflowsSideways(page), `${entry.name} at ${width} is wider than the screen`).toBe(false);
-        // The customer page whole (balances, the form, the charts and the ledger); the others as a screen shows them.
-        await screenshot(page, kind, `${entry.name}-${width}`, entry.name === 'customer' && viewport === desktop);
-      }
-    }
+      },
+      // The customer page whole (balances, the form, the charts and the ledger); the others as a screen shows them.
+      fullPage: (entry, width) => entry.name === 'customer' && width === 'desktop',
+    });
     await page.goto(`${baseUrl}/dashboard/low-balance`);
     expect(await page.locator('tbody').innerText()).toContain('Bob Rao');
     await page.goto(`${baseUrl}/dashboard/webhooks/${seeded.endpointId}`);
@@ -204,12 +199,8 @@ describe.each(storeKinds)('dashboard in Chromium [%s]', (kind) => {
     await page.getByRole('button', { name: /^Redeliver/ }).first().click();
     await page.getByRole('status').filter({ hasText: 'will be delivered again' }).waitFor();
 
-    const ownOrigin = new URL(baseUrl).origin;
-    const elsewhere = watched.requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== ownOrigin);
-    expect(elsewhere).toEqual([]);
+    expectOwnOriginOnly(watched, baseUrl);
     expect(watched.requested.some((url) => url.endsWith('/dashboard/assets/htmx.min.js'))).toBe(true);
-    expect(watched.cspErrors).toEqual([]);
-    await page.setViewportSize(desktop);
   });
 
   it('is keyboard-navigable: the skip link comes first and the search field is reached with Tab', async () => {
