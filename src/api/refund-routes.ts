@@ -38,7 +38,10 @@ export const refundRoutes =
       },
       async (request, reply) => {
         const result = await refunds.create(request.principal.businessId, request.body);
-        return result.ok ? result.value : sendErr(reply, result);
+        if (!result.ok) return sendErr(reply, result);
+        const { replayed, ...refund } = result.value as typeof result.value & { replayed?: true };
+        if (replayed) reply.header('x-idempotent-replay', 'true');
+        return refund;
       },
     );
 

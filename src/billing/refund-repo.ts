@@ -9,6 +9,10 @@ export function refundById(db: Executor, businessId: string, id: string): Promis
   return db.selectFrom('refunds').selectAll().where('id', '=', id).where('business_id', '=', businessId).executeTakeFirst();
 }
 
+export function refundByKey(db: Executor, businessId: string, key: string): Promise<RefundsTable | undefined> {
+  return db.selectFrom('refunds').selectAll().where('business_id', '=', businessId).where('idempotency_key', '=', key).executeTakeFirst();
+}
+
 export function disputeById(db: Executor, businessId: string, id: string): Promise<DisputesTable | undefined> {
   return db.selectFrom('disputes').selectAll().where('id', '=', id).where('business_id', '=', businessId).executeTakeFirst();
 }

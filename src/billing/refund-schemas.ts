@@ -61,8 +61,19 @@ export const RefundCreateBody = Type.Object(
         description: 'Coffer extension. original (default): the wallet part back to the wallet, the card part back to the card. wallet: everything back as wallet balance.',
       }),
     ),
+    idempotency_key: Type.Optional(
+      Nullable(
+        Type.String({
+          minLength: 1,
+          maxLength: idempotencyKeyLengthMax,
+          pattern: printableText,
+          description:
+            'Coffer extension, unique per business. The same key and request again answers the refund it made (x-idempotent-replay: true) and refunds nothing more; the key with another payment, amount or destination is refused 409.',
+        }),
+      ),
+    ),
   },
-  { additionalProperties: false, examples: [{ payment_id: 'pay_…', reason: 'Goodwill', amount: 10, destination: 'wallet' }] },
+  { additionalProperties: false, examples: [{ payment_id: 'pay_…', reason: 'Goodwill', amount: 10, destination: 'wallet', idempotency_key: 'refund_order_42' }] },
 );
 export type RefundCreateBody = Static<typeof RefundCreateBody>;
 

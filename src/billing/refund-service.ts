@@ -39,6 +39,8 @@ export interface RefundRequest {
   metadata?: Record<string, string>;
   amount?: number | null;
   destination?: 'original' | 'wallet';
+  /** Unique per business: the same key again answers the refund it made. */
+  idempotency_key?: string | null;
 }
 
 export interface WireRefund {
@@ -68,6 +70,9 @@ const decideAttemptsMax = 20;
 const stepsPerRunMax = 6;
 const walletKey = (refundId: string, part: number) => `refund:${refundId}:wallet:${part}`;
 
+/** Thrown inside the create transaction when another call took the idempotency key first: the transaction rolls back. */
+class KeyTaken extends Error {}
+
 export class RefundService {
   constructor(private readonly deps: RefundDeps) {}
 
@@ -96,7 +101,12 @@ export class RefundService {
       }
       if (asked === 0) return err('INVALID_REFUND', 'items: name at least one line item');
     }
+    const key = request.idempotency_key ?? null;
     for (let attempt = 0; attempt < decideAttemptsMax; attempt++) {
+      if (key !== null) {
+        const earlier = await repo.refundByKey(this.deps.db, businessId, key);
+        if (earlier) return this.replay(businessId, earlier, request, asked, destination);
+      }
       const decided = await this.deps.db.transaction().execute(async (trx) => {
         const payment = await billingRepo.paymentById(trx, businessId, request.payment_id);
         if (!payment) return err('PAYMENT_NOT_FOUND', `Payment ${request.payment_id} not found`);
@@ -135,11 +145,18 @@ export class RefundService {
           metadata: JSON.stringify(request.metadata ?? {}),
           created_at: now,
           updated_at: now,
+          idempotency_key: key,
         };
-        await trx.insertInto('refunds').values(row).execute();
+        // Another call with the same key may have inserted first: this insert then does nothing, and the loop answers
+        // that call's refund (the refundable amounts taken above roll back with the transaction).
+        const inserted = await trx.insertInto('refunds').values(row).onConflict((c) => c.columns(['business_id', 'idempotency_key']).doNothing()).executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new KeyTaken();
         // The job resumes a refund left pending (a crash) and runs its card part through the processor.
         await enqueueJob(trx, { kind: refundJobKind, key: row.id, dueAt: new Date(now), payload: { business_id: businessId, refund_id: row.id }, attemptsMax: refundJobAttemptsMax }, { newId: this.deps.newId, now: new Date(now) });
         return ok(row);
+      }).catch((error: unknown) => {
+        if (error instanceof KeyTaken) return null;
+        throw error;
       });
       if (decided === null) continue;
       if (!decided.ok) return decided;
@@ -149,6 +166,19 @@ export class RefundService {
       return this.get(businessId, decided.value.id);
     }
     throw new Error(`refund of payment ${request.payment_id}: ${decideAttemptsMax} concurrent refunds won the compare-and-set first`);
+  }
+
+  /** The refund an earlier call with the same key made, if this request asks for the same refund. */
+  private async replay(businessId: string, earlier: RefundsTable, request: RefundRequest, asked: number | null, destination: string): Promise<RefundResult<WireRefund & { replayed: true }>> {
+    if (earlier.payment_id !== request.payment_id || earlier.destination !== destination || (asked !== null && asked !== Number(earlier.amount))) {
+      return err(
+        'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST',
+        `Idempotency key ${earlier.idempotency_key} was used for refund ${earlier.id} (payment ${earlier.payment_id}, ${earlier.amount} ${earlier.currency}, destination ${earlier.destination}); this request differs`,
+        { refund_id: earlier.id },
+      );
+    }
+    const got = await this.get(businessId, earlier.id);
+    return got.ok ? ok({ ...got.value, replayed: true as const }) : got;
   }
 
   async get(businessId: string, id: string): Promise<RefundResult<WireRefund>> {

@@ -203,20 +203,6 @@ ${message}
 </section>`;
 }
 
-/** One refund at a time per payment in this process, so that a resent form finds the refund its first send made. */
-const paymentQueues = new Map<string, Promise<unknown>>();
-async function onePerPayment<T>(paymentId: string, work: () => Promise<T>): Promise<T> {
-  const before = paymentQueues.get(paymentId) ?? Promise.resolve();
-  const run = before.then(work, work);
-  const settled = run.catch(() => undefined);
-  paymentQueues.set(paymentId, settled);
-  try {
-    return await run;
-  } finally {
-    if (paymentQueues.get(paymentId) === settled) paymentQueues.delete(paymentId);
-  }
-}
-
 /** POST /dashboard/payments/:id/refunds: the Refund form, through RefundService.create. */
 export async function refundAction(services: DashboardServices, signedIn: SignedIn, paymentId: string, body: unknown): Promise<PageAnswer> {
   const amountText = field(body, 'amount', 64) ?? '';
@@ -236,38 +222,43 @@ export async function refundAction(services: DashboardServices, signedIn: Signed
   if (key === undefined || !idempotencyKeyPattern.test(key)) return refuse('The form is missing its idempotency key; reload the page and try again.', 422);
   const money = (minor: number) => formatMoney(minor, payment.currency);
 
-  return onePerPayment(payment.payment_id, async () => {
-    // A form sent again (a double click, a resend) finds the refund it made and refunds nothing more.
-    const earlier = await services.refunds.list(businessId, { paymentId: payment.payment_id, pageNumber: 0, pageSize: refundsOfPaymentMax });
-    const made = earlier.ok ? earlier.value.items.find((refund) => refund.metadata[dashboardFormKeyField] === key) : undefined;
-    if (made) return paymentPage(services, signedIn, paymentId, { notice: `This form was already applied once (refund ${made.refund_id}, ${money(made.amount)}); it was not applied again.` });
-    const result = await services.refunds.create(businessId, {
-      payment_id: payment.payment_id,
-      amount: amount.value,
-      destination,
-      reason: reasonText === '' ? null : reasonText,
-      metadata: { [dashboardFormKeyField]: key },
-    });
-    if (result.ok) {
-      const refund = result.value;
-      const parts = [refund.wallet_amount > 0 ? `${money(refund.wallet_amount)} to the wallet` : '', refund.card_amount > 0 ? `${money(refund.card_amount)} to the card` : ''].filter(Boolean).join(', ');
-      const notice = `Refund ${refund.refund_id} of ${money(refund.amount)} is ${refund.status}: ${parts}.`;
-      return paymentPage(services, signedIn, paymentId, { notice });
-    }
-    switch (result.code) {
-      case 'REFUND_EXCEEDS_PAYMENT': {
-        const left = Number(result.details?.refundable_amount ?? 0);
-        const why = left === 0 ? 'nothing is left to refund of this payment' : `at most ${money(left)} is left to refund of this payment`;
-        return refuse(`Amount: ${why} (you asked for ${money(amount.value)}). Nothing was refunded.`, 400);
-      }
-      case 'PAYMENT_NOT_REFUNDABLE':
-        return refuse(`Refused: ${result.message}. Nothing was refunded.`, 409);
-      case 'INVALID_REFUND':
-        return refuse(`Refused: ${result.message}. Nothing was refunded.`, 400);
-      case 'PAYMENT_NOT_FOUND':
-        return refuse(`${result.message}.`, 404);
-      default:
-        return refuse(`Refused: ${result.message}.`, 400);
-    }
+  // The form's key is the refund's idempotency key: a form sent again (a double click, a resend, to another process)
+  // answers the refund its first send made and refunds nothing more.
+  const result = await services.refunds.create(businessId, {
+    payment_id: payment.payment_id,
+    amount: amount.value,
+    destination,
+    reason: reasonText === '' ? null : reasonText,
+    metadata: { [dashboardFormKeyField]: key },
+    idempotency_key: `${dashboardFormKeyField}_${key}`,
   });
+  const already = (refund: { refund_id: string; amount: number }) =>
+    paymentPage(services, signedIn, paymentId, { notice: `This form was already applied once (refund ${refund.refund_id}, ${money(refund.amount)}); it was not applied again.` });
+  if (result.ok) {
+    const refund = result.value;
+    if ((refund as typeof refund & { replayed?: true }).replayed) return already(refund);
+    const parts = [refund.wallet_amount > 0 ? `${money(refund.wallet_amount)} to the wallet` : '', refund.card_amount > 0 ? `${money(refund.card_amount)} to the card` : ''].filter(Boolean).join(', ');
+    const notice = `Refund ${refund.refund_id} of ${money(refund.amount)} is ${refund.status}: ${parts}.`;
+    return paymentPage(services, signedIn, paymentId, { notice });
+  }
+  switch (result.code) {
+    case 'REFUND_EXCEEDS_PAYMENT': {
+      const left = Number(result.details?.refundable_amount ?? 0);
+      const why = left === 0 ? 'nothing is left to refund of this payment' : `at most ${money(left)} is left to refund of this payment`;
+      return refuse(`Amount: ${why} (you asked for ${money(amount.value)}). Nothing was refunded.`, 400);
+    }
+    case 'PAYMENT_NOT_REFUNDABLE':
+      return refuse(`Refused: ${result.message}. Nothing was refunded.`, 409);
+    case 'INVALID_REFUND':
+      return refuse(`Refused: ${result.message}. Nothing was refunded.`, 400);
+    case 'PAYMENT_NOT_FOUND':
+      return refuse(`${result.message}.`, 404);
+    case 'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST': {
+      // The same form sent again with another amount or destination: it made its refund already.
+      const made = await services.refunds.get(businessId, String(result.details?.refund_id));
+      return made.ok ? already(made.value) : refuse(`Refused: ${result.message}.`, 409);
+    }
+    default:
+      return refuse(`Refused: ${result.message}.`, 400);
+  }
 }

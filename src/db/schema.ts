@@ -398,6 +398,8 @@ export interface RefundsTable {
   metadata: string;
   created_at: string;
   updated_at: string;
+  /** Migration 0018: the client's key, unique per business (null: none given). */
+  idempotency_key: string | null;
 }
 
 export interface DisputesTable {

@@ -5,7 +5,7 @@
 import type DodoPayments from 'dodopayments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyStore } from '../../src/ops/verify.ts';
-import { createCustomer, credit } from '../support/fixtures.ts';
+import { buildSiblingApp, createCustomer, credit } from '../support/fixtures.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { sdkClient } from '../support/sdk.ts';
 import { storeKinds } from '../support/stores.ts';
@@ -96,6 +96,42 @@ describe.each(storeKinds)('refunds and disputes [%s]', (kind) => {
     expect([c.statusCode, d.statusCode]).toEqual([200, 200]);
     expect((await t.request('GET', `/payments/${payment.payment_id}`)).json().refunded_amount).toBe(1000);
     expect(await walletOf(t, customerId)).toMatchObject({ balance: 5000 });
+    await expectClean();
+  });
+
+  it('an idempotency key: the same request again answers the same refund; racing twice (two processes) refunds once; another request under it is 409', async () => {
+    const { customerId, payment } = await paidInvoice(5000, 1000);
+    const body = { payment_id: payment.payment_id, amount: 300, destination: 'wallet', idempotency_key: `refund-key-${customerId}` };
+    const first = await refund(body);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(first.headers['x-idempotent-replay']).toBeUndefined();
+    const again = await refund(body);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['x-idempotent-replay']).toBe('true');
+    expect(again.json().refund_id).toBe(first.json().refund_id);
+    // Without the amount, the key names the same refund too.
+    expect((await refund({ ...body, amount: undefined })).json().refund_id).toBe(first.json().refund_id);
+    for (const changed of [{ amount: 301 }, { destination: 'original' }]) {
+      const other = await refund({ ...body, ...changed });
+      expect(other.statusCode).toBe(409);
+      expect(other.json()).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST', refund_id: first.json().refund_id });
+    }
+    // A second process on the same database, both sent the same new key at once: one refund between them.
+    const sibling = await buildSiblingApp(t, {});
+    try {
+      const raced = { ...body, idempotency_key: `refund-race-${customerId}` };
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? t.coffer.app : sibling.app).inject({ method: 'POST', url: '/refunds', headers: { authorization: `Bearer ${t.apiKey}` }, payload: raced })),
+      );
+      expect(answers.map((a) => a.statusCode)).toEqual(Array(8).fill(200));
+      expect(new Set(answers.map((a) => a.json().refund_id)).size).toBe(1);
+    } finally {
+      await sibling.close();
+    }
+    const refunds = (await t.request('GET', `/refunds?payment_id=${payment.payment_id}`)).json().items;
+    expect(refunds.map((r: { amount: number }) => r.amount)).toEqual([300, 300]);
+    expect(await walletOf(t, customerId)).toMatchObject({ balance: 4000 + 600 });
+    expect((await t.request('GET', `/payments/${payment.payment_id}`)).json().refunded_amount).toBe(600);
     await expectClean();
   });
 
