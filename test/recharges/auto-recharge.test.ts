@@ -121,6 +121,8 @@ describe.each(storeKinds)('auto-recharge [%s]', (kind) => {
       while (debiting) {
         await t.coffer.dispatcher.dispatch();
         await t.coffer.jobs.tick();
+        // SQLite answers synchronously: yield to the event loop so the HTTP requests are served meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     })();
     const debits = await Promise.allSettled(
