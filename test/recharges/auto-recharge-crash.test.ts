@@ -16,6 +16,7 @@ const env = {
   COFFER_JOBS_POLL_MS: '50',
   COFFER_JOBS_LEASE_MS: '10000',
   COFFER_JOBS_HANDLER_TIMEOUT_MS: '8000',
+  COFFER_WEBHOOK_TIMEOUT_MS: '1500',
   // A pause after each persisted step of the top-up gives the kill a window.
   COFFER_BILLING_STEP_PAUSE_MS: '1500',
   COFFER_BILLING_RECOVERY_DELAY_MS: '2500',
