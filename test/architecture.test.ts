@@ -31,7 +31,7 @@ function importGraph(): Map<string, string[]> {
 
 const folderOf = (file: string) => file.split(path.sep)[0];
 /** Folders of domain logic and infrastructure below the HTTP layer. */
-const domainFolders = ['analytics', 'auth', 'billing', 'businesses', 'config', 'credits', 'customers', 'db', 'holds', 'jobs', 'ledger', 'outbox', 'payments', 'shared', 'subscriptions', 'webhooks'];
+const domainFolders = ['analytics', 'auth', 'billing', 'businesses', 'config', 'credits', 'customers', 'db', 'holds', 'jobs', 'ledger', 'outbox', 'payments', 'recharges', 'shared', 'subscriptions', 'webhooks'];
 
 describe('import graph', () => {
   const graph = importGraph();

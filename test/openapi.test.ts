@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomerCreateBody, CustomerListQuery, CustomerUpdateBody } from '../src/customers/customer-schemas.ts';
 import { LedgerEntryCreateBody, LedgerEntryListQuery } from '../src/ledger/ledger-schemas.ts';
 import { PaymentMethodAttachBody } from '../src/payments/payment-method-schemas.ts';
+import { AutoRechargeBody } from '../src/recharges/recharge-schemas.ts';
 import {
   WebhookCreateBody,
   WebhookHeadersUpdateBody,
@@ -80,6 +81,9 @@ const extensionOperations = [
   'get /low-balance-thresholds',
   'put /low-balance-thresholds/{currency}',
   'delete /low-balance-thresholds/{currency}',
+  'put /customers/{customer_id}/wallets/{currency}/auto-recharge',
+  'get /customers/{customer_id}/wallets/{currency}/auto-recharge',
+  'delete /customers/{customer_id}/wallets/{currency}/auto-recharge',
   'get /events',
   'get /events/{event_id}',
   'get /webhooks/{webhook_id}/attempts',
@@ -174,6 +178,9 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
       'subscription.on_hold',
       'subscription.paused',
       'subscription.renewed',
+      'wallet.auto_recharge.disabled',
+      'wallet.auto_recharge.failed',
+      'wallet.auto_recharge.succeeded',
       'wallet.credited',
       'wallet.credits_expired',
       'wallet.credits_expiring',
@@ -203,10 +210,13 @@ describe.each(storeKinds)('openapi, docs, health [%s]', (kind) => {
     const { examples: attachExamples, ...attachBody } = plain(PaymentMethodAttachBody);
     expect(body('post', '/customers/{customer_id}/payment-methods')).toEqual(attachBody);
     expect(doc.paths['/customers/{customer_id}/payment-methods'].post.requestBody.content['application/json'].example).toEqual(attachExamples[0]);
+    const { examples: rechargeExamples, ...rechargeBody } = plain(AutoRechargeBody);
+    expect(body('put', '/customers/{customer_id}/wallets/{currency}/auto-recharge')).toEqual(rechargeBody);
+    expect(doc.paths['/customers/{customer_id}/wallets/{currency}/auto-recharge'].put.requestBody.content['application/json'].example).toEqual(rechargeExamples[0]);
     // 17 before billing part 2, subscriptions and analytics; + 6 of billing part 2 (top-up, refund, dispute, resolve,
     // the processor's callback, a late refund failure); + subscriptions' create, update and charge; + analytics'
-    // business settings.
-    expect(bodies).toHaveLength(27);
+    // business settings; + auto-recharge's PUT.
+    expect(bodies).toHaveLength(28);
     for (const [method, path] of bodies) {
       // The processor's callback takes one of several event shapes: each one is closed.
       const shapes = body(method, path).anyOf ?? [body(method, path)];

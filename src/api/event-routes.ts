@@ -8,7 +8,7 @@ import { outboxEventTypes } from '../outbox/event-types.ts';
 import { type FeedService, feedPageSizeDefault, feedPageSizeMax } from '../outbox/feed-service.ts';
 
 const EventId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$', description: 'Event id, evt_…' });
-const typeAlternatives = outboxEventTypes.map((t) => t.replace('.', '\\.')).join('|');
+const typeAlternatives = outboxEventTypes.map((t) => t.replaceAll('.', '\\.')).join('|');
 const typesPattern = `^(${typeAlternatives})(,(${typeAlternatives}))*$`;
 
 const FeedQuery = Type.Object(

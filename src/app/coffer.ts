@@ -18,6 +18,11 @@ import { lotRoutes } from '../api/lot-routes.ts';
 import { holdRoutes } from '../api/hold-routes.ts';
 import { billingRoutes } from '../api/billing-routes.ts';
 import { topUpRoutes } from '../api/top-up-routes.ts';
+import { autoRechargeRoutes } from '../api/auto-recharge-routes.ts';
+import { rechargeJobKind } from '../recharges/recharge-limits.ts';
+import { RechargeRunner, autoRechargeHandler } from '../recharges/recharge-runner.ts';
+import { RechargeService } from '../recharges/recharge-service.ts';
+import { autoRechargeFanOut } from '../recharges/recharge-trigger.ts';
 import { refundRoutes } from '../api/refund-routes.ts';
 import { processorRoutes } from '../api/processor-routes.ts';
 import { ProcessorEventService } from '../billing/processor-event-service.ts';
@@ -62,7 +67,7 @@ import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
 import { LedgerService } from '../ledger/ledger-service.ts';
 import { LedgerWriter, writerBusy } from '../ledger/ledger-writer.ts';
 import { LowBalanceService } from '../ledger/low-balance-service.ts';
-import { EventDispatcher } from '../outbox/event-dispatcher.ts';
+import { EventDispatcher, mergeFanOuts } from '../outbox/event-dispatcher.ts';
 import { openApiWebhooks } from '../outbox/event-schemas.ts';
 import { FeedService } from '../outbox/feed-service.ts';
 import { registerOutboxMetrics } from '../outbox/outbox-metrics.ts';
@@ -113,6 +118,8 @@ export interface CofferApp {
   billing: BillingService;
   /** Top-ups by card (what auto-recharge calls: `topUps.topUp(...)`). */
   topUps: TopUpService;
+  /** Auto-recharge settings; the recharges run in the wallet.auto_recharge job. */
+  recharges: RechargeService;
   refunds: RefundService;
   disputes: DisputeService;
   /** Subscriptions; their renewals and dunning run in the subscriptions.bill job. */
@@ -254,6 +261,9 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     recoveryDelayMs: config.billingRecoveryDelayMs,
   });
 
+  const recharges = new RechargeService({ db: store.db, clock, newId, currencies: config.currencies, methods: paymentMethods, onJobs: () => wakeJobs() });
+  const rechargeRunner = new RechargeRunner({ db: store.db, clock, newId, topUps, onEvent: () => dispatcher?.wake(), onJobs: () => wakeJobs() });
+
   const refunds = new RefundService({
     db: store.db,
     clock,
@@ -308,6 +318,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
       holdRoutes(holds),
       billingRoutes(billing),
       topUpRoutes(topUps),
+      autoRechargeRoutes(recharges),
       refundRoutes(refunds, disputes),
       subscriptionRoutes(subscriptions),
       // The HTTP processor's callback: signed by the processor's secret, no API key (docs/payments.md).
@@ -365,6 +376,7 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     [holdExpiryJobKind]: holdExpiryHandler(holds),
     [paymentRecoveryJobKind]: paymentRecoveryHandler(billing),
     [topUpRecoveryJobKind]: topUpRecoveryHandler(topUps),
+    [rechargeJobKind]: autoRechargeHandler(rechargeRunner),
     [refundJobKind]: refundJobHandler(refunds),
     [subscriptionBillJobKind]: subscriptionBillHandler(renewals),
     // Day rollups and the depletion forecast (docs/analytics.md): one self-rescheduling job, off the write path;
@@ -404,7 +416,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     db: store.db,
     clock,
     newId,
-    fanOut: webhookFanOut,
+    // Per event: its webhook deliveries, then an auto-recharge check when it lowered a wallet below its threshold.
+    fanOut: mergeFanOuts(webhookFanOut, autoRechargeFanOut),
     bookkeeping,
     logger: http.app.log,
     onJobs: () => jobs.wake(),
@@ -436,5 +449,5 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
     })();
     return closing;
   };
-  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, refunds, disputes, subscriptions, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, analytics, dispatcher: events, close };
+  return { app: http.app, routes: http.routes, store, clock, writer, ledger, holds, billing, topUps, recharges, refunds, disputes, subscriptions, customers, webhookEndpoints, paymentMethods, payments, deliveries, jobs, analytics, dispatcher: events, close };
 }

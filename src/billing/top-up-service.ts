@@ -48,6 +48,11 @@ export interface TopUpRequest {
   paymentMethodId?: string | null;
   /** The client's key (scope client): a repeat answers the same top-up, never charges twice. */
   idempotencyKey: string;
+  /**
+   * The key's scope: `client` when absent (HTTP); a service calling topUp with a key it derives (auto-recharge) names
+   * its own `coffer:<purpose>` scope, so a client's key can never collide with it.
+   */
+  idempotencyScope?: string;
 }
 
 /**
@@ -92,10 +97,11 @@ export class TopUpService {
     }
     if (!(await repo.paymentCustomer(this.deps.db, request.businessId, request.customerId))) return err('CUSTOMER_NOT_FOUND', `Customer ${request.customerId} not found`);
     const fingerprint = fingerprintOf(request);
+    const scope = request.idempotencyScope ?? 'client';
     let started: { paymentId: string; replayed: boolean } | { conflict: true };
     try {
       started = await this.deps.db.transaction().execute(async (trx) => {
-        const previous = await findClientRecord(trx, request.businessId, request.idempotencyKey);
+        const previous = await findClientRecord(trx, request.businessId, request.idempotencyKey, scope);
         if (previous) {
           return previous.result_type === resultType && previous.fingerprint === fingerprint && previous.result_id !== null
             ? { paymentId: previous.result_id, replayed: true }
@@ -106,7 +112,7 @@ export class TopUpService {
         const now = this.now();
         const recorded = await insertRecord(trx, {
           business_id: request.businessId,
-          scope: 'client',
+          scope,
           key: request.idempotencyKey,
           fingerprint,
           result_type: resultType,
@@ -130,7 +136,7 @@ export class TopUpService {
       });
     } catch (error) {
       if (!(error instanceof KeyTakenMeanwhile)) throw error;
-      const previous = await findClientRecord(this.deps.db, request.businessId, request.idempotencyKey);
+      const previous = await findClientRecord(this.deps.db, request.businessId, request.idempotencyKey, scope);
       assertInvariant(previous, `idempotency key ${request.idempotencyKey} was recorded by a concurrent command`);
       started = previous.result_type === resultType && previous.fingerprint === fingerprint && previous.result_id !== null ? { paymentId: previous.result_id, replayed: true } : { conflict: true };
     }

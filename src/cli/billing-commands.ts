@@ -1,4 +1,4 @@
-// `coffer billing run --until <ISO time>`: every job due until then (renewals and dunning retries, hold expiries, payment recoveries, lot expiries,
+// `coffer billing run --until <ISO time>`: every job due until then (renewals and dunning retries, auto-recharges, hold expiries, payment recoveries, lot expiries,
 // webhook deliveries), each run at its due time on an injected clock (docs/billing.md).
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/config.ts';
@@ -17,7 +17,7 @@ export function registerBillingCommands(program: Command): void {
   const billing = program.command('billing').description('run billing work on a clock of your choosing');
   billing
     .command('run')
-    .description('run every job due until --until (subscription renewals and dunning retries, hold expiries, payment recoveries, lot expiries), each at its due time')
+    .description('run every job due until --until (subscription renewals and dunning retries, auto-recharges, hold expiries, payment recoveries, lot expiries), each at its due time')
     .requiredOption('--until <time>', 'ISO 8601 date-time', isoTime)
     .action(
       guarded(async (options: { until: Date }) => {

@@ -5,12 +5,13 @@ import type { Database, IdempotencyRecordsTable } from './schema.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-export async function findClientRecord(db: Executor, businessId: string, key: string): Promise<IdempotencyRecordsTable | undefined> {
+/** The record of a key in `scope`: the client's (default), or one of Coffer's own `coffer:<purpose>` scopes. */
+export async function findClientRecord(db: Executor, businessId: string, key: string, scope = 'client'): Promise<IdempotencyRecordsTable | undefined> {
   return db
     .selectFrom('idempotency_records')
     .selectAll()
     .where('business_id', '=', businessId)
-    .where('scope', '=', 'client')
+    .where('scope', '=', scope)
     .where('key', '=', key)
     .executeTakeFirst();
 }

@@ -434,6 +434,47 @@ export interface ProcessorEventsTable {
   updated_at: string;
 }
 
+/** A wallet's auto-recharge setting (migration 0016, src/recharges). */
+export interface AutoRechargesTable {
+  customer_id: string;
+  currency: string;
+  business_id: string;
+  enabled: number;
+  disabled_reason: 'declines' | null;
+  threshold_amount: number;
+  amount: number;
+  payment_method_id: string | null;
+  cooldown_seconds: number;
+  monthly_cap_amount: number;
+  max_declines: number;
+  declines: number;
+  backoff_until: string | null;
+  cooldown_until: string | null;
+  last_attempt_at: string | null;
+  /** The check job's generation (its key is `<customer>:<currency>:<checks>`). */
+  checks: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One auto-recharge: a top-up payment started because the wallet fell below its threshold (migration 0016). */
+export interface AutoRechargeAttemptsTable {
+  id: string;
+  business_id: string;
+  customer_id: string;
+  currency: string;
+  amount: number;
+  payment_method_id: string | null;
+  status: 'processing' | 'succeeded' | 'failed';
+  available_balance_before: number;
+  payment_id: string | null;
+  job_key: string;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 /** A dashboard sign-in (migration 0014): the hash of the cookie's token and the API key it signed in with. */
 export interface DashboardSessionsTable {
   /** SHA-256 (hex) of the session token the browser holds. */
@@ -505,4 +546,6 @@ export interface Database {
   wallet_month_rollups: WalletMonthRollupsTable;
   wallet_rollup_cursors: WalletRollupCursorsTable;
   processor_events: ProcessorEventsTable;
+  auto_recharges: AutoRechargesTable;
+  auto_recharge_attempts: AutoRechargeAttemptsTable;
 }

@@ -9,6 +9,7 @@ import type { HoldErrorCode } from '../holds/hold-errors.ts';
 import type { LedgerErrorCode } from '../ledger/ledger-errors.ts';
 import type { OutboxErrorCode } from '../outbox/outbox-errors.ts';
 import type { PaymentErrorCode } from '../payments/payment-errors.ts';
+import type { RechargeErrorCode } from '../recharges/recharge-errors.ts';
 import type { SubscriptionErrorCode } from '../subscriptions/subscription-errors.ts';
 import type { DeliveryErrorCode } from '../webhooks/delivery-errors.ts';
 import type { WebhookErrorCode } from '../webhooks/webhook-errors.ts';
@@ -42,7 +43,8 @@ export type ErrorCode =
   | HoldErrorCode
   | BillingErrorCode
   | SubscriptionErrorCode
-  | AnalyticsErrorCode;
+  | AnalyticsErrorCode
+  | RechargeErrorCode;
 
 export const errorStatus = {
   INVALID_JSON: 400,
@@ -56,6 +58,7 @@ export const errorStatus = {
   HOLD_CAPTURE_EXCEEDS_HOLD: 400,
   INVALID_INVOICE: 400,
   INVALID_SUBSCRIPTION: 400,
+  INVALID_AUTO_RECHARGE: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -69,6 +72,7 @@ export const errorStatus = {
   INVOICE_NOT_FOUND: 404,
   PAYMENT_NOT_FOUND: 404,
   SUBSCRIPTION_NOT_FOUND: 404,
+  AUTO_RECHARGE_NOT_FOUND: 404,
   IDEMPOTENCY_KEY_ALREADY_USED: 409,
   IDEMPOTENCY_KEY_REUSED_WITH_DIFFERENT_REQUEST: 409,
   WEBHOOK_ENDPOINT_DISABLED: 409,

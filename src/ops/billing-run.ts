@@ -1,6 +1,6 @@
 // `coffer billing run --until <time>`: runs every job due until that time, in due order, with the clock set to each
-// job's due time (then to the end), so that a merchant or a test can replay a month of expiries, hold expiries and
-// payment recoveries in seconds. Nothing listens: only the job runtime and the event dispatcher run.
+// job's due time (then to the end), so that a merchant or a test can replay a month of renewals, auto-recharges (their
+// checks are enqueued by the dispatcher's fan-out, drained each round), expiries and payment recoveries in seconds. Nothing listens: only the job runtime and the event dispatcher run.
 import { buildCoffer } from '../app/coffer.ts';
 import type { Config } from '../config/config.ts';
 import type { Store } from '../db/database.ts';

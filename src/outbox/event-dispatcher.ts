@@ -17,7 +17,16 @@ import type { EventRow } from './event-row.ts';
 export type FanOut = (trx: Transaction<Database>, events: readonly FanOutEvent[], now: Date) => Promise<EnqueueJobInput[][]>;
 
 /** What the fan-out reads of an event (not its payload: deliveries read that when they run). */
-export type FanOutEvent = Pick<EventRow, 'id' | 'business_id' | 'type' | 'created_at'>;
+export type FanOutEvent = Pick<EventRow, 'id' | 'business_id' | 'type' | 'customer_id' | 'created_at'>;
+
+/** Several fan-outs as one: each event's jobs are theirs concatenated, in the order given. */
+export function mergeFanOuts(...fanOuts: readonly FanOut[]): FanOut {
+  return async (trx, events, now) => {
+    const perFanOut: EnqueueJobInput[][][] = [];
+    for (const fanOut of fanOuts) perFanOut.push(await fanOut(trx, events, now));
+    return events.map((_event, index) => perFanOut.flatMap((jobs) => jobs[index] ?? []));
+  };
+}
 
 export interface DispatcherLimits {
   /** Most events one round takes. */
@@ -227,7 +236,7 @@ export class EventDispatcher {
             ? events.slice(0, upTo - first)
             : await trx
                 .selectFrom('events')
-                .select(['id', 'business_id', 'type', 'created_at'])
+                .select(['id', 'business_id', 'type', 'customer_id', 'created_at'])
                 .where('feed_seq', '>=', fannedOut)
                 .where('feed_seq', '<', upTo)
                 .orderBy('feed_seq')

@@ -5,6 +5,7 @@ import { Invoice, Payment } from '../billing/billing-schemas.ts';
 import { Dispute, Refund } from '../billing/refund-schemas.ts';
 import { Hold } from '../holds/hold-schemas.ts';
 import { CustomerWallet, CustomerWalletTransaction } from '../ledger/ledger-schemas.ts';
+import { AutoRechargeAttempt, AutoRechargeSettings } from '../recharges/recharge-schemas.ts';
 import { Subscription } from '../subscriptions/subscription-schemas.ts';
 import { type OutboxEventType, outboxEventTypes, payloadTypeOf } from './event-types.ts';
 
@@ -64,6 +65,18 @@ const WalletDepletionForecastData = Type.Object({
   reasons: Type.Array(Type.Union([Type.Literal('too_little_history'), Type.Literal('irregular_spend'), Type.Literal('recent_top_up')])),
 });
 
+const AutoRechargeAttemptData = Type.Object({
+  payload_type: Type.Literal('AutoRechargeAttempt'),
+  ...AutoRechargeAttempt.properties,
+  declines: Type.Integer({ minimum: 0, description: 'Failed recharges in a row after this one (0 after a success).' }),
+  backoff_until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'After a failure: no recharge starts before this.' }),
+});
+const AutoRechargeSettingsData = Type.Object({
+  payload_type: Type.Literal('AutoRechargeSettings'),
+  ...AutoRechargeSettings.properties,
+  attempt_id: Type.String({ description: 'The failed recharge that turned it off (arc_…).' }),
+});
+
 const CustomerData = Type.Object({ payload_type: Type.Literal('Customer'), ...Customer.properties });
 
 const HoldData = Type.Object({ payload_type: Type.Literal('Hold'), ...Hold.properties });
@@ -92,6 +105,9 @@ const dataOf: { readonly [T in OutboxEventType]: TSchema } = {
   'wallet.credits_expiring': WalletCreditsExpiringData,
   'wallet.credits_expired': WalletCreditsExpiredData,
   'wallet.depletion_forecast': WalletDepletionForecastData,
+  'wallet.auto_recharge.succeeded': AutoRechargeAttemptData,
+  'wallet.auto_recharge.failed': AutoRechargeAttemptData,
+  'wallet.auto_recharge.disabled': AutoRechargeSettingsData,
   'hold.created': HoldData,
   'hold.captured': HoldData,
   'hold.released': HoldData,

@@ -72,4 +72,5 @@ export const idPrefixes = {
   refund: 'ref',
   dispute: 'dis',
   subscription: 'sub',
+  autoRechargeAttempt: 'arc',
 } as const;

@@ -17,6 +17,7 @@ import * as subscriptions from './0012_subscriptions.ts';
 import * as analytics from './0013_analytics.ts';
 import * as dashboardSessions from './0014_dashboard_sessions.ts';
 import * as processorEvents from './0015_processor_events.ts';
+import * as autoRecharge from './0016_auto_recharge.ts';
 import * as refundIdempotency from './0018_refund_idempotency.ts';
 import type { MigrationContext } from './migration.ts';
 
@@ -41,6 +42,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0013_analytics', analytics],
   ['0014_dashboard_sessions', dashboardSessions],
   ['0015_processor_events', processorEvents],
+  ['0016_auto_recharge', autoRecharge],
   ['0018_refund_idempotency', refundIdempotency],
 ];
 
