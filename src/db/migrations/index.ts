@@ -17,6 +17,7 @@ import * as subscriptions from './0012_subscriptions.ts';
 import * as analytics from './0013_analytics.ts';
 import * as dashboardSessions from './0014_dashboard_sessions.ts';
 import * as processorEvents from './0015_processor_events.ts';
+import * as businessDayRollups from './0017_business_day_rollups.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -40,6 +41,8 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0013_analytics', analytics],
   ['0014_dashboard_sessions', dashboardSessions],
   ['0015_processor_events', processorEvents],
+  // 0016 is reserved for another change in flight.
+  ['0017_business_day_rollups', businessDayRollups],
 ];
 
 const catalogRetriesMax = 5;
