@@ -30,6 +30,9 @@ export interface AnalyticsFigures {
   liabilityExact: boolean;
   uniformWithRollups: PhaseResult;
   uniformWithoutRollups: PhaseResult;
+  /** Every (without, with) pair of --repeat=N, and the median of their ratios. */
+  uniformPairs: Array<{ off: PhaseResult; on: PhaseResult }>;
+  uniformRatioMedian: number;
 }
 
 function series(kind: StoreKind, count: number, name: string) {
