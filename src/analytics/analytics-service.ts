@@ -10,7 +10,7 @@ import { totalInUsdCents } from '../shared/money.ts';
 import { type Result, err, ok } from '../shared/result.ts';
 import type { AnalyticsErrorCode } from './analytics-errors.ts';
 import { rangeDaysMax, statementEntriesMax, topCustomersMax } from './analytics-limits.ts';
-import { type StatementRow, type WalletRef, entryAtSeq, entryPageMax, lastEntryBefore, lastSeqBefore, normalizeEntry, statementRows, walletEntryCount } from './entry-reads.ts';
+import { type StatementRow, type WalletRef, entryAtSeq, entryPageMax, lastEntriesBefore, lastSeqBefore, normalizeEntry, statementRows, walletEntryCount } from './entry-reads.ts';
 import { disputeShortfalls, readFacts, readSnapshot } from './fact-reads.ts';
 import { type Forecast, forecast, windowStartDay } from './forecast.ts';
 import * as reports from './reports.ts';
@@ -116,9 +116,8 @@ export class AnalyticsService {
     if (!(from < to)) return err('INVALID_TIME_RANGE', `from (${from}) must be before to (${to})`);
     const wallet = { customerId, currency };
     const count = checked.value;
-    // The balances come with the searches' own probes: no read of the entries at the bounds.
-    const opening = await lastEntryBefore(this.deps.db, wallet, count, from, false);
-    const closing = await lastEntryBefore(this.deps.db, wallet, count, to, false);
+    // Both searches in step (one query per round), and the balances come with their probes: no read at the bounds.
+    const [opening, closing] = await lastEntriesBefore(this.deps.db, wallet, count, [from, to], false);
     return ok({
       customer_id: customerId,
       currency,

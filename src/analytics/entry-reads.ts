@@ -35,37 +35,50 @@ export async function lastSeqBefore(db: Executor, wallet: WalletRef, count: numb
 
 /** lastSeqBefore with that entry's after_balance (0 when seq is 0): the balance at the instant, from the search's own probes. */
 export async function lastEntryBefore(db: Executor, wallet: WalletRef, count: number, instant: string, inclusive: boolean): Promise<{ seq: number; afterBalance: number }> {
-  const isIn = (createdAt: string) => (inclusive ? createdAt <= instant : createdAt < instant);
-  let low = 0; // known in (0 = before the first entry)
-  let lowBalance = 0;
-  let high = count + 1; // known out
-  while (high - low > 1) {
-    const step = Math.max(1, Math.floor((high - low) / searchFanOut));
-    const probes: number[] = [];
-    for (let seq = low + step; seq < high; seq += step) probes.push(seq);
+  return (await lastEntriesBefore(db, wallet, count, [instant], inclusive))[0];
+}
+
+/** lastEntryBefore for several instants at once: the searches run in step, one query per round for all of them. */
+export async function lastEntriesBefore(
+  db: Executor,
+  wallet: WalletRef,
+  count: number,
+  instants: readonly string[],
+  inclusive: boolean,
+): Promise<Array<{ seq: number; afterBalance: number }>> {
+  // Per instant: low is known in (0 = before the first entry), high known out.
+  const searches = instants.map((instant) => ({ instant, low: 0, lowBalance: 0, high: count + 1, probes: [] as number[] }));
+  for (;;) {
+    const open = searches.filter((search) => search.high - search.low > 1);
+    if (open.length === 0) break;
+    for (const search of open) {
+      const step = Math.max(1, Math.floor((search.high - search.low) / searchFanOut));
+      search.probes = [];
+      for (let seq = search.low + step; seq < search.high; seq += step) search.probes.push(seq);
+    }
     const rows = await db
       .selectFrom('ledger_entries')
       .select(['wallet_seq', 'created_at', 'after_balance'])
       .where('customer_id', '=', wallet.customerId)
       .where('currency', '=', wallet.currency)
-      .where('wallet_seq', 'in', probes)
+      .where('wallet_seq', 'in', [...new Set(open.flatMap((search) => search.probes))])
       .execute();
     const bySeq = new Map(rows.map((r) => [Number(r.wallet_seq), r]));
-    let newHigh = high;
-    for (const seq of probes) {
-      const row = bySeq.get(seq);
-      if (row === undefined) throw new Error(`wallet ${wallet.customerId}/${wallet.currency} has no entry ${seq} below its count ${count}`);
-      if (isIn(row.created_at)) {
-        low = seq;
-        lowBalance = Number(row.after_balance);
-      } else {
-        newHigh = seq;
-        break;
+    for (const search of open) {
+      for (const seq of search.probes) {
+        const row = bySeq.get(seq);
+        if (row === undefined) throw new Error(`wallet ${wallet.customerId}/${wallet.currency} has no entry ${seq} below its count ${count}`);
+        if (inclusive ? row.created_at <= search.instant : row.created_at < search.instant) {
+          search.low = seq;
+          search.lowBalance = Number(row.after_balance);
+        } else {
+          search.high = seq;
+          break;
+        }
       }
     }
-    high = newHigh;
   }
-  return { seq: low, afterBalance: lowBalance };
+  return searches.map((search) => ({ seq: search.low, afterBalance: search.lowBalance }));
 }
 
 export async function entryAtSeq(db: Executor, wallet: WalletRef, seq: number): Promise<LedgerEntriesTable | undefined> {
