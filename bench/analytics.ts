@@ -1,8 +1,9 @@
 // The analytics phase of `npm run bench`: a bulk-seeded ledger of `analyticsEntryCount` entries (10 M in the full run,
-// `--analytics-entries=N` for another size) over customers of 1,000 entries each spread across the past year, day and
-// month rollups built in SQL as the job would have left them; then one customer's one-year statement (p50/p99), a
-// business-wide monthly report and the liability at a past date (each timed), and uniform POST c=32 with the rollup
-// job on and with it off (COFFER_ROLLUP_INTERVAL_MS=0), so the write path's cost of rollups is a ratio of one run.
+// `--analytics-entries=N` for another size) over customers of 1,000 entries each spread across the past year, the
+// wallet day and month rollups and the business day rollups built in SQL as the job would have left them; then one
+// customer's one-year statement (p50/p99), a business-wide monthly report and the liability at a past date (each
+// timed), and uniform POST c=32 with the rollup job on and with it off (COFFER_ROLLUP_INTERVAL_MS=0), so the write
+// path's cost of rollups is a ratio of one run.
 import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { neverExpiresOrder } from '../src/credits/lot-order.ts';
@@ -29,6 +30,9 @@ export interface AnalyticsFigures {
   liabilityExact: boolean;
   uniformWithRollups: PhaseResult;
   uniformWithoutRollups: PhaseResult;
+  /** Every (without, with) pair of --repeat=N, and the median of their ratios. */
+  uniformPairs: Array<{ off: PhaseResult; on: PhaseResult }>;
+  uniformRatioMedian: number;
 }
 
 function series(kind: StoreKind, count: number, name: string) {
@@ -85,6 +89,10 @@ async function seedLedger(db: Kysely<Database>, kind: StoreKind, businessId: str
           sum(case when is_credit = 0 then amount else 0 end), count(*), 0
         from ledger_entries where business_id = ${businessId} group by customer_id, currency, ${sql.raw(key)}, event_type, business_id`.execute(trx);
     }
+    // The business's day rows: its wallets' day rows summed (what the job keeps with them, migration 0017).
+    await sql`insert into business_day_rollups (business_id, currency, day, event_type, credit_amount, debit_amount, entry_count, promotional_delta)
+      select business_id, currency, day, event_type, sum(credit_amount), sum(debit_amount), sum(entry_count), sum(promotional_delta)
+      from wallet_day_rollups where business_id = ${businessId} group by business_id, currency, day, event_type`.execute(trx);
     await sql`insert into wallet_rollup_cursors (customer_id, currency, business_id, rolled_seq, forecast_in_horizon, updated_at)
       select customer_id, currency, business_id, entry_count, 0, ${now} from wallets where business_id = ${businessId}`.execute(trx);
   });

@@ -6,6 +6,12 @@ export const rollupJobKey = 'rollups';
 /** Wallets one rollup round brings up to date, and entries it reads of each (the rest waits for the next round). */
 export const rollupWalletsPerRoundMax = 200;
 export const rollupEntriesPerWalletMax = 20_000;
+/**
+ * A round takes no further wallet after this long (its transaction holds SQLite's one connection, so it bounds how
+ * long a read or a ledger batch waits behind it), or after the in-use figure while the API serves requests.
+ */
+export const rollupRoundMsMax = 100;
+export const rollupInUseRoundMsMax = 15;
 /** While wallets lag, the least time between two rounds. */
 export const rollupCatchUpGapMs = 250;
 /** Entries a JSON statement lists; a longer statement is read as CSV (streamed). */

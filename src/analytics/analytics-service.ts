@@ -10,10 +10,11 @@ import { totalInUsdCents } from '../shared/money.ts';
 import { type Result, err, ok } from '../shared/result.ts';
 import type { AnalyticsErrorCode } from './analytics-errors.ts';
 import { rangeDaysMax, statementEntriesMax, topCustomersMax } from './analytics-limits.ts';
-import { type WalletRef, entryAtSeq, lastSeqBefore, normalizeEntry, streamEntries, walletEntryCount } from './entry-reads.ts';
+import { type StatementRow, type WalletRef, entryAtSeq, entryPageMax, lastEntriesBefore, lastSeqBefore, normalizeEntry, statementRows, walletEntryCount } from './entry-reads.ts';
 import { disputeShortfalls, readFacts, readSnapshot } from './fact-reads.ts';
 import { type Forecast, forecast, windowStartDay } from './forecast.ts';
 import * as reports from './reports.ts';
+import { statementEntriesJson, statementTotals } from './statement-reads.ts';
 import { type Period, addDays, dayStartMs, isCalendarDay, localDay } from './zone-days.ts';
 
 export type AnalyticsResult<T> = Result<T, AnalyticsErrorCode>;
@@ -59,14 +60,14 @@ export interface StatementHeader {
 
 export type StatementBounds = Omit<StatementHeader, 'totals'> & { firstSeq: number; lastSeq: number };
 
-export const statementEntry = (e: LedgerEntriesTable): StatementEntry => ({
+export const statementEntry = (e: StatementRow | LedgerEntriesTable): StatementEntry => ({
   id: e.id,
   created_at: e.created_at,
   event_type: e.event_type,
-  is_credit: e.is_credit === 1,
-  amount: e.amount,
-  before_balance: e.before_balance,
-  after_balance: e.after_balance,
+  is_credit: Number(e.is_credit) === 1,
+  amount: Number(e.amount),
+  before_balance: Number(e.before_balance),
+  after_balance: Number(e.after_balance),
   reason: e.reason,
   reference_object_id: e.reference_object_id,
 });
@@ -115,46 +116,53 @@ export class AnalyticsService {
     if (!(from < to)) return err('INVALID_TIME_RANGE', `from (${from}) must be before to (${to})`);
     const wallet = { customerId, currency };
     const count = checked.value;
-    const openingSeq = await lastSeqBefore(this.deps.db, wallet, count, from, false);
-    const closingSeq = await lastSeqBefore(this.deps.db, wallet, count, to, false);
-    const opening = await entryAtSeq(this.deps.db, wallet, openingSeq);
-    const closing = closingSeq === openingSeq ? opening : await entryAtSeq(this.deps.db, wallet, closingSeq);
+    // Both searches in step (one query per round), and the balances come with their probes: no read at the bounds.
+    const [opening, closing] = await lastEntriesBefore(this.deps.db, wallet, count, [from, to], false);
     return ok({
       customer_id: customerId,
       currency,
       from,
       to,
-      opening_balance: opening ? Number(opening.after_balance) : 0,
-      closing_balance: closing ? Number(closing.after_balance) : 0,
-      entry_count: closingSeq - openingSeq,
-      firstSeq: openingSeq,
-      lastSeq: closingSeq,
+      opening_balance: opening.afterBalance,
+      closing_balance: closing.afterBalance,
+      entry_count: closing.seq - opening.seq,
+      firstSeq: opening.seq,
+      lastSeq: closing.seq,
     });
   }
 
-  /** The statement with its entries and their totals per event type, read in one pass. */
-  async statement(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementHeader & { entries: StatementEntry[] }>> {
+  /**
+   * The JSON statement as text: the header built here, the entries serialized by the database in one query (no row
+   * objects in Node) and their totals per event type from one grouped query over the same wallet_seq range.
+   */
+  async statementJson(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<string>> {
     const bounds = await this.statementBounds(businessId, customerId, currency, from, to);
     if (!bounds.ok) return bounds;
     const { firstSeq, lastSeq, ...rest } = bounds.value;
     if (rest.entry_count > statementEntriesMax) {
       return err('STATEMENT_TOO_LARGE', `The statement has ${rest.entry_count} entries; JSON and HTML list at most ${statementEntriesMax}: ask for format=csv (streamed) or a shorter range`);
     }
-    const entries: StatementEntry[] = [];
-    const totals = new Map<string, EventTotals>();
-    for await (const e of this.statementEntries({ customerId, currency }, firstSeq, lastSeq)) {
-      entries.push(e);
-      const t = totals.get(e.event_type) ?? { event_type: e.event_type, credit_amount: 0, debit_amount: 0, entry_count: 0 };
-      if (e.is_credit) t.credit_amount += e.amount;
-      else t.debit_amount += e.amount;
-      t.entry_count += 1;
-      totals.set(e.event_type, t);
-    }
-    return ok({ ...rest, totals: [...totals.values()].sort((a, b) => (a.event_type < b.event_type ? -1 : 1)), entries });
+    const wallet = { customerId, currency };
+    const totals = await statementTotals(this.deps.db, wallet, firstSeq, lastSeq);
+    const entries = await statementEntriesJson(this.deps.db, this.deps.store, wallet, firstSeq, lastSeq);
+    const header = JSON.stringify({ ...rest, totals });
+    return ok(`${header.slice(0, -1)},"entries":${entries}}`);
   }
 
+  /** The statement with its entries and their totals per event type (the JSON statement, parsed: HTML, the CLI). */
+  async statement(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementHeader & { entries: StatementEntry[] }>> {
+    const text = await this.statementJson(businessId, customerId, currency, from, to);
+    return text.ok ? ok(JSON.parse(text.value) as StatementHeader & { entries: StatementEntry[] }) : text;
+  }
+
+  /** The entries after firstSeq up to lastSeq, oldest first, page by page (the statement's columns only). */
   async *statementEntries(wallet: WalletRef, firstSeq: number, lastSeq: number): AsyncGenerator<StatementEntry> {
-    for await (const e of streamEntries(this.deps.db, wallet, firstSeq, lastSeq)) yield statementEntry(e);
+    for (let cursor = firstSeq; cursor < lastSeq; ) {
+      const page = await statementRows(this.deps.db, wallet, cursor, lastSeq, entryPageMax);
+      if (page.length === 0) return;
+      for (const row of page) yield statementEntry(row);
+      cursor = Number(page[page.length - 1].wallet_seq);
+    }
   }
 
   /** Closing balance of each local day in [from, to) (business zone): after the day's last entry. */
@@ -259,11 +267,18 @@ export class AnalyticsService {
     return this.deps.db.selectFrom('customers').select(['id', 'created_at']).where('id', '=', customerId).where('business_id', '=', businessId).executeTakeFirst();
   }
 
-  /** The wallet's entry count, once the customer and currency are known. */
+  /** The wallet's entry count (0 before its first entry), once the customer and currency are known: one query. */
   private async checkWallet(businessId: string, customerId: string, currency: string): Promise<AnalyticsResult<number>> {
     if (!this.deps.currencies.includes(currency)) return err('UNSUPPORTED_CURRENCY', `currency ${currency} is not one of ${this.deps.currencies.join(', ')}`);
-    if (!(await this.customer(businessId, customerId))) return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
-    return ok((await walletEntryCount(this.deps.db, businessId, { customerId, currency })) ?? 0);
+    const row = await this.deps.db
+      .selectFrom('customers as c')
+      .leftJoin('wallets as w', (join) => join.onRef('w.customer_id', '=', 'c.id').on('w.currency', '=', currency).onRef('w.business_id', '=', 'c.business_id'))
+      .select('w.entry_count')
+      .where('c.id', '=', customerId)
+      .where('c.business_id', '=', businessId)
+      .executeTakeFirst();
+    if (!row) return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
+    return ok(Number(row.entry_count ?? 0));
   }
 }
 

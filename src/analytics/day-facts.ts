@@ -1,6 +1,6 @@
 // Day facts: what one wallet's entries of one local day and one event type add up to. Rollup rows are stored facts;
 // entries after a wallet's rollup cursor become facts at read time, so a report is exact whatever the rollup's lag.
-import type { LedgerEntriesTable } from '../db/schema.ts';
+import type { FactEntry } from './entry-reads.ts';
 import { DayBucketer } from './zone-days.ts';
 
 export interface DayFact {
@@ -16,10 +16,10 @@ export interface DayFact {
 
 export const factKey = (f: Pick<DayFact, 'customerId' | 'currency' | 'day' | 'eventType'>) => `${f.customerId}\u0000${f.currency}\u0000${f.day}\u0000${f.eventType}`;
 
-/** Adds the entries (one wallet's, oldest first) to `facts`, bucketed into local days of `zone`. */
+/** Adds the entries (by wallet, oldest first: the bucketer formats once per day) to `facts`, in local days of `zone`. */
 export function addEntryFacts(
   facts: Map<string, DayFact>,
-  entries: readonly LedgerEntriesTable[],
+  entries: readonly FactEntry[],
   promotional: ReadonlyMap<string, number>,
   zone: string,
 ): void {

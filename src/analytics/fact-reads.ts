@@ -4,7 +4,7 @@ import { type Kysely, type Transaction, sql } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
 import type { Database } from '../db/schema.ts';
 import { type DayFact, addEntryFacts, factKey } from './day-facts.ts';
-import { type WalletRef, lastSeqBefore, promotionalDeltas, streamEntries } from './entry-reads.ts';
+import { type WalletRef, lastSeqBefore, promotionalDeltas, streamEntries, walletRangesEntries, walletsPerQueryMax } from './entry-reads.ts';
 import { dayStartMs } from './zone-days.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -47,13 +47,22 @@ function merge(into: Map<string, DayFact>, fact: DayFact): void {
 }
 
 /**
- * `months`: the caller needs no finer bucket than a month (liability, top customers, monthly activity and breakage),
- * so whole months may come from the month rollups.
+ * `months`: the caller needs no finer bucket than a month (top customers), so whole months of wallet rows may
+ * come from the month rollups. Business-wide facts per day or over the range come from the business's day rollups.
+ * `tailSearchFromEntries`: see tailFacts (tests pass 0 and Infinity to check both ways agree).
  */
-export async function readFacts(trx: Executor, scope: FactScope, zone: string, grouping: FactGrouping, months = false): Promise<DayFact[]> {
+export async function readFacts(
+  trx: Executor,
+  scope: FactScope,
+  zone: string,
+  grouping: FactGrouping,
+  months = false,
+  tailSearchFromEntries = tailSearchEntriesMin,
+): Promise<DayFact[]> {
   const merged = new Map<string, DayFact>();
-  for (const f of await rollupFacts(trx, scope, grouping, months)) merge(merged, f);
-  for (const f of await tailFacts(trx, scope, zone)) merge(merged, project(f, grouping));
+  const business = !scope.wallet && (grouping === 'day' || grouping === 'range');
+  for (const f of await (business ? businessRollupRows(trx, scope, grouping) : rollupFacts(trx, scope, grouping, months))) merge(merged, f);
+  for (const f of await tailFacts(trx, scope, zone, tailSearchFromEntries)) merge(merged, project(f, grouping));
   return [...merged.values()];
 }
 
@@ -128,8 +137,48 @@ async function rollupRows(
   }));
 }
 
-/** The entries after each wallet's cursor (all of a wallet's entries when it has none), as facts per day. */
-async function tailFacts(trx: Executor, scope: FactScope, zone: string): Promise<DayFact[]> {
+/**
+ * The business's day rollups (the sum of its wallets' rows, each up to its cursor) of the range: at most one row per
+ * currency, local day and event type.
+ */
+async function businessRollupRows(trx: Executor, scope: FactScope, grouping: 'day' | 'range'): Promise<DayFact[]> {
+  let query = trx
+    .selectFrom('business_day_rollups')
+    .select((eb) => [
+      'currency',
+      'event_type',
+      eb.fn.sum<number>('credit_amount').as('credit_amount'),
+      eb.fn.sum<number>('debit_amount').as('debit_amount'),
+      eb.fn.sum<number>('entry_count').as('entry_count'),
+      eb.fn.sum<number>('promotional_delta').as('promotional_delta'),
+    ])
+    .where('business_id', '=', scope.businessId)
+    .groupBy(['currency', 'event_type']);
+  if (scope.currency) query = query.where('currency', '=', scope.currency);
+  if (scope.fromDay !== undefined) query = query.where('day', '>=', scope.fromDay);
+  if (scope.toDay !== undefined) query = query.where('day', '<', scope.toDay);
+  const rows: Array<Record<string, unknown>> = await (grouping === 'day' ? query.select('day').groupBy('day') : query).execute();
+  return rows.map((row) => ({
+    customerId: '',
+    currency: row.currency as string,
+    day: (row.day as string | undefined) ?? '',
+    eventType: row.event_type as string,
+    creditAmount: Number(row.credit_amount),
+    debitAmount: Number(row.debit_amount),
+    entryCount: Number(row.entry_count),
+    promotionalDelta: Number(row.promotional_delta),
+  }));
+}
+
+/** A lagging wallet this far past its cursor has its tail narrowed to the range by search (a few probes) first. */
+export const tailSearchEntriesMin = 256;
+
+/**
+ * The entries after each wallet's cursor (all of a wallet's entries when it has none), as facts per day. Short tails
+ * (the usual lag: a few entries each, on many wallets) are read for up to walletsPerQueryMax wallets per query; a
+ * long one (after a rebuild or a zone change) is first narrowed to the range's wallet_seq by search.
+ */
+async function tailFacts(trx: Executor, scope: FactScope, zone: string, searchFromEntries = tailSearchEntriesMin): Promise<DayFact[]> {
   let lagging = trx
     .selectFrom('wallets as w')
     .leftJoin('wallet_rollup_cursors as c', (join) => join.onRef('c.customer_id', '=', 'w.customer_id').onRef('c.currency', '=', 'w.currency'))
@@ -142,17 +191,26 @@ async function tailFacts(trx: Executor, scope: FactScope, zone: string): Promise
   const facts = new Map<string, DayFact>();
   const fromIso = scope.fromDay ? new Date(dayStartMs(scope.fromDay, zone)).toISOString() : undefined;
   const toIso = scope.toDay ? new Date(dayStartMs(scope.toDay, zone)).toISOString() : undefined;
+  const short: Array<[customerId: string, currency: string, afterSeq: number, lastSeq: number]> = [];
   for (const w of wallets) {
     const wallet = { customerId: w.customer_id, currency: w.currency };
     const count = Number(w.entry_count);
     let after = Number(w.rolled_seq);
+    if (count - after < searchFromEntries) {
+      short.push([w.customer_id, w.currency, after, count]);
+      continue;
+    }
     let last = count;
     if (fromIso) after = Math.max(after, await lastSeqBefore(trx, wallet, count, fromIso, false));
     if (toIso) last = Math.min(last, await lastSeqBefore(trx, wallet, count, toIso, false));
     if (last <= after) continue;
     const entries = [];
     for await (const e of streamEntries(trx, wallet, after, last)) entries.push(e);
-    addEntryFacts(facts, entries, await promotionalDeltas(trx, wallet, entries), zone);
+    addEntryFacts(facts, entries, await promotionalDeltas(trx, entries), zone);
+  }
+  for (let i = 0; i < short.length; i += walletsPerQueryMax) {
+    const entries = await walletRangesEntries(trx, short.slice(i, i + walletsPerQueryMax), fromIso, toIso);
+    addEntryFacts(facts, entries, await promotionalDeltas(trx, entries), zone);
   }
   return [...facts.values()];
 }

@@ -1,6 +1,7 @@
 // The analytics.rollup job: brings wallets' day rollups up to their entries, a bounded round at a time, moving each
-// wallet's cursor in the same transaction as its rows. Off the write path: the writer never waits for it, and a read
-// never needs it to be current (fact-reads.ts adds the entries after the cursor).
+// wallet's cursor in the same transaction as its rows and its business's day rows (their sum per business). Off the
+// write path: the writer never waits for it, and a read never needs it to be current (fact-reads.ts adds the entries
+// after the cursor).
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
 import type { Bookkeeping } from '../db/bookkeeping.ts';
@@ -9,7 +10,7 @@ import type { JobHandler } from '../jobs/job-types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { addEntryFacts, type DayFact } from './day-facts.ts';
 import { entriesAfter, normalizeEntry, promotionalDeltas } from './entry-reads.ts';
-import { rollupCatchUpGapMs, rollupEntriesPerWalletMax, rollupWalletsPerRoundMax } from './analytics-limits.ts';
+import { rollupCatchUpGapMs, rollupEntriesPerWalletMax, rollupInUseRoundMsMax, rollupRoundMsMax, rollupWalletsPerRoundMax } from './analytics-limits.ts';
 
 export interface RollupDeps {
   db: Kysely<Database>;
@@ -20,6 +21,8 @@ export interface RollupDeps {
   /** Called with each wallet rolled up in the round's transaction (the depletion forecast's check). */
   afterWallet?: (trx: Transaction<Database>, wallet: RolledWallet) => Promise<void>;
   walletsPerRoundMax?: number;
+  /** A round takes no further wallet once it has run this long (its transaction holds SQLite's one connection). */
+  roundMsMax?: number;
 }
 
 export interface RolledWallet {
@@ -40,7 +43,10 @@ export interface RollupRound {
   more: boolean;
 }
 
-/** One bounded round: up to walletsPerRoundMax lagging wallets, up to rollupEntriesPerWalletMax entries each. */
+/**
+ * One bounded round: up to walletsPerRoundMax lagging wallets, up to rollupEntriesPerWalletMax entries each, and no
+ * further wallet once roundMsMax has passed (at least one wallet per round, so rounds always progress).
+ */
 export async function rollUpRound(deps: RollupDeps): Promise<RollupRound> {
   const walletsMax = deps.walletsPerRoundMax ?? rollupWalletsPerRoundMax;
   const lagging = await deps.db
@@ -53,10 +59,18 @@ export async function rollUpRound(deps: RollupDeps): Promise<RollupRound> {
   const batch = lagging.slice(0, walletsMax).sort((a, b) => (a.business_id < b.business_id ? -1 : a.business_id > b.business_id ? 1 : 0));
   if (batch.length === 0) return { wallets: 0, entries: 0, more: false };
   let entries = 0;
+  let wallets = 0;
   let more = lagging.length > walletsMax;
+  const roundMsMax = deps.roundMsMax ?? rollupRoundMsMax;
   await deps.bookkeeping(async (trx) => {
+    const startedMs = performance.now();
     const zones = new Map<string, string>();
+    const businessFacts = new Map<string, Map<string, DayFact>>();
     for (const w of batch) {
+      if (wallets > 0 && performance.now() - startedMs >= roundMsMax) {
+        more = true;
+        break;
+      }
       let zone = zones.get(w.business_id);
       if (zone === undefined) {
         // A zone change updates this row and drops the business's rollups in one transaction: holding the row shared
@@ -67,11 +81,60 @@ export async function rollUpRound(deps: RollupDeps): Promise<RollupRound> {
         zones.set(w.business_id, zone);
       }
       const rolled = await rollUpWallet(trx, deps, { businessId: w.business_id, customerId: w.customer_id, currency: w.currency }, zone);
+      wallets += 1;
       entries += rolled.entries;
       more ||= rolled.more;
+      let sums = businessFacts.get(w.business_id);
+      if (!sums) businessFacts.set(w.business_id, (sums = new Map()));
+      for (const f of rolled.facts) addBusinessFact(sums, f);
+    }
+    // The business's rows move with its wallets' cursors, in this transaction: each stays the sum of its wallets' rows.
+    // In key order, so two rounds at once (a rebuild beside the job) take the rows' locks in one order.
+    for (const [businessId, sums] of [...businessFacts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      await upsertBusinessFacts(trx, businessId, [...sums.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, fact]) => fact));
     }
   });
-  return { wallets: batch.length, entries, more };
+  return { wallets, entries, more };
+}
+
+function addBusinessFact(sums: Map<string, DayFact>, f: DayFact): void {
+  const key = `${f.currency}\u0000${f.day}\u0000${f.eventType}`;
+  const sum = sums.get(key);
+  if (!sum) sums.set(key, { ...f, customerId: '' });
+  else {
+    sum.creditAmount += f.creditAmount;
+    sum.debitAmount += f.debitAmount;
+    sum.entryCount += f.entryCount;
+    sum.promotionalDelta += f.promotionalDelta;
+  }
+}
+
+async function upsertBusinessFacts(trx: Transaction<Database>, businessId: string, facts: DayFact[]): Promise<void> {
+  for (let i = 0; i < facts.length; i += 200) {
+    await trx
+      .insertInto('business_day_rollups')
+      .values(
+        facts.slice(i, i + 200).map((f) => ({
+          business_id: businessId,
+          currency: f.currency,
+          day: f.day,
+          event_type: f.eventType,
+          credit_amount: f.creditAmount,
+          debit_amount: f.debitAmount,
+          entry_count: f.entryCount,
+          promotional_delta: f.promotionalDelta,
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.columns(['business_id', 'currency', 'day', 'event_type']).doUpdateSet((eb) => ({
+          credit_amount: eb(eb.ref('business_day_rollups.credit_amount'), '+', eb.ref('excluded.credit_amount')),
+          debit_amount: eb(eb.ref('business_day_rollups.debit_amount'), '+', eb.ref('excluded.debit_amount')),
+          entry_count: eb(eb.ref('business_day_rollups.entry_count'), '+', eb.ref('excluded.entry_count')),
+          promotional_delta: eb(eb.ref('business_day_rollups.promotional_delta'), '+', eb.ref('excluded.promotional_delta')),
+        })),
+      )
+      .execute();
+  }
 }
 
 async function rollUpWallet(
@@ -79,7 +142,7 @@ async function rollUpWallet(
   deps: RollupDeps,
   wallet: { businessId: string; customerId: string; currency: string },
   zone: string,
-): Promise<{ entries: number; more: boolean }> {
+): Promise<{ entries: number; more: boolean; facts: DayFact[] }> {
   let cursorQuery = trx
     .selectFrom('wallet_rollup_cursors')
     .select(['rolled_seq', 'forecast_in_horizon'])
@@ -91,7 +154,7 @@ async function rollUpWallet(
   const countRow = await trx.selectFrom('wallets').select('entry_count').where('customer_id', '=', wallet.customerId).where('currency', '=', wallet.currency).executeTakeFirst();
   const count = Number(countRow?.entry_count ?? 0);
   const lastSeq = Math.min(count, rolledSeq + rollupEntriesPerWalletMax);
-  if (lastSeq <= rolledSeq) return { entries: 0, more: false };
+  if (lastSeq <= rolledSeq) return { entries: 0, more: false, facts: [] };
   const ref = { customerId: wallet.customerId, currency: wallet.currency };
   const rows = [];
   for (let after = rolledSeq; after < lastSeq; ) {
@@ -101,8 +164,9 @@ async function rollUpWallet(
     after = page[page.length - 1].wallet_seq;
   }
   const facts = new Map<string, DayFact>();
-  addEntryFacts(facts, rows, await promotionalDeltas(trx, ref, rows), zone);
-  await upsertFacts(trx, wallet.businessId, [...facts.values()]);
+  addEntryFacts(facts, rows, await promotionalDeltas(trx, rows), zone);
+  const rolledFacts = [...facts.values()];
+  await upsertFacts(trx, wallet.businessId, rolledFacts);
   const now = deps.clock.now().toISOString();
   if (cursor) {
     const moved = await trx
@@ -120,7 +184,7 @@ async function rollUpWallet(
       .execute();
   }
   await deps.afterWallet?.(trx, { ...wallet, zone, forecastInHorizon: Number(cursor?.forecast_in_horizon ?? 0) === 1, hadDebit: rows.some((e) => e.is_credit === 0) });
-  return { entries: rows.length, more: lastSeq < count };
+  return { entries: rows.length, more: lastSeq < count, facts: rolledFacts };
 }
 
 async function upsertFacts(trx: Transaction<Database>, businessId: string, facts: DayFact[]): Promise<void> {
@@ -183,15 +247,18 @@ export async function resetRollups(db: Kysely<Database>, businessId?: string): P
   await db.transaction().execute(async (trx) => {
     let rows = trx.deleteFrom('wallet_day_rollups');
     let months = trx.deleteFrom('wallet_month_rollups');
+    let businessRows = trx.deleteFrom('business_day_rollups');
     // Cursors go back to 0 rather than away: their forecast flag stays, so a rebuild fires no forecast twice.
     let cursors = trx.updateTable('wallet_rollup_cursors').set({ rolled_seq: 0 });
     if (businessId) {
       rows = rows.where('business_id', '=', businessId);
       months = months.where('business_id', '=', businessId);
+      businessRows = businessRows.where('business_id', '=', businessId);
       cursors = cursors.where('business_id', '=', businessId);
     }
     await rows.execute();
     await months.execute();
+    await businessRows.execute();
     await cursors.execute();
   });
 }
@@ -208,16 +275,17 @@ export async function rollUpAll(deps: RollupDeps, roundsMax = 1_000_000): Promis
 }
 
 /**
- * The job: one round, then the next after rollupCatchUpGapMs while wallets lag (so a backlog never takes the process
- * from the API: at most 200 wallets per gap), else after intervalMs; no round while `busy()` (the load gauge says the
- * API is saturated). It never finishes.
+ * The job: one round, then the next after rollupCatchUpGapMs while wallets lag, else after intervalMs. No round while
+ * `busy()` (the load gauge says the API is saturated); while `inUse()` (the API serves requests without saturating)
+ * rounds stop taking wallets after rollupInUseRoundMsMax instead of rollupRoundMsMax, so a backlog takes a few
+ * percent of the store's time and never a long stretch of it. It never finishes.
  */
-export function rollupJobHandler(deps: RollupDeps & { intervalMs: number; busy?: () => boolean }): JobHandler {
+export function rollupJobHandler(deps: RollupDeps & { intervalMs: number; busy?: () => boolean; inUse?: () => boolean }): JobHandler {
   return async () => {
     // While the API is saturated the round waits: reads are exact without it (rollups only make them faster), and its
     // writes would take the store from the ledger's.
     if (deps.busy?.()) return { status: 'defer', reason: 'the API is busy', retryInMs: deps.intervalMs };
-    const round = await rollUpRound(deps);
+    const round = await rollUpRound({ ...deps, roundMsMax: deps.roundMsMax ?? (deps.inUse?.() ? rollupInUseRoundMsMax : rollupRoundMsMax) });
     return { status: 'defer', reason: `rolled up ${round.entries} entries of ${round.wallets} wallets`, retryInMs: round.more ? Math.min(rollupCatchUpGapMs, deps.intervalMs) : deps.intervalMs };
   };
 }

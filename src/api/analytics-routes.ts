@@ -54,8 +54,10 @@ export const analyticsRoutes =
         const [from, to] = [stored(request.query.from), stored(request.query.to)];
         const businessId = request.principal.businessId;
         if (format === 'json') {
-          const result = await service.statement(businessId, customer_id, currency, from, to);
-          return result.ok ? result.value : sendErr(reply, result);
+          // Serialized by the database and the service (analytics-service.ts statementJson), in the 200 schema's shape.
+          const result = await service.statementJson(businessId, customer_id, currency, from, to);
+          if (!result.ok) return sendErr(reply, result);
+          return (reply as unknown as FastifyReply).type('application/json; charset=utf-8').send(result.value);
         }
         // Not the JSON statement: the body is text the schema does not describe (the 200 schema is the JSON form's).
         const raw = reply as unknown as FastifyReply;

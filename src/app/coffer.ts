@@ -60,7 +60,7 @@ import { lotExpiryHandler, lotNoticeHandler } from '../credits/expiry-jobs.ts';
 import { LotService } from '../credits/lot-service.ts';
 import { registerLoadMetrics } from '../jobs/job-metrics.ts';
 import { JobRuntime } from '../jobs/job-runtime.ts';
-import { startLoadGauge } from '../jobs/load-gauge.ts';
+import { loadGaugeDefaults, startLoadGauge } from '../jobs/load-gauge.ts';
 import type { JobHandler } from '../jobs/job-types.ts';
 import type { ExpireLotOutcome } from '../ledger/commands.ts';
 import { registerWriterMetrics } from '../ledger/ledger-metrics.ts';
@@ -390,6 +390,8 @@ export async function buildCoffer(deps: CofferDeps): Promise<CofferApp> {
             clock,
             intervalMs: config.rollupIntervalMs,
             busy: () => load?.busy() ?? false,
+            // The API serves requests without saturating the process or the machine: rounds stay short.
+            inUse: () => (load?.sample.apiPerSecond ?? 0) >= loadGaugeDefaults.apiBusyPerSecond,
             afterWallet: forecastAlerts({ analytics, clock, newId, horizonDays: config.forecastHorizonDays, onEvent: () => dispatcher?.wake() }),
           }),
         }

@@ -34,6 +34,7 @@ export async function setBusinessTimeZone(db: Kysely<Database>, businessId: stri
     await trx.updateTable('businesses').set({ time_zone: zone }).where('id', '=', businessId).execute();
     await trx.deleteFrom('wallet_day_rollups').where('business_id', '=', businessId).execute();
     await trx.deleteFrom('wallet_month_rollups').where('business_id', '=', businessId).execute();
+    await trx.deleteFrom('business_day_rollups').where('business_id', '=', businessId).execute();
     // Back to 0, not away: the forecast flag stays (no wallet.depletion_forecast fires twice for one crossing).
     await trx.updateTable('wallet_rollup_cursors').set({ rolled_seq: 0 }).where('business_id', '=', businessId).execute();
     return { time_zone: zone, changed: true };

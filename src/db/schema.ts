@@ -505,6 +505,9 @@ export interface WalletMonthRollupsTable extends Omit<WalletDayRollupsTable, 'da
   month: string;
 }
 
+/** The wallet day rollups summed per business (migration 0017), kept with them by the rollup job. */
+export type BusinessDayRollupsTable = Omit<WalletDayRollupsTable, 'customer_id'>;
+
 /** How far one wallet's entries are rolled up: every wallet_seq <= rolled_seq, none after. */
 export interface WalletRollupCursorsTable {
   customer_id: string;
@@ -545,6 +548,7 @@ export interface Database {
   wallet_day_rollups: WalletDayRollupsTable;
   wallet_month_rollups: WalletMonthRollupsTable;
   wallet_rollup_cursors: WalletRollupCursorsTable;
+  business_day_rollups: BusinessDayRollupsTable;
   processor_events: ProcessorEventsTable;
   auto_recharges: AutoRechargesTable;
   auto_recharge_attempts: AutoRechargeAttemptsTable;

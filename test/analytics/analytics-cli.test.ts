@@ -51,6 +51,17 @@ describe.each(storeKinds)('analytics commands [%s]', (kind) => {
     expect(JSON.parse(rebuild.stdout).rolled_up_entries).toBeGreaterThanOrEqual(4);
     const after = await runCoffer(['report', 'liability', '--business', t.businessId, '--date', today], t.env);
     expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout));
+    // The rebuild rebuilt the business's day rows too: the wallets' day rows summed.
+    const business = await t.coffer.store.db
+      .selectFrom('business_day_rollups')
+      .select((eb) => ['currency', 'event_type', eb.fn.sum('credit_amount').as('credit'), eb.fn.sum('debit_amount').as('debit'), eb.fn.sum('entry_count').as('count')])
+      .where('business_id', '=', t.businessId)
+      .groupBy(['currency', 'event_type'])
+      .execute();
+    expect(business.map((r) => [r.currency, r.event_type, Number(r.credit), Number(r.debit), Number(r.count)]).sort()).toEqual([
+      ['INR', 'merchant_adjustment', 7_000, 0, 1],
+      ['USD', 'merchant_adjustment', 3_000, 1_500, 3],
+    ]);
     const activity = await runCoffer(['report', 'activity', '--business', t.businessId, '--from', today, '--to', '2999-01-01', '--period', 'month'], t.env);
     expect(activity.code).toBe(2);
     expect(activity.stderr).toContain('INVALID_TIME_RANGE');

@@ -18,6 +18,7 @@ import * as analytics from './0013_analytics.ts';
 import * as dashboardSessions from './0014_dashboard_sessions.ts';
 import * as processorEvents from './0015_processor_events.ts';
 import * as autoRecharge from './0016_auto_recharge.ts';
+import * as businessDayRollups from './0017_business_day_rollups.ts';
 import * as refundIdempotency from './0018_refund_idempotency.ts';
 import type { MigrationContext } from './migration.ts';
 
@@ -43,6 +44,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0014_dashboard_sessions', dashboardSessions],
   ['0015_processor_events', processorEvents],
   ['0016_auto_recharge', autoRecharge],
+  ['0017_business_day_rollups', businessDayRollups],
   ['0018_refund_idempotency', refundIdempotency],
 ];
 
