@@ -129,7 +129,9 @@ describe.each(storeKinds)('HTTP payment processor [%s]', (kind) => {
     const before = receiver.received.length;
     const outcome = await t.coffer.payments.refund({ processor: 'http', idempotencyKey: 'refund:1', businessId: t.businessId, chargeId: 'ch_remote_1', currency: 'USD', amount: 500, reason: 'Goodwill' });
     expect(outcome).toEqual({ ok: true, value: { status: 'succeeded', refundId: 're_remote_9' } });
-    const seen = receiver.received[before];
+    // A charge that the tests before gave up on (aborted, timed out) may still reach the receiver late: take the refund.
+    const seen = receiver.received.slice(before).find((request) => JSON.parse(request.body).type === 'refund')!;
+    expect(seen).toBeDefined();
     expect(new Webhook(secret).verify(seen.body, seen.headers)).toEqual({
       type: 'refund', idempotency_key: 'refund:1', business_id: t.businessId, charge_id: 'ch_remote_1', currency: 'USD', amount: 500, reason: 'Goodwill',
     });
