@@ -96,7 +96,9 @@ async function seedLedger(db: Kysely<Database>, kind: StoreKind, businessId: str
     await sql`insert into wallet_rollup_cursors (customer_id, currency, business_id, rolled_seq, forecast_in_horizon, updated_at)
       select customer_id, currency, business_id, entry_count, 0, ${now} from wallets where business_id = ${businessId}`.execute(trx);
   });
-  if (kind === 'postgres') await sql`analyze`.execute(db);
+  // A ledger that grew over a year has been vacuumed along the way; one loaded in bulk has not: its first readers would
+  // set every tuple's hint bits (writing the pages they read) and find no visibility map. Vacuum it as autovacuum would.
+  if (kind === 'postgres') await sql`vacuum analyze`.execute(db);
   else await sql`pragma wal_checkpoint(truncate)`.execute(db);
 }
 
