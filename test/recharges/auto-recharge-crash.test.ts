@@ -1,79 +1,37 @@
 // SIGKILL of a real `coffer serve` in the middle of an auto-recharge, after the card was charged and before the wallet
 // was credited: after a restart the recharge's job (and the top-up's own recovery) resume it under the same keys, so
 // the card was charged once, the wallet credited once, the attempt settled, and `coffer verify` finds nothing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.ts';
-import { type Store, openStore } from '../../src/db/database.ts';
+import { describe, expect, it } from 'vitest';
+import type { Store } from '../../src/db/database.ts';
 import { verifyStore } from '../../src/ops/verify.ts';
-import { type ChildServer, call, startServe } from '../support/child-server.ts';
-import { type TestDatabase, createTestDatabase, storeKinds } from '../support/stores.ts';
+import { poster, quickChildEnv, useChildSuite, waitUntil } from '../support/child-suite.ts';
+import { storeKinds } from '../support/stores.ts';
 
 const apiKey = `coffer_test_${'r'.repeat(24)}`;
-const env = {
-  COFFER_BOOTSTRAP_API_KEY: apiKey,
-  COFFER_LOG_LEVEL: 'warn',
-  COFFER_RATE_LIMIT_PER_SECOND: '0',
-  COFFER_JOBS_POLL_MS: '50',
-  COFFER_JOBS_LEASE_MS: '10000',
-  COFFER_JOBS_HANDLER_TIMEOUT_MS: '8000',
-  COFFER_WEBHOOK_TIMEOUT_MS: '1500',
+const env = quickChildEnv(apiKey, {
   // A pause after each persisted step of the top-up gives the kill a window.
   COFFER_BILLING_STEP_PAUSE_MS: '1500',
   COFFER_BILLING_RECOVERY_DELAY_MS: '2500',
-};
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function send(baseUrl: string, method: string, path: string, body: unknown): Promise<Record<string, any>> {
-  const outcome = await call(`${baseUrl}${path}`, { method, body, key: apiKey });
-  if (outcome.kind !== 'response' || outcome.status !== 200) throw new Error(`${method} ${path}: ${JSON.stringify(outcome)}`);
-  return JSON.parse(outcome.body);
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(20);
-  }
-  return false;
-}
+});
+const post = poster(apiKey);
 
 describe.each(storeKinds)('auto-recharge killed mid-recharge [%s]', (kind) => {
-  let database: TestDatabase;
+  const suite = useChildSuite(kind, () => env);
   let side: Store;
-  let servers: ChildServer[] = [];
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterEach(async () => {
-    for (const server of servers) server.kill();
-    await Promise.all(servers.map((server) => server.exited));
-    servers = [];
-  });
-  afterAll(async () => {
-    await side?.close();
-    await database?.drop();
-  });
-
-  const serve = async () => {
-    const server = await startServe({ ...database.env, ...env });
-    servers.push(server);
-    expect(server.baseUrl, server.output()).not.toBeNull();
-    return server;
-  };
+  const serve = () => suite.serve();
 
   it('killed between charge and credit: after restart the recharge finishes once', async () => {
     let server = await serve();
     const baseUrl = server.baseUrl!;
-    const customer = await send(baseUrl, 'POST', '/customers', { email: 'crash-recharge@example.com', name: 'Crash Recharge' });
+    const customer = await post(baseUrl, '/customers', { email: 'crash-recharge@example.com', name: 'Crash Recharge' });
     const customerId = customer.customer_id as string;
-    await send(baseUrl, 'POST', `/customers/${customerId}/payment-methods`, { payment_method_id: 'pm_card_succeeds' });
-    await send(baseUrl, 'POST', `/customers/${customerId}/wallets/ledger-entries`, { amount: 1000, currency: 'USD', entry_type: 'credit' });
-    await send(baseUrl, 'PUT', `/customers/${customerId}/wallets/USD/auto-recharge`, { threshold_amount: 500, amount: 3000, cooldown_seconds: 0 });
-    side ??= await openStore(loadConfig(database.env));
+    await post(baseUrl, `/customers/${customerId}/payment-methods`, { payment_method_id: 'pm_card_succeeds' });
+    await post(baseUrl, `/customers/${customerId}/wallets/ledger-entries`, { amount: 1000, currency: 'USD', entry_type: 'credit' });
+    await post(baseUrl, `/customers/${customerId}/wallets/USD/auto-recharge`, { threshold_amount: 500, amount: 3000, cooldown_seconds: 0 }, 'PUT');
+    side = await suite.side();
 
     // Below the threshold: the dispatcher enqueues the check, the job runtime starts the recharge.
-    await send(baseUrl, 'POST', `/customers/${customerId}/wallets/ledger-entries`, { amount: 600, currency: 'USD', entry_type: 'debit' });
+    await post(baseUrl, `/customers/${customerId}/wallets/ledger-entries`, { amount: 600, currency: 'USD', entry_type: 'debit' });
     const topUpAt = async (step: string) => {
       const row = await side.db.selectFrom('payments').select('step').where('customer_id', '=', customerId).where('kind', '=', 'top_up').executeTakeFirst();
       return row?.step === step;

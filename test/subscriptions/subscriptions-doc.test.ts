@@ -2,8 +2,7 @@
 // blocks through the official SDK, the `coffer billing run --until` blocks as a child process (dist built); what each
 // block prints is what the text says it prints.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docBlocks, runDocBlocks } from '../support/doc-blocks.ts';
-import { runCoffer } from '../support/ops.ts';
+import { billingRunBlock, docBlocks, runDocBlocks } from '../support/doc-blocks.ts';
 import { sdkClient } from '../support/sdk.ts';
 import { storeKinds } from '../support/stores.ts';
 import { type TestApp, startTestApp } from '../support/test-app.ts';
@@ -20,13 +19,7 @@ describe.each(storeKinds)('docs/billing.md: a year of a subscription [%s]', (kin
     const customerId = (await client.customers.create({ email: 'year@example.com', name: 'Year Customer' })).customer_id;
     const all = docBlocks('billing.md', '### A year of a monthly subscription on a prepaid wallet', ['ts', 'sh']);
     expect(all.map((b) => b.lang)).toEqual(['ts', 'sh', 'ts', 'sh', 'ts']);
-    await runDocBlocks(all, { client, customerId }, async (block) => {
-      const args = block.code.trim().split(/\s+/);
-      expect(args.slice(0, 3)).toEqual(['coffer', 'billing', 'run']);
-      const run = await runCoffer(args.slice(1), t.env);
-      expect(run.code, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toMatchObject({ failed: 0 });
-    });
+    await runDocBlocks(all, { client, customerId }, billingRunBlock(t.env));
     const invoices = await t.coffer.store.db.selectFrom('invoices').select(['subscription_period_start', 'status']).where('customer_id', '=', customerId).orderBy('subscription_period_start').execute();
     expect(invoices).toHaveLength(13);
     expect(invoices.map((i) => i.subscription_period_start!.slice(0, 10)).slice(0, 4)).toEqual(['2030-01-31', '2030-02-28', '2030-03-31', '2030-04-30']);

@@ -23,11 +23,11 @@ export function quickChildEnv(apiKey: string, extra: Record<string, string> = {}
   };
 }
 
-/** POSTs a JSON body with the key and returns the parsed 200 answer; anything else throws with what came back. */
-export function poster(apiKey: string): (baseUrl: string, path: string, body: unknown) => Promise<Record<string, any>> {
-  return async (baseUrl, path, body) => {
-    const outcome = await call(`${baseUrl}${path}`, { body, key: apiKey });
-    if (outcome.kind !== 'response' || outcome.status !== 200) throw new Error(`${path}: ${JSON.stringify(outcome)}`);
+/** Sends a JSON body (POST unless told) with the key and returns the parsed 200 answer; anything else throws. */
+export function poster(apiKey: string): (baseUrl: string, path: string, body: unknown, method?: string) => Promise<Record<string, any>> {
+  return async (baseUrl, path, body, method = 'POST') => {
+    const outcome = await call(`${baseUrl}${path}`, { method, body, key: apiKey });
+    if (outcome.kind !== 'response' || outcome.status !== 200) throw new Error(`${method} ${path}: ${JSON.stringify(outcome)}`);
     return JSON.parse(outcome.body);
   };
 }

@@ -3,6 +3,7 @@
 // `// {…}` lines the page shows under it.
 import fs from 'node:fs';
 import { expect } from 'vitest';
+import { runCoffer } from './ops.ts';
 
 export const AsyncFunction = (async () => {}).constructor as new (...names: string[]) => (...values: unknown[]) => Promise<unknown>;
 
@@ -52,4 +53,15 @@ export async function runDocBlocks(blocks: readonly DocBlock[], given: Record<st
     Object.assign(scope, result);
     expect(printed).toEqual(block.printed.map(printedValue));
   }
+}
+
+/** Runs a page's `coffer billing run --until …` block as a child process (dist built): it must exit 0 with no job failed. */
+export function billingRunBlock(env: Record<string, string>): (block: DocBlock) => Promise<void> {
+  return async (block) => {
+    const args = block.code.trim().split(/\s+/);
+    expect(args.slice(0, 3)).toEqual(['coffer', 'billing', 'run']);
+    const run = await runCoffer(args.slice(1), env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toMatchObject({ failed: 0 });
+  };
 }
