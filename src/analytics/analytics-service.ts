@@ -4,17 +4,19 @@
 import type { Kysely } from 'kysely';
 import { getBusinessTimeZone, isValidTimeZone, setBusinessTimeZone } from '../businesses/business-settings.ts';
 import type { StoreKind } from '../config/config.ts';
-import type { Database, LedgerEntriesTable } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import type { Clock } from '../shared/clock.ts';
 import { totalInUsdCents } from '../shared/money.ts';
 import { type Result, err, ok } from '../shared/result.ts';
 import type { AnalyticsErrorCode } from './analytics-errors.ts';
 import { rangeDaysMax, statementEntriesMax, topCustomersMax } from './analytics-limits.ts';
-import { type StatementRow, type WalletRef, entryAtSeq, entryPageMax, lastEntriesBefore, lastSeqBefore, normalizeEntry, statementRows, walletEntryCount } from './entry-reads.ts';
+import { type WalletRef, entryAtSeq, entryPageMax, lastEntriesBefore, lastSeqBefore, normalizeEntry, statementRows, walletEntryCount } from './entry-reads.ts';
 import { disputeShortfalls, readFacts, readSnapshot } from './fact-reads.ts';
 import { type Forecast, forecast, windowStartDay } from './forecast.ts';
 import * as reports from './reports.ts';
-import { statementEntriesJson, statementTotals } from './statement-reads.ts';
+import { type StatementEntry, statementEntriesJson, statementEntry, statementTotals } from './statement-reads.ts';
+
+export { type StatementEntry, statementEntry } from './statement-reads.ts';
 import { type Period, addDays, dayStartMs, isCalendarDay, localDay } from './zone-days.ts';
 
 export type AnalyticsResult<T> = Result<T, AnalyticsErrorCode>;
@@ -26,18 +28,6 @@ export interface AnalyticsDeps {
   currencies: readonly string[];
   fxRatesToUsd: Readonly<Record<string, string>>;
   forecastWindowDays: number;
-}
-
-export interface StatementEntry {
-  id: string;
-  created_at: string;
-  event_type: string;
-  is_credit: boolean;
-  amount: number;
-  before_balance: number;
-  after_balance: number;
-  reason: string | null;
-  reference_object_id: string | null;
 }
 
 export interface EventTotals {
@@ -59,18 +49,6 @@ export interface StatementHeader {
 }
 
 export type StatementBounds = Omit<StatementHeader, 'totals'> & { firstSeq: number; lastSeq: number };
-
-export const statementEntry = (e: StatementRow | LedgerEntriesTable): StatementEntry => ({
-  id: e.id,
-  created_at: e.created_at,
-  event_type: e.event_type,
-  is_credit: Number(e.is_credit) === 1,
-  amount: Number(e.amount),
-  before_balance: Number(e.before_balance),
-  after_balance: Number(e.after_balance),
-  reason: e.reason,
-  reference_object_id: e.reference_object_id,
-});
 
 const days = (fromDay: string, toDay: string) => Math.round((Date.parse(`${toDay}T00:00:00Z`) - Date.parse(`${fromDay}T00:00:00Z`)) / 86_400_000);
 

@@ -2,10 +2,35 @@
 // serialized in Node from PostgreSQL's rows), and their totals per event type from one grouped query.
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
-import type { Database } from '../db/schema.ts';
-import { type WalletRef, statementRows } from './entry-reads.ts';
+import type { Database, LedgerEntriesTable } from '../db/schema.ts';
+import { type StatementRow, type WalletRef, statementRows } from './entry-reads.ts';
 
 type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface StatementEntry {
+  id: string;
+  created_at: string;
+  event_type: string;
+  is_credit: boolean;
+  amount: number;
+  before_balance: number;
+  after_balance: number;
+  reason: string | null;
+  reference_object_id: string | null;
+}
+
+/** A statement's entry as the API answers it. */
+export const statementEntry = (e: StatementRow | LedgerEntriesTable): StatementEntry => ({
+  id: e.id,
+  created_at: e.created_at,
+  event_type: e.event_type,
+  is_credit: Number(e.is_credit) === 1,
+  amount: Number(e.amount),
+  before_balance: Number(e.before_balance),
+  after_balance: Number(e.after_balance),
+  reason: e.reason,
+  reference_object_id: e.reference_object_id,
+});
 
 /**
  * The entries with afterSeq < wallet_seq <= lastSeq, oldest first, as the JSON text of the statement's `entries`
@@ -17,19 +42,7 @@ export async function statementEntriesJson(db: Executor, store: StoreKind, walle
   if (lastSeq <= afterSeq) return '[]';
   if (store === 'postgres') {
     const rows = await statementRows(db, wallet, afterSeq, lastSeq, lastSeq - afterSeq);
-    return JSON.stringify(
-      rows.map((e) => ({
-        id: e.id,
-        created_at: e.created_at,
-        event_type: e.event_type,
-        is_credit: Number(e.is_credit) === 1,
-        amount: Number(e.amount),
-        before_balance: Number(e.before_balance),
-        after_balance: Number(e.after_balance),
-        reason: e.reason,
-        reference_object_id: e.reference_object_id,
-      })),
-    );
+    return JSON.stringify(rows.map(statementEntry));
   }
   const result = await sql<{ entries: string | null }>`
     select json_group_array(json_object(
