@@ -6,7 +6,6 @@
 // path's cost of rollups is a ratio of one run.
 import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
-import { neverExpiresOrder } from '../src/credits/lot-order.ts';
 import { ensureBootstrapKey } from '../src/businesses/business-service.ts';
 import { type StoreKind, loadConfig } from '../src/config/config.ts';
 import { openStore } from '../src/db/database.ts';
@@ -65,20 +64,18 @@ async function seedLedger(db: Kysely<Database>, kind: StoreKind, businessId: str
       select id, 'USD', business_id, ${finalBalance}, ${per}, created_at, updated_at from customers where business_id = ${businessId}`.execute(trx);
     await sql`insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at)
       select id, 'INR', business_id, 0, 0, created_at, updated_at from customers where business_id = ${businessId}`.execute(trx);
+    // Every entry is paid money that never expires: credits into the wallet's pool and debits from it (migration 0019).
     await sql`insert into ledger_entries (id, business_id, customer_id, currency, amount, is_credit, event_type, reason, reference_object_id,
-        idempotency_key, before_balance, after_balance, customer_seq, wallet_seq, created_at)
+        idempotency_key, before_balance, after_balance, customer_seq, wallet_seq, created_at, pool_offset, pool_amount)
       select 'cwt_an' || ${pad(kind, 'i')} || ${pad(kind, 'k')}, ${businessId}, 'cus_bench' || ${pad(kind, 'i - 1')}, 'USD',
         case when k % 2 = 1 then 1000 else 600 end, k % 2,
         case when k % 2 = 1 then 'payment' when k % 4 = 0 then 'refund' else 'merchant_adjustment' end, null, null, null,
         case when k % 2 = 1 then ((k - 1) / 2) * 400 else ((k / 2) - 1) * 400 + 1000 end,
         case when k % 2 = 1 then ((k - 1) / 2) * 400 + 1000 else (k / 2) * 400 end,
-        k, k, ${createdAt(kind, startIso, stepMs)}
+        k, k, ${createdAt(kind, startIso, stepMs)},
+        case when k % 2 = 1 then ((k - 1) / 2) * 1000 else ((k / 2) - 1) * 600 end, case when k % 2 = 1 then 1000 else 600 end
       from (${series(kind, customers, 'i')}) as c cross join (${series(kind, per, 'k')}) as e`.execute(trx);
-    await sql`insert into credit_lots (id, business_id, customer_id, currency, amount, remaining_amount, expired_amount, category,
-        category_rank, expires_at, expires_order, status, wallet_seq, source_entry_id, expiry_entry_id, notice_sent_at, created_at, updated_at)
-      select 'lot_o' || substr(customer_id, 5), business_id, customer_id, currency, balance, balance, 0, 'paid', 1, null, ${neverExpiresOrder},
-        'active', 0, null, null, null, created_at, created_at
-      from wallets where business_id = ${businessId} and balance > 0`.execute(trx);
+    await sql`update wallets set pool_in = ${(per / 2) * 1000}, pool_out = ${(per / 2) * 600} where business_id = ${businessId} and currency = 'USD'`.execute(trx);
     // The rollups as the job leaves them (the bench business's zone is UTC: a day is the date part of created_at).
     for (const [table, bucket, key] of [
       ['wallet_day_rollups', 'day', 'substr(created_at, 1, 10)'],

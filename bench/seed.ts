@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { neverExpiresOrder } from '../src/credits/lot-order.ts';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { ensureBootstrapKey } from '../src/businesses/business-service.ts';
@@ -132,12 +131,9 @@ export async function seed(
       await insertSpecialCustomer(trx, ids.shallowCustomerId, businessId, now, config.currencies, sizes.shallowEntryCount, sizes.shallowEntryCount);
       await insertCreditLedger(trx, kind, ids.deepCustomerId, businessId, now, sizes.deepEntryCount);
       await insertCreditLedger(trx, kind, ids.shallowCustomerId, businessId, now, sizes.shallowEntryCount);
-      // Balances are held by lots (migration 0006): one opening lot per funded wallet, as the migration makes them.
-      await sql`insert into credit_lots (id, business_id, customer_id, currency, amount, remaining_amount, expired_amount, category,
-          category_rank, expires_at, expires_order, status, wallet_seq, source_entry_id, expiry_entry_id, notice_sent_at, created_at, updated_at)
-        select 'lot_o' || substr(customer_id, 5) || currency, business_id, customer_id, currency, balance, balance, 0, 'paid',
-          1, null, ${neverExpiresOrder}, 'active', 0, null, null, null, created_at, created_at
-        from wallets where business_id = ${businessId} and balance > 0`.execute(trx);
+      // Balances of paid money that never expires are the wallets' pools (migration 0019), as plain credits leave them;
+      // the seeded balances have no credit entries of their own (the credit ledgers' entries stand in for them).
+      await sql`update wallets set pool_in = balance where business_id = ${businessId}`.execute(trx);
       await insertLotsCustomer(trx, kind, ids.lotsCustomerId, businessId, now, config.currencies, sizes.lotsCount);
     });
     // The seeded ledgers' day rollups, as a running Coffer keeps them (docs/analytics.md#rollups): the phases then
@@ -198,6 +194,9 @@ async function insertSpecialCustomer(
         updated_at: now,
         next_expiry_at: null,
         held_amount: 0,
+        pool_in: 0,
+        pool_out: 0,
+        pool_held: 0,
       })),
     )
     .execute();

@@ -18,15 +18,21 @@ vi.setConfig({ testTimeout: 120_000 });
 
 interface World {
   database: TestDatabase;
-  /** Business A and its customers; alice has 4 USD entries and 2 INR ones, bob 1 USD, carol none; dave is business B's. */
+  /**
+   * Business A and its customers; alice has 4 USD entries and 2 INR ones, bob 1 USD, carol none, erin a promotional
+   * credit (a stored lot) and a debit that drew from it; dave is business B's.
+   */
   businessA: string;
   businessB: string;
   alice: string;
   bob: string;
   carol: string;
   dave: string;
+  erin: string;
   /** alice's USD entry ids by wallet_seq (index 0 is wallet_seq 1). */
   aliceUsd: string[];
+  /** erin's debit, which drew from her promotional lot. */
+  erinDebit: string;
   hasIdempotencyRecords: boolean;
 }
 
@@ -49,17 +55,22 @@ async function cleanWorld(kind: (typeof storeKinds)[number]): Promise<World> {
   await post(bob, 700, 'USD', 'credit', 'b1');
   await post(dave, 100, 'USD', 'credit', 'a1', other.apiKey); // the same key in another business is another key
   await t.request('PATCH', `/customers/${bob}`, { body: { name: 'Bob B.' } });
+  const erin = (await createCustomer(t, { name: 'Erin' })).customer_id;
+  const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+  await mustPost(t, erin, { amount: 400, currency: 'USD', entry_type: 'credit', category: 'promotional', expires_at: expiresAt });
+  await post(erin, 100, 'USD', 'debit', 'e2');
 
   const side = await openStore(loadConfig(t.env));
   const aliceUsd = (
     await side.db.selectFrom('ledger_entries').select('id').where('customer_id', '=', alice).where('currency', '=', 'USD').orderBy('wallet_seq').execute()
   ).map((row) => row.id);
+  const erinDebit = (await side.db.selectFrom('ledger_entries').select('id').where('customer_id', '=', erin).where('is_credit', '=', 0).executeTakeFirstOrThrow()).id;
   const hasIdempotencyRecords = await side.db.transaction().execute((trx) => hasTable(trx, kind, 'idempotency_records'));
   await side.close();
   // Close the app now; t.close() (closing again is a no-op) drops the database at the end of the test.
   await t.coffer.close();
   const database: TestDatabase = { kind, env: t.env, drop: () => t.close() };
-  return { database, businessA: t.businessId, businessB: other.businessId, alice, bob, carol, dave, aliceUsd, hasIdempotencyRecords };
+  return { database, businessA: t.businessId, businessB: other.businessId, alice, bob, carol, dave, erin, aliceUsd, erinDebit, hasIdempotencyRecords };
 }
 
 async function verify(database: TestDatabase, pageRowsMax?: number): Promise<VerifyReport> {
@@ -98,6 +109,8 @@ const cases: Case[] = [
     kinds: (w) => [
       'chain_break',
       'customer_seq_gap',
+      // The deleted debit took 300 from the pool: the next one's offset leaves a gap, pool_out exceeds their sum.
+      'pool_mismatch',
       'wallet_balance_mismatch',
       'wallet_seq_gap',
       ...(w.hasIdempotencyRecords ? (['idempotency_record_dangling'] as const) : []),
@@ -261,15 +274,27 @@ const cases: Case[] = [
   },
   {
     name: "a lot's remainder changed",
-    corruption: (w) => ({ sql: [`update credit_lots set remaining_amount = remaining_amount - 1 where customer_id = ${q(w.bob)}`] }),
+    corruption: (w) => ({ sql: [`update credit_lots set remaining_amount = remaining_amount - 1 where customer_id = ${q(w.erin)}`] }),
     kinds: () => ['lot_amount_mismatch', 'lot_balance_mismatch'],
     names: () => ({}),
   },
   {
     name: 'a draw changed',
-    corruption: (w) => ({ sql: [`update lot_draws set amount = amount + 1 where entry_id = ${q(w.aliceUsd[3])}`] }),
+    corruption: (w) => ({ sql: [`update lot_draws set amount = amount + 1 where entry_id = ${q(w.erinDebit)}`] }),
     kinds: () => ['lot_amount_mismatch', 'lot_draw_mismatch'],
     names: () => ({}),
+  },
+  {
+    name: "a debit's place in the paid pool moved",
+    corruption: (w) => ({ sql: [`update ledger_entries set pool_offset = pool_offset + 1 where id = ${q(w.aliceUsd[3])}`] }),
+    kinds: () => ['pool_mismatch'],
+    names: (w) => ({ entry_id: w.aliceUsd[3], customer_id: w.alice }),
+  },
+  {
+    name: "a wallet's paid pool counter changed",
+    corruption: (w) => ({ sql: [`update wallets set pool_out = pool_out + 1 where customer_id = ${q(w.bob)} and currency = 'USD'`] }),
+    kinds: () => ['lot_balance_mismatch', 'pool_mismatch'],
+    names: (w) => ({ customer_id: w.bob, currency: 'USD' }),
   },
   {
     name: 'an expiration entry of no expired lot',
@@ -307,13 +332,13 @@ describe.each(storeKinds)('coffer verify [%s]', (kind) => {
         const report = await verify(w.database, pageRowsMax);
         expect(report.findings, `page size ${pageRowsMax}`).toEqual([]);
         expect(report.clean).toBe(true);
-        expect(report.rows).toMatchObject({ customers: 4, wallets: 8, ledger_entries: 8 });
+        expect(report.rows).toMatchObject({ customers: 5, wallets: 10, ledger_entries: 10, credit_lots: 1 });
         expect(report.skipped).toEqual(w.hasIdempotencyRecords ? [] : ['idempotency_records']);
       }
       const run = await runCoffer(['verify'], w.database.env);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('checked: customers 4, wallets 8, ledger_entries 8');
+      expect(run.stdout).toContain('checked: customers 5, wallets 10, ledger_entries 10');
       expect(run.stdout).toContain('verify: OK, no findings');
     } finally {
       await w.database.drop();

@@ -259,8 +259,10 @@ export class RefundService {
         fromWallet -= take;
       }
     }
-    const plain = fromWallet + Number(refund.wallet_amount) - Number(refund.from_wallet_amount);
-    if (plain > 0) credits.push({ amount: plain });
+    // What the wallet part took from the paid pool (no stored draws: migration 0019) goes back as paid balance too.
+    if (fromWallet > 0) credits.push({ amount: fromWallet });
+    const cardPart = Number(refund.wallet_amount) - Number(refund.from_wallet_amount);
+    if (cardPart > 0) credits.push({ amount: cardPart });
     return credits;
   }
 

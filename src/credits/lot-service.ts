@@ -79,6 +79,6 @@ export class LotService {
       return err('LEDGER_ENTRY_NOT_FOUND', `Ledger entry ${entryId} not found for customer ${customerId}`);
     }
     const draws = await drawsOfEntry(this.deps.db, entryId);
-    return ok({ items: draws.map((d) => ({ lot_id: d.lot_id, amount: Number(d.amount), category: d.category, expires_at: d.expires_at })) });
+    return ok({ items: draws });
   }
 }

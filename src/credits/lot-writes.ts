@@ -16,8 +16,13 @@ export interface LotJobPayload {
   lot_id: string;
 }
 
-/** The credit's lot; a lot that expires also gets its expiry job (due at expires_at) and its notice job. */
+/**
+ * The credit's lot; a lot that expires also gets its expiry job (due at expires_at) and its notice job. Paid money
+ * that never expires goes into the wallet's pool instead (migration 0019): last in the consumption order, spent
+ * oldest first, so its lot is derived from the entry when read (lot-repo.ts) and needs no row.
+ */
 export function lotCreditWrites(entry: EntryRow, expiresAt: string | null, category: LotCategory, view: BatchView): Write[] {
+  if (expiresAt === null && category === 'paid') return [{ type: 'pool_credit', entryId: entry.id, amount: entry.amount }];
   const lot: LotRow = {
     id: view.newId(idPrefixes.creditLot),
     business_id: entry.business_id,
@@ -49,10 +54,14 @@ export function lotCreditWrites(entry: EntryRow, expiresAt: string | null, categ
   return writes;
 }
 
-/** A debit's draws: from the wallet's active lots in consumption order until its amount is covered. */
+/**
+ * A debit's draws: from the wallet's active lots in consumption order, then from its pool, until its amount is covered.
+ * The store read the wallet's stored lots if they held available money; if they held none, the batch's own lots (made
+ * by its credits, or given back by its releases) are all the wallet has before the pool.
+ */
 export function lotDrawWrites(entry: EntryRow, view: BatchView): Write[] {
   const wallet = view.wallet(entry.customer_id, entry.currency)!;
-  assertInvariant(wallet.lotsLoaded && wallet.prepared, `wallet ${entry.customer_id}/${entry.currency} has its lots loaded and due ones expired before a debit`);
+  assertInvariant(wallet.prepared, `wallet ${entry.customer_id}/${entry.currency} had its due lots expired before a debit`);
   const writes: Write[] = [];
   let left = entry.amount;
   for (const lot of wallet.lots) {
@@ -63,7 +72,8 @@ export function lotDrawWrites(entry: EntryRow, view: BatchView): Write[] {
     writes.push({ type: 'lot_draw', draw: { entry_id: entry.id, lot_id: lot.row.id, amount }, expires: false });
     left -= amount;
   }
-  assertInvariant(left === 0, `the loaded lots of ${entry.customer_id}/${entry.currency} cover debit ${entry.id}`);
+  // What is left comes from the pool; applyPool checks that the stored lots then hold nothing available.
+  if (left > 0) writes.push({ type: 'pool_draw', entryId: entry.id, amount: left });
   return writes;
 }
 

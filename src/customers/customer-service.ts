@@ -48,6 +48,9 @@ export class CustomerService {
       updated_at: now,
       next_expiry_at: null,
       held_amount: 0,
+      pool_in: 0,
+      pool_out: 0,
+      pool_held: 0,
     }));
     const wire = toWire(row);
     // The body passed its schema and the JSON parser's checks, so the row must be servable.

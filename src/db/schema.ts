@@ -46,6 +46,13 @@ export interface WalletsTable {
   next_expiry_at: string | null;
   /** What active holds reserve of the balance (src/holds); available = balance − held_amount. */
   held_amount: number;
+  /**
+   * The paid pool (migration 0019): what credits of paid money that never expires added (pool_in), what debits took
+   * of it (pool_out), and what active holds reserve of the rest (pool_held, part of held_amount).
+   */
+  pool_in: number;
+  pool_out: number;
+  pool_held: number;
 }
 
 export interface LedgerEntriesTable {
@@ -68,6 +75,12 @@ export interface LedgerEntriesTable {
   /** Dense 1..n position among the wallet's entries (customer and currency). */
   wallet_seq: number;
   created_at: string;
+  /**
+   * The paid pool (migration 0019): a credit into it, where its money starts (the wallet's pool_in before it); a
+   * debit that took pool_amount from it, where that starts (the wallet's pool_out before it). Null otherwise.
+   */
+  pool_offset: number | null;
+  pool_amount: number | null;
 }
 
 /** One idempotency key of one business in one scope, the fingerprint of its command and what it produced. */
@@ -269,7 +282,8 @@ export interface SimulatedRefundsTable {
 
 /** One lot's part of a hold: what the hold reserved from it. */
 export interface HoldLotReservation {
-  lot_id: string;
+  /** null: the wallet's paid pool (money that never expires), attributed to its credits oldest first when captured. */
+  lot_id: string | null;
   amount: number;
 }
 

@@ -43,10 +43,13 @@ function holdEvent(type: 'hold.created' | 'hold.captured' | 'hold.released' | 'h
   };
 }
 
-/** Reserves from the wallet's active lots in consumption order (due ones were expired before the command). */
+/**
+ * Reserves from the wallet's active lots in consumption order (due ones were expired before the command), then from
+ * its pool (a part with lot_id null), as a debit would draw (lotDrawWrites).
+ */
 function reservations(view: BatchView, customerId: string, currency: string, amount: number): HoldLotReservation[] {
   const wallet = view.wallet(customerId, currency)!;
-  assertInvariant(wallet.lotsLoaded && wallet.prepared, `wallet ${customerId}/${currency} has its lots loaded and due ones expired before a hold`);
+  assertInvariant(wallet.prepared, `wallet ${customerId}/${currency} had its due lots expired before a hold`);
   const parts: HoldLotReservation[] = [];
   let left = amount;
   for (const lot of wallet.lots) {
@@ -57,7 +60,7 @@ function reservations(view: BatchView, customerId: string, currency: string, amo
     parts.push({ lot_id: lot.row.id, amount: take });
     left -= take;
   }
-  assertInvariant(left === 0, `the loaded lots of ${customerId}/${currency} cover the hold`);
+  if (left > 0) parts.push({ lot_id: null, amount: left });
   return parts;
 }
 
@@ -95,7 +98,11 @@ export function decideHold(command: HoldCommand, view: BatchView): Decision<Hold
     created_at: view.now,
     updated_at: view.now,
   };
-  const writes: Write[] = parts.map((part) => ({ type: 'lot_reserve', lotId: part.lot_id, amount: part.amount }));
+  const writes: Write[] = parts.map((part) =>
+    part.lot_id === null
+      ? { type: 'pool_reserve', customerId: command.customerId, currency: command.currency, amount: part.amount }
+      : { type: 'lot_reserve', lotId: part.lot_id, amount: part.amount },
+  );
   writes.push(
     { type: 'hold', hold },
     {
@@ -126,9 +133,15 @@ function namedHold(command: CaptureHoldCommand | ReleaseHoldCommand | ExpireHold
   return hold;
 }
 
-/** Returns each reservation part to its lot (the batch expires at once any that is due). */
-const returns = (parts: readonly HoldLotReservation[]): Write[] =>
-  parts.filter((part) => part.amount > 0).map((part) => ({ type: 'lot_return', lotId: part.lot_id, amount: part.amount }));
+/** Returns each reservation part to its lot (the batch expires at once any that is due) or to the pool. */
+const returns = (hold: HoldRow, parts: readonly HoldLotReservation[]): Write[] =>
+  parts
+    .filter((part) => part.amount > 0)
+    .map((part) =>
+      part.lot_id === null
+        ? { type: 'pool_return', customerId: hold.customer_id, currency: hold.currency, amount: part.amount }
+        : { type: 'lot_return', lotId: part.lot_id, amount: part.amount },
+    );
 
 export function decideCapture(command: CaptureHoldCommand, view: BatchView): Decision<HoldOutcome> {
   if (!knownCustomer(command, view)) return nothing({ kind: 'customer_not_found' });
@@ -167,7 +180,8 @@ export function decideCapture(command: CaptureHoldCommand, view: BatchView): Dec
       let left = amount;
       for (const part of parts) {
         const take = Math.min(left, part.amount);
-        if (take > 0) draws.push({ type: 'lot_draw', draw: { entry_id: entry.id, lot_id: part.lot_id, amount: take }, expires: false, fromHold: true });
+        if (take > 0 && part.lot_id === null) draws.push({ type: 'pool_draw', entryId: entry.id, amount: take, fromHold: true });
+        else if (take > 0) draws.push({ type: 'lot_draw', draw: { entry_id: entry.id, lot_id: part.lot_id!, amount: take }, expires: false, fromHold: true });
         rest.push({ lot_id: part.lot_id, amount: part.amount - take });
         left -= take;
       }
@@ -180,7 +194,7 @@ export function decideCapture(command: CaptureHoldCommand, view: BatchView): Dec
   const writes: Write[] = [
     { type: 'hold_move', move: { id: hold.row.id, status: 'captured', capturedAmount: amount, captureEntryId: entryId, updatedAt: view.now } },
     ...entryDecision.writes,
-    ...returns(rest),
+    ...returns(hold.row, rest),
     holdEvent('hold.captured', final, view),
   ];
   return { outcome: { kind: 'applied', hold: final, wallet: walletAfter(view, command.customerId, command.currency, -amount, -hold.row.amount), entry }, writes };
@@ -199,7 +213,7 @@ export function decideRelease(command: ReleaseHoldCommand | ExpireHoldCommand, v
   const final: HoldRow = { ...row, status: target, updated_at: view.now };
   const writes: Write[] = [
     { type: 'hold_move', move: { id: hold.row.id, status: target, capturedAmount: 0, captureEntryId: null, updatedAt: view.now } },
-    ...returns(JSON.parse(hold.row.lots) as HoldLotReservation[]),
+    ...returns(hold.row, JSON.parse(hold.row.lots) as HoldLotReservation[]),
     holdEvent(target === 'released' ? 'hold.released' : 'hold.expired', final, view),
   ];
   return { outcome: { kind: 'applied', hold: final, wallet: walletAfter(view, command.customerId, command.currency, 0, -hold.row.amount), entry: null }, writes };

@@ -59,9 +59,15 @@ export const Hold = Type.Object({
   expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   capture_entry_id: Type.Union([Type.String(), Type.Null()], { description: 'The debit entry the capture wrote.' }),
   reference_object_id: Type.Union([Type.String(), Type.Null()], { description: "The capture entry's reference_object_id." }),
-  lots: Type.Array(Type.Object({ lot_id: Type.String(), amount: Type.Integer() }), {
-    description: 'What the hold reserved from each lot, in consumption order.',
-  }),
+  lots: Type.Array(
+    Type.Object({
+      lot_id: Type.Union([Type.String(), Type.Null()], {
+        description: "The lot, or null for the wallet's paid money that never expires (one pool, spent oldest credit first when captured).",
+      }),
+      amount: Type.Integer(),
+    }),
+    { description: 'What the hold reserved from each lot, in consumption order: stored lots first, then the paid pool.' },
+  ),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
 });

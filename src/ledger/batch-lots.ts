@@ -1,7 +1,7 @@
 // The lots of one batch: what the writer store read, the lots credits make, the draws debits and expirations take, and
 // the rows and jobs that follow from them. BatchState holds one LotBook and applies lot writes through it.
 import { compareLots, isExpiredAt } from '../credits/lot-order.ts';
-import type { LotDrawsTable } from '../db/schema.ts';
+import type { LotDrawsTable, WalletsTable } from '../db/schema.ts';
 import { assertInvariant } from '../shared/result.ts';
 import type { WalletState } from './batch-state.ts';
 import type { EntryRow, LotRow } from './commands.ts';
@@ -65,9 +65,22 @@ export function lotPicker(need: number, now: string): (lot: Pick<LotRow, 'expire
   };
 }
 
-/** Whether a wallet's lots must be read: the batch debits it, or its earliest expiry has come. */
-export function needsLots(need: number, nextExpiryAt: string | null | undefined, now: string): boolean {
-  return need > 0 || (nextExpiryAt !== null && nextExpiryAt !== undefined && nextExpiryAt <= now);
+/** The wallet columns that say where its money is: stored lots, the paid pool, holds. */
+export type WalletMoney = Pick<WalletsTable, 'balance' | 'held_amount' | 'pool_in' | 'pool_out' | 'pool_held'>;
+
+/** What the wallet's paid pool (migration 0019) holds that no hold reserves: spent after every stored lot. */
+export const poolAvailable = (w: Pick<WalletMoney, 'pool_in' | 'pool_out' | 'pool_held'>): number => w.pool_in - w.pool_out - w.pool_held;
+
+/** What the wallet's stored lots hold that no hold reserves: the available balance less the pool's available part. */
+export const storedAvailable = (w: WalletMoney): number => w.balance - w.held_amount - poolAvailable(w);
+
+/**
+ * Whether a wallet's lots must be read: the batch debits it (or holds from it) and its stored lots hold available
+ * money, or its earliest expiry has come. A wallet of plain paid credits has none: its debits take from the pool.
+ */
+export function needsLots(need: number, wallet: WalletMoney & Pick<WalletsTable, 'next_expiry_at'>, now: string): boolean {
+  const nextExpiryAt = wallet.next_expiry_at;
+  return (need > 0 && storedAvailable(wallet) > 0) || (nextExpiryAt !== null && nextExpiryAt !== undefined && nextExpiryAt <= now);
 }
 
 export const lotState = (row: LotRow, isNew: boolean): LotState => ({
@@ -179,10 +192,15 @@ export class LotBook {
     this.drawnByEntry.set(entry.id, (this.drawnByEntry.get(entry.id) ?? 0) + draw.amount);
   }
 
+  /** What a debit took from the wallet's paid pool counts towards what it drew. */
+  drewFromPool(entryId: string, amount: number): void {
+    this.drawnByEntry.set(entryId, (this.drawnByEntry.get(entryId) ?? 0) + amount);
+  }
+
   /** Every debit of the batch drew exactly its amount (the expiration entries included). */
   assertDebitsDrawn(entries: readonly EntryRow[]): void {
     for (const entry of entries) {
-      if (entry.is_credit === 0) assertInvariant(this.drawnByEntry.get(entry.id) === entry.amount, `debit ${entry.id} drew exactly its amount from lots`);
+      if (entry.is_credit === 0) assertInvariant(this.drawnByEntry.get(entry.id) === entry.amount, `debit ${entry.id} drew exactly its amount from lots and the pool`);
     }
   }
 

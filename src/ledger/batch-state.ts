@@ -1,14 +1,14 @@
 // What one batch loaded and how its commands have moved it so far: the deciders read it, the batch applies their writes.
 import { compareLots, isExpiredAt } from '../credits/lot-order.ts';
-import type { CustomersTable, LotDrawsTable, WalletsTable } from '../db/schema.ts';
+import type { CustomersTable, HoldLotReservation, LotDrawsTable, WalletsTable } from '../db/schema.ts';
 import type { EventRow } from '../outbox/event-row.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import { assertInvariant } from '../shared/result.ts';
 import type { EntryRow, HoldRow, LedgerCommand, LotRow, WalletSnapshot } from './commands.ts';
-import { type JobRowInput, LotBook, type LotMove, type LotSettings, type LotState, type LotWalletRequest, lotKey } from './batch-lots.ts';
+import { type JobRowInput, LotBook, type LotMove, type LotSettings, type LotState, type LotWalletRequest, lotKey, poolAvailable, storedAvailable } from './batch-lots.ts';
 import { type IdempotencyRecordRow, recordKey } from './idempotency.ts';
 
-export { type JobRowInput, type LotMove, type LotSettings, type LotState, type LotWalletRequest, lotPicker, needsLots } from './batch-lots.ts';
+export { type JobRowInput, type LotMove, type LotSettings, type LotState, type LotWalletRequest, lotPicker, needsLots, poolAvailable, storedAvailable } from './batch-lots.ts';
 
 export type LockedCustomer = Pick<CustomersTable, 'id' | 'business_id'> & { entry_count: number };
 
@@ -60,6 +60,10 @@ export interface WalletState {
   balance: number;
   /** What active holds reserve of the balance. */
   held: number;
+  /** The paid pool's counters (WalletsTable): what credits added, what debits took, what holds reserve of the rest. */
+  poolIn: number;
+  poolOut: number;
+  poolHeld: number;
   entryCount: number;
   updatedAt: string;
   /** Whether this wallet's lots were read (else `lots` holds only the ones this batch made). */
@@ -113,7 +117,14 @@ export type Write =
   /** An active hold leaving that state (its amount leaves the wallet's held amount). */
   | { type: 'hold_move'; move: HoldMove }
   /** A job row, enqueued in the transaction of the change that calls for it (skipped if its kind and key exist). */
-  | { type: 'job'; job: JobRowInput };
+  | { type: 'job'; job: JobRowInput }
+  /** A credit of paid money that never expires going into its wallet's pool (after the entry): no lot row. */
+  | { type: 'pool_credit'; entryId: string; amount: number }
+  /** What a debit takes from its wallet's pool, once its stored lots are spent (`fromHold`: what a hold reserved). */
+  | { type: 'pool_draw'; entryId: string; amount: number; fromHold?: boolean }
+  /** A hold's reservation from its wallet's pool (after its stored lots), and a reservation going back to it. */
+  | { type: 'pool_reserve'; customerId: string; currency: string; amount: number }
+  | { type: 'pool_return'; customerId: string; currency: string; amount: number };
 
 export interface WalletMove {
   customerId: string;
@@ -125,6 +136,9 @@ export interface WalletMove {
   balance: number;
   entryCount: number;
   held: number;
+  poolIn: number;
+  poolOut: number;
+  poolHeld: number;
   updatedAt: string;
   nextExpiryAt: string | null;
 }
@@ -167,6 +181,9 @@ export interface BatchView {
 }
 
 export const walletKey = (customerId: string, currency: string) => `${customerId}\u0000${currency}`;
+
+/** A wallet's running money, in the columns' names (for the pool's arithmetic in batch-lots.ts). */
+export const moneyOf = (w: WalletState) => ({ balance: w.balance, held_amount: w.held, pool_in: w.poolIn, pool_out: w.poolOut, pool_held: w.poolHeld });
 
 export function walletSnapshot(wallet: WalletState): WalletSnapshot {
   return {
@@ -249,6 +266,9 @@ export class BatchState implements BatchView {
         lowBalanceThreshold: row.low_balance_effective,
         balance: row.balance,
         held: row.held_amount,
+        poolIn: row.pool_in,
+        poolOut: row.pool_out,
+        poolHeld: row.pool_held,
         entryCount: row.entry_count,
         updatedAt: row.updated_at,
       });
@@ -270,6 +290,9 @@ export class BatchState implements BatchView {
         lowBalanceThreshold: null,
         balance: 0,
         held: 0,
+        poolIn: 0,
+        poolOut: 0,
+        poolHeld: 0,
         entryCount: 0,
         updatedAt: now,
         // A wallet that does not exist yet has no lots: its (empty) list is complete.
@@ -329,8 +352,49 @@ export class BatchState implements BatchView {
       else if (write.type === 'lot_return') this.lotBook.giveBack(write.lotId, write.amount, this.walletOfLot(write.lotId));
       else if (write.type === 'hold') this.applyNewHold(write.hold);
       else if (write.type === 'hold_move') this.applyHoldMove(write.move);
-      else this.lotBook.jobs.push(write.job);
+      else if (write.type === 'job') this.lotBook.jobs.push(write.job);
+      else this.applyPool(write);
     }
+  }
+
+  /** The paid pool's moves, each checked against the running counters; entries get their pool offsets here. */
+  private applyPool(write: Extract<Write, { type: 'pool_credit' | 'pool_draw' | 'pool_reserve' | 'pool_return' }>): void {
+    assertInvariant(write.amount > 0, `pool moves move money`);
+    if (write.type === 'pool_reserve' || write.type === 'pool_return') {
+      const wallet = this.wallet(write.customerId, write.currency);
+      assertInvariant(wallet, `pool reservation of a loaded wallet`);
+      if (write.type === 'pool_reserve') {
+        assertInvariant(write.amount <= poolAvailable(moneyOf(wallet)), `a hold reserves at most the pool's available money`);
+        wallet.poolHeld += write.amount;
+      } else {
+        assertInvariant(write.amount <= wallet.poolHeld, `a released reservation gives the pool back at most what holds reserve of it`);
+        wallet.poolHeld -= write.amount;
+      }
+      return;
+    }
+    const entry = this.entriesById.get(write.entryId);
+    assertInvariant(entry && entry.pool_offset === null, `pool move of entry ${write.entryId}, of this batch, once`);
+    const wallet = this.wallet(entry.customer_id, entry.currency)!;
+    if (write.type === 'pool_credit') {
+      assertInvariant(entry.is_credit === 1 && write.amount === entry.amount, `credit ${entry.id} puts its whole amount into the pool`);
+      entry.pool_offset = wallet.poolIn;
+      entry.pool_amount = write.amount;
+      wallet.poolIn += write.amount;
+      return;
+    }
+    assertInvariant(entry.is_credit === 0 && entry.event_type !== 'expiration', `pool draw of debit ${entry.id}`);
+    if (write.fromHold) {
+      assertInvariant(write.amount <= wallet.poolHeld, `capture ${entry.id} takes at most what holds reserve of the pool`);
+      wallet.poolHeld -= write.amount;
+    } else {
+      assertInvariant(write.amount <= poolAvailable(moneyOf(wallet)), `debit ${entry.id} takes at most the pool's available money`);
+    }
+    entry.pool_offset = wallet.poolOut;
+    entry.pool_amount = write.amount;
+    wallet.poolOut += write.amount;
+    // The pool is last in the consumption order: a debit reaches it only once the stored lots hold nothing available.
+    if (!write.fromHold) assertInvariant(storedAvailable(moneyOf(wallet)) === 0, `debit ${entry.id} spent the stored lots before the pool`);
+    this.lotBook.drewFromPool(entry.id, write.amount);
   }
 
   private walletOfLot(lotId: string): WalletState {
@@ -343,9 +407,11 @@ export class BatchState implements BatchView {
     const wallet = this.wallet(row.customer_id, row.currency);
     assertInvariant(wallet && !this.holds.has(row.id) && row.status === 'active', `hold ${row.id} is new, active and of a loaded wallet`);
     assertInvariant(row.amount > 0 && wallet.held + row.amount <= wallet.balance, `hold ${row.id} takes only available funds`);
-    const reserved = (JSON.parse(row.lots) as Array<{ amount: number }>).reduce((sum, part) => sum + part.amount, 0);
-    assertInvariant(reserved === row.amount, `hold ${row.id} reserved exactly its amount from lots`);
+    const parts = JSON.parse(row.lots) as HoldLotReservation[];
+    const reserved = parts.reduce((sum, part) => sum + part.amount, 0);
+    assertInvariant(reserved === row.amount, `hold ${row.id} reserved exactly its amount from lots and the pool`);
     wallet.held += row.amount;
+    if (parts.some((part) => part.lot_id === null)) assertInvariant(storedAvailable(moneyOf(wallet)) === 0, `hold ${row.id} reserved the stored lots before the pool`);
     wallet.updatedAt = this.now;
     this.holds.set(row.id, { row, isNew: true, status: 'active', capturedAmount: 0, captureEntryId: null, updatedAt: row.created_at });
   }
@@ -409,6 +475,10 @@ export class BatchState implements BatchView {
     const walletMoves: WalletMove[] = [];
     for (const wallet of this.wallets.values()) {
       assertInvariant(wallet.held >= 0 && wallet.held <= wallet.balance, `wallet ${wallet.customerId}/${wallet.currency} holds at most its balance`);
+      assertInvariant(
+        wallet.poolHeld >= 0 && wallet.poolHeld <= wallet.held && poolAvailable(moneyOf(wallet)) >= 0 && storedAvailable(moneyOf(wallet)) >= 0,
+        `wallet ${wallet.customerId}/${wallet.currency}: its pool and stored lots hold what it holds`,
+      );
       if (wallet.loaded === null) {
         if (wallet.entryCount === 0) continue;
         const businessId = this.customers.get(wallet.customerId)!.loaded.business_id;
@@ -419,6 +489,9 @@ export class BatchState implements BatchView {
           balance: wallet.balance,
           entry_count: wallet.entryCount,
           held_amount: wallet.held,
+          pool_in: wallet.poolIn,
+          pool_out: wallet.poolOut,
+          pool_held: wallet.poolHeld,
           created_at: wallet.createdAt,
           updated_at: wallet.updatedAt,
           next_expiry_at: this.lotBook.nextExpiryAt(wallet),
@@ -433,6 +506,9 @@ export class BatchState implements BatchView {
           balance: wallet.balance,
           entryCount: wallet.entryCount,
           held: wallet.held,
+          poolIn: wallet.poolIn,
+          poolOut: wallet.poolOut,
+          poolHeld: wallet.poolHeld,
           updatedAt: wallet.updatedAt,
           nextExpiryAt: this.lotBook.nextExpiryAt(wallet),
         });

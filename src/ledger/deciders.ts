@@ -84,6 +84,9 @@ export function appendEntry(
     customer_seq: customer.entryCount + 1,
     wallet_seq: wallet.entryCount + 1,
     created_at: view.now,
+    // Set by the batch when a pool_credit or pool_draw write follows (BatchState.applyPool).
+    pool_offset: null,
+    pool_amount: null,
   };
   const writes: Write[] = [{ type: 'entry', entry }, ...extra(entry)];
   if (command.idempotency !== null) {

@@ -23,9 +23,10 @@ const writeStatement = `
 with entries as (
   insert into ledger_entries (id, business_id, customer_id, currency, amount, is_credit, event_type, reason,
                               reference_object_id, idempotency_key, before_balance, after_balance, customer_seq,
-                              wallet_seq, created_at)
+                              wallet_seq, created_at, pool_offset, pool_amount)
   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::text[], $8::text[],
-                       $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[])
+                       $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::text[],
+                       $77::bigint[], $78::bigint[])
   returning 1
 ), records as (
   insert into idempotency_records (business_id, scope, key, fingerprint, result_type, result_id, created_at)
@@ -66,11 +67,11 @@ with entries as (
 ), moved as (
   update wallets w
      set balance = v.balance, entry_count = v.entry_count, updated_at = v.updated_at, next_expiry_at = v.next_expiry_at,
-         held_amount = v.held
+         held_amount = v.held, pool_in = v.pool_in, pool_out = v.pool_out, pool_held = v.pool_held
     from unnest($23::text[], $24::text[], $25::bigint[], $26::bigint[], $27::bigint[], $28::bigint[], $29::text[], $39::text[],
-                $74::bigint[], $75::bigint[])
+                $74::bigint[], $75::bigint[], $79::bigint[], $80::bigint[], $81::bigint[])
          as v(customer_id, currency, expected_balance, expected_entry_count, balance, entry_count, updated_at, next_expiry_at,
-              expected_held, held)
+              expected_held, held, pool_in, pool_out, pool_held)
    where w.customer_id = v.customer_id and w.currency = v.currency
      and w.balance = v.expected_balance and w.entry_count = v.expected_entry_count and w.held_amount = v.expected_held
   returning 1
@@ -113,8 +114,10 @@ select (select count(*) from inserted)::int as inserted, (select count(*) from m
 
 /** Rare: a wallet of a currency configured after its customer was created (before the entries that reference it). */
 const insertWalletsStatement = `
-insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at, next_expiry_at, held_amount)
-select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[])`;
+insert into wallets (customer_id, currency, business_id, balance, entry_count, created_at, updated_at, next_expiry_at, held_amount,
+                     pool_in, pool_out, pool_held)
+select * from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[],
+                     $10::bigint[], $11::bigint[], $12::bigint[])`;
 
 /** A wallet row with its customer's columns beside it. */
 type LockedRow = LoadedWallet & { customer_business_id: string; customer_entry_count: number };
@@ -136,7 +139,7 @@ function loaded(wallets: LockedRow[], records: RecordRow[], lots: LotRow[], requ
   const lotWalletsLoaded = request.lotWallets
     .filter(({ customerId, currency, need }) => {
       const wallet = walletsByKey.get(walletKey(customerId, currency));
-      return wallet !== undefined && needsLots(need, wallet.next_expiry_at, now);
+      return wallet !== undefined && needsLots(need, wallet, now);
     })
     .map(({ customerId, currency }) => walletKey(customerId, currency));
   return {
@@ -176,6 +179,8 @@ function writeParameters(set: WriteSet): unknown[] {
     column(jobs, 'id'), column(jobs, 'kind'), column(jobs, 'key'), column(jobs, 'payload'), column(jobs, 'dueAt'), column(jobs, 'createdAt'),
     column(moves, 'expectedHeld'), column(moves, 'held'),
     column(lotMoves, 'expectedStatus'),
+    column(entries, 'pool_offset'), column(entries, 'pool_amount'),
+    column(moves, 'poolIn'), column(moves, 'poolOut'), column(moves, 'poolHeld'),
   ];
 }
 
@@ -205,19 +210,19 @@ export function postgresWriterStore(pool: pg.Pool): WriterStore {
       const wallets = set.newWallets;
       if (wallets.length > 0) {
         await client.query({
-          name: 'coffer_ledger_insert_wallets_v3',
+          name: 'coffer_ledger_insert_wallets_v4',
           text: insertWalletsStatement,
           values: [
             column(wallets, 'customer_id'), column(wallets, 'currency'), column(wallets, 'business_id'), column(wallets, 'balance'),
             column(wallets, 'entry_count'), column(wallets, 'created_at'), column(wallets, 'updated_at'), column(wallets, 'next_expiry_at'),
-            column(wallets, 'held_amount'),
+            column(wallets, 'held_amount'), column(wallets, 'pool_in'), column(wallets, 'pool_out'), column(wallets, 'pool_held'),
           ],
         });
       }
       const result = await client.query<{
         entries: number; records: number; events: number; moved: number; advanced: number; lots: number; lots_moved: number; draws: number; jobs: number;
       }>({
-        name: 'coffer_ledger_write_v4',
+        name: 'coffer_ledger_write_v5',
         text: writeStatement,
         values: writeParameters(set),
       });

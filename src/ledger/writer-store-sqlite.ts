@@ -20,9 +20,12 @@ import { type WriterStore, type WriterTransaction, expectCount } from './writer-
 
 const entryColumns = [
   'id', 'business_id', 'customer_id', 'currency', 'amount', 'is_credit', 'event_type', 'reason', 'reference_object_id',
-  'idempotency_key', 'before_balance', 'after_balance', 'customer_seq', 'wallet_seq', 'created_at',
+  'idempotency_key', 'before_balance', 'after_balance', 'customer_seq', 'wallet_seq', 'created_at', 'pool_offset', 'pool_amount',
 ] as const;
-const walletColumns = ['customer_id', 'currency', 'business_id', 'balance', 'entry_count', 'created_at', 'updated_at', 'next_expiry_at', 'held_amount'] as const;
+const walletColumns = [
+  'customer_id', 'currency', 'business_id', 'balance', 'entry_count', 'created_at', 'updated_at', 'next_expiry_at', 'held_amount',
+  'pool_in', 'pool_out', 'pool_held',
+] as const;
 const lotColumns = [
   'id', 'business_id', 'customer_id', 'currency', 'amount', 'remaining_amount', 'expired_amount', 'category', 'category_rank',
   'expires_at', 'expires_order', 'status', 'wallet_seq', 'source_entry_id', 'expiry_entry_id', 'notice_sent_at', 'created_at', 'updated_at',
@@ -109,7 +112,8 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
        values (@id, @kind, @key, @payload, 'pending', @dueAt, @createdAt, @createdAt) on conflict (kind, key) do nothing`,
     ),
     moveWallet: database.prepare(
-      `update wallets set balance = @balance, entry_count = @entryCount, updated_at = @updatedAt, next_expiry_at = @nextExpiryAt, held_amount = @held
+      `update wallets set balance = @balance, entry_count = @entryCount, updated_at = @updatedAt, next_expiry_at = @nextExpiryAt, held_amount = @held,
+              pool_in = @poolIn, pool_out = @poolOut, pool_held = @poolHeld
         where customer_id = @customerId and currency = @currency and balance = @expectedBalance and entry_count = @expectedEntryCount
           and held_amount = @expectedHeld`,
     ),
@@ -157,6 +161,7 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
         holds.push(hold);
         if (hold.status !== 'active') continue;
         for (const part of JSON.parse(hold.lots) as HoldLotReservation[]) {
+          if (part.lot_id === null) continue;
           const lot = statements.lotById.get(part.lot_id) as LotRow | undefined;
           if (lot) holdLots.push(lot);
         }
@@ -167,7 +172,7 @@ export function sqliteWriterStore(db: Kysely<Database>, database: SQLite.Databas
       const walletsByKey = new Map(wallets.map((w) => [walletKey(w.customer_id, w.currency), w]));
       for (const { customerId, currency, need } of request.lotWallets) {
         const wallet = walletsByKey.get(walletKey(customerId, currency));
-        if (!wallet || !needsLots(need, wallet.next_expiry_at, now)) continue;
+        if (!wallet || !needsLots(need, wallet, now)) continue;
         lotWalletsLoaded.push(walletKey(customerId, currency));
         lots.push(...lotsFor(customerId, currency, need, now));
       }

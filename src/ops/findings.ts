@@ -40,6 +40,8 @@ export const findingKinds = [
   'lot_balance_mismatch',
   /** A wallet's held_amount differs from its active holds, a hold's lots or capture do not add up, or holds reserve more than a lot has. */
   'hold_mismatch',
+  /** A wallet's paid pool: its counters differ from its entries' pool amounts, or an entry's pool offset leaves a gap or overlaps. */
+  'pool_mismatch',
   /** A lot's amount differs from its remainder plus everything drawn from it (debits and its expiration). */
   'lot_amount_mismatch',
   /** An expired lot without exactly one expiration entry for what expired, or an expiration entry of no expired lot. */

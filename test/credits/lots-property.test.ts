@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CofferApp, buildCoffer } from '../../src/app/coffer.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { LotCategory } from '../../src/credits/lot-order.ts';
+import type { WireLot } from '../../src/credits/lot-service.ts';
 import { openStore } from '../../src/db/database.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { storeKinds } from '../support/stores.ts';
@@ -73,6 +74,18 @@ describe.each(storeKinds)('lots property [%s]', (kind) => {
   const request = (method: string, url: string, body?: unknown) =>
     app.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${t.apiKey}` }, ...(body === undefined ? {} : { payload: body as object }) });
 
+  /** Every lot of the customer's USD wallet, as GET …/wallets/lots lists them (page by page). */
+  async function listLots(customerId: string): Promise<WireLot[]> {
+    const all: WireLot[] = [];
+    for (let page = 0; ; page++) {
+      const listed = await request('GET', `/customers/${customerId}/wallets/lots?currency=USD&page_size=100&page_number=${page}`);
+      expect(listed.statusCode, listed.body).toBe(200);
+      const items = listed.json().items as WireLot[];
+      all.push(...items);
+      if (items.length < 100) return all;
+    }
+  }
+
   /** Coffer restarted on the same database: a new store connection, writer and job runtime; the old one closed. */
   async function restart(): Promise<void> {
     await app.close();
@@ -123,9 +136,16 @@ describe.each(storeKinds)('lots property [%s]', (kind) => {
             expect(response.statusCode, response.body).toBe(200);
             expireDue();
             walletSeq += 1;
-            const row = await db().selectFrom('credit_lots').selectAll().where('customer_id', '=', customerId).orderBy('wallet_seq', 'desc').limit(1).executeTakeFirstOrThrow();
-            expect(Number(row.wallet_seq)).toBe(walletSeq);
-            lots.push({ id: row.id, amount: step.amount, remaining: step.amount, expired: 0, category: step.category, expiresAt: step.expiresInMs === null ? null : now() + step.expiresInMs, walletSeq });
+            const entry = await db().selectFrom('ledger_entries').select(['id', 'wallet_seq']).where('customer_id', '=', customerId).orderBy('wallet_seq', 'desc').limit(1).executeTakeFirstOrThrow();
+            expect(Number(entry.wallet_seq)).toBe(walletSeq);
+            // The credit's lot as the API lists it (stored, or derived from the wallet's paid pool).
+            const lot = (await listLots(customerId)).find((l) => l.source_entry_id === entry.id)!;
+            expect(lot, `credit ${entry.id} has a lot`).toBeDefined();
+            expect(lot).toMatchObject({ amount: step.amount, remaining_amount: step.amount, category: step.category, status: 'active' });
+            // Paid money that never expires is the wallet's pool: no lot row (what keeps plain credits and debits cheap).
+            const stored = await db().selectFrom('credit_lots').select('id').where('source_entry_id', '=', entry.id).execute();
+            expect(stored.length).toBe(step.expiresInMs === null && step.category === 'paid' ? 0 : 1);
+            lots.push({ id: lot.lot_id, amount: step.amount, remaining: step.amount, expired: 0, category: step.category, expiresAt: step.expiresInMs === null ? null : now() + step.expiresInMs, walletSeq });
           } else {
             const available = active().reduce((sum, lot) => sum + lot.remaining, 0);
             const response = await request('POST', `/customers/${customerId}/wallets/ledger-entries`, { amount: step.amount, currency: 'USD', entry_type: 'debit' });
@@ -164,9 +184,14 @@ describe.each(storeKinds)('lots property [%s]', (kind) => {
         // Settle: every lot past its expiry gets its expiration entry from the job, then the store is checked whole.
         for (let round = 0; round < 100 && (await app.jobs.tick()).claimed > 0; round++);
         const store = db();
-        const storedLots = await store.selectFrom('credit_lots').selectAll().where('customer_id', '=', customerId).execute();
+        const storedLots = await listLots(customerId);
         const entries = await store.selectFrom('ledger_entries').selectAll().where('customer_id', '=', customerId).orderBy('wallet_seq').execute();
-        const draws = await store.selectFrom('lot_draws').selectAll().where('entry_id', 'in', entries.length ? entries.map((e) => e.id) : ['none']).execute();
+        const draws: Array<{ entry_id: string; lot_id: string; amount: number }> = [];
+        for (const entry of entries.filter((e) => Number(e.is_credit) === 0)) {
+          const drawn = await request('GET', `/customers/${customerId}/wallets/ledger-entries/${entry.id}/lot-draws`);
+          for (const d of drawn.json().items as Array<{ lot_id: string; amount: number }>) draws.push({ entry_id: entry.id, lot_id: d.lot_id, amount: d.amount });
+        }
+        expect(storedLots.map((lot) => lot.lot_id).sort()).toEqual(lots.map((lot) => lot.id).sort());
         const wallet = await store.selectFrom('wallets').selectAll().where('customer_id', '=', customerId).where('currency', '=', 'USD').executeTakeFirstOrThrow();
         // Dense chain and sequences.
         entries.forEach((entry, index) => {
@@ -179,25 +204,25 @@ describe.each(storeKinds)('lots property [%s]', (kind) => {
         const activeStored = storedLots.filter((lot) => lot.status === 'active');
         expect(Number(wallet.balance)).toBe(activeStored.reduce((sum, lot) => sum + Number(lot.remaining_amount), 0));
         for (const lot of storedLots) {
-          const model = lots.find((l) => l.id === lot.id)!;
+          const model = lots.find((l) => l.id === lot.lot_id)!;
           expect({ remaining: Number(lot.remaining_amount), expired: Number(lot.expired_amount) }).toEqual({ remaining: model.remaining, expired: model.expired });
-          const drawn = draws.filter((d) => d.lot_id === lot.id).reduce((sum, d) => sum + Number(d.amount), 0);
+          const drawn = draws.filter((d) => d.lot_id === lot.lot_id).reduce((sum, d) => sum + Number(d.amount), 0);
           expect(drawn + Number(lot.remaining_amount)).toBe(Number(lot.amount));
         }
         // No debit ever drew from a lot at or after its expires_at.
         const entryById = new Map(entries.map((e) => [e.id, e]));
         for (const draw of draws) {
           const entry = entryById.get(draw.entry_id)!;
-          const lot = storedLots.find((l) => l.id === draw.lot_id)!;
-          if (entry.event_type === 'expiration') expect(entry.reference_object_id).toBe(lot.id);
-          else expect(lot.expires_at === null || lot.expires_at > entry.created_at, `debit ${entry.id} spent expired lot ${lot.id}`).toBe(true);
+          const lot = storedLots.find((l) => l.lot_id === draw.lot_id)!;
+          if (entry.event_type === 'expiration') expect(entry.reference_object_id).toBe(lot.lot_id);
+          else expect(lot.expires_at === null || lot.expires_at > entry.created_at, `debit ${entry.id} spent expired lot ${lot.lot_id}`).toBe(true);
         }
         // One expiration entry per expired lot, for exactly what expired.
         const expirations = entries.filter((e) => e.event_type === 'expiration');
         const expiredLots = storedLots.filter((lot) => lot.status === 'expired');
-        expect(expirations.map((e) => e.reference_object_id).sort()).toEqual(expiredLots.map((lot) => lot.id).sort());
+        expect(expirations.map((e) => e.reference_object_id).sort()).toEqual(expiredLots.map((lot) => lot.lot_id).sort());
         expect(expirations.reduce((sum, e) => sum + Number(e.amount), 0)).toBe(lots.reduce((sum, lot) => sum + lot.expired, 0));
-        for (const e of expirations) expect(Number(e.amount)).toBe(Number(expiredLots.find((lot) => lot.id === e.reference_object_id)!.expired_amount));
+        for (const e of expirations) expect(Number(e.amount)).toBe(Number(expiredLots.find((lot) => lot.lot_id === e.reference_object_id)!.expired_amount));
       }),
       { numRuns: 40 },
     );

@@ -19,9 +19,9 @@ function loaded(balance = 1000, extra: Partial<LoadedBatch> = {}, threshold: num
       { id: 'cus_other', business_id: 'bus_2', entry_count: 0 },
     ],
     wallets: [
-      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: threshold, next_expiry_at: null, held_amount: 0 },
-      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null, held_amount: 0 },
-      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null, held_amount: 0 },
+      { customer_id: 'cus_a', currency: 'USD', business_id: 'bus_1', balance, entry_count: 3, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: threshold, next_expiry_at: null, held_amount: 0, pool_in: 0, pool_out: 0, pool_held: 0 },
+      { customer_id: 'cus_a', currency: 'INR', business_id: 'bus_1', balance: 0, entry_count: 1, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-11-30T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null, held_amount: 0, pool_in: 0, pool_out: 0, pool_held: 0 },
+      { customer_id: 'cus_other', currency: 'USD', business_id: 'bus_2', balance: 50, entry_count: 0, created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z', low_balance_effective: null, next_expiry_at: null, held_amount: 0, pool_in: 0, pool_out: 0, pool_held: 0 },
     ],
     records: [],
     // Opening lots (paid, never expiring) hold the balances, as migration 0006 makes them.
@@ -75,7 +75,7 @@ describe('deciders', () => {
       { business_id: 'bus_1', scope: 'client', key: 'k1', fingerprint: fingerprint(command('credit', 250) as CreditCommand), result_type: 'ledger_entry', result_id: writeSet.entries[0].id, created_at: now },
     ]);
     expect(writeSet.walletMoves).toEqual([
-      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, expectedHeld: 0, balance: 1250, entryCount: 4, held: 0, updatedAt: now, nextExpiryAt: null },
+      { customerId: 'cus_a', currency: 'USD', expectedBalance: 1000, expectedEntryCount: 3, expectedHeld: 0, balance: 1250, entryCount: 4, held: 0, poolIn: 250, poolOut: 0, poolHeld: 0, updatedAt: now, nextExpiryAt: null },
     ]);
     expect(writeSet.customerMoves).toEqual([{ customerId: 'cus_a', expectedEntryCount: 4, entryCount: 5 }]);
   });
@@ -115,6 +115,7 @@ describe('deciders', () => {
     const entry = {
       id: 'cwt_old', business_id: 'bus_1', customer_id: 'cus_a', currency: 'USD', amount: 7, is_credit: 1, event_type: 'merchant_adjustment',
       reason: 'first', reference_object_id: null, idempotency_key: 'old', before_balance: 993, after_balance: 1000, customer_seq: 4, wallet_seq: 3, created_at: '2026-11-30T00:00:00.000Z',
+      pool_offset: null, pool_amount: null,
     };
     const record = { business_id: 'bus_1', scope: 'client', key: 'old', fingerprint: fingerprint(command('credit', 7) as CreditCommand), result_type: 'ledger_entry', result_id: 'cwt_old', created_at: entry.created_at };
     const { outcomes, writeSet } = run([command('credit', 7, 'old'), command('credit', 8, 'old'), command('credit', 7, 'old', { currency: 'INR' })], loaded(1000, { records: [{ record, entry }] }));
@@ -137,7 +138,7 @@ describe('deciders', () => {
     const { outcomes, writeSet } = run([command('credit', 40, null, { currency: 'EUR' }), command('debit', 15, null, { currency: 'EUR' })]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['applied', 'applied']);
     expect(writeSet.newWallets).toEqual([
-      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, held_amount: 0, created_at: now, updated_at: now, next_expiry_at: null },
+      { customer_id: 'cus_a', currency: 'EUR', business_id: 'bus_1', balance: 25, entry_count: 2, held_amount: 0, pool_in: 40, pool_out: 15, pool_held: 0, created_at: now, updated_at: now, next_expiry_at: null },
     ]);
     expect(writeSet.walletMoves).toEqual([]);
   });

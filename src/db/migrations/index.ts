@@ -20,6 +20,7 @@ import * as processorEvents from './0015_processor_events.ts';
 import * as autoRecharge from './0016_auto_recharge.ts';
 import * as businessDayRollups from './0017_business_day_rollups.ts';
 import * as refundIdempotency from './0018_refund_idempotency.ts';
+import * as paidPool from './0019_paid_pool.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -46,6 +47,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0016_auto_recharge', autoRecharge],
   ['0017_business_day_rollups', businessDayRollups],
   ['0018_refund_idempotency', refundIdempotency],
+  ['0019_paid_pool', paidPool],
 ];
 
 const catalogRetriesMax = 5;
