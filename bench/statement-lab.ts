@@ -2,7 +2,8 @@
 // statement's parts in process, and runs the statement phase alone against a server on the kept store.
 //   npx tsx bench/statement-lab.ts seed sqlite|postgres ENTRIES NAME     (NAME: a file under /tmp, or a schema)
 //   npx tsx bench/statement-lab.ts parts sqlite|postgres NAME [N]
-//   npx tsx bench/statement-lab.ts load sqlite|postgres NAME [SECONDS] [--rollups] [--warm] [--cpu-prof]   (STMT_ROOT: another checkout's server)
+//   npx tsx bench/statement-lab.ts body [BYTES]          (the fixed-body baseline at c=8: what sending the body costs)
+//   npx tsx bench/statement-lab.ts load sqlite|postgres NAME [SECONDS] [--rollups] [--posts=S] [--warm] [--cpu-prof]   (STMT_ROOT: another checkout's server)
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -14,7 +15,8 @@ import { systemClock } from '../src/shared/clock.ts';
 import { seedAnalytics } from './analytics.ts';
 import { runPhase } from './load.ts';
 import { startServer } from './processes.ts';
-import { benchApiKey, customerId, ensurePostgresDatabase } from './seed.ts';
+import { type SeededIds, benchApiKey, customerId, ensurePostgresDatabase } from './seed.ts';
+import { uniformPosts } from './workloads.ts';
 
 const [command, kind, name, arg4] = process.argv.slice(2) as [string, 'sqlite' | 'postgres', string, string | undefined];
 const postgresUrl = process.env.COFFER_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -27,7 +29,24 @@ const dayMs = 86_400_000;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(values.length * 0.99) - 1)];
 
+/** B_body: the fixed-body baseline (big-body-baseline.ts) under the statement phase's load; server and load generator CPU. */
+async function body(bodyBytes: string) {
+  const server = await startServer('body', ['--import', 'tsx', path.join(import.meta.dirname, 'big-body-baseline.ts')], { BODY_BYTES: bodyBytes }, '/healthz', '/tmp/stmt-lab-body.log');
+  try {
+    const spec = (s: number) => ({ name: 'body', baseUrl: server.baseUrl, connections: 8, durationSeconds: s, method: 'GET' as const, headers: {}, next: () => ({ path: '/body' }) });
+    await runPhase(spec(2));
+    const ticks = () => fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(' ').slice(13, 15).reduce((a, b) => a + Number(b), 0);
+    const [before, self] = [ticks(), process.cpuUsage()];
+    const r = await runPhase(spec(6));
+    const used = process.cpuUsage(self);
+    console.log(`body ${bodyBytes}: ${r.okPerSecond.toFixed(0)} req/s, p50 ${r.latencyMs.p50.toFixed(2)} p99 ${r.latencyMs.p99.toFixed(2)} max ${r.latencyMs.max.toFixed(1)} ms; server CPU ${(((ticks() - before) * 10) / r.ok).toFixed(3)} ms/req, load generator CPU ${((used.user + used.system) / 1000 / r.ok).toFixed(3)} ms/req`);
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main() {
+  if (command === 'body') return body(kind ?? '300000');
   const env = await envOf();
   const metaFile = path.join('/tmp', `stmt-lab-${kind}-${name}.json`);
   if (command === 'seed') {
@@ -81,6 +100,14 @@ async function main() {
         headers: { authorization: `Bearer ${benchApiKey}` },
         next: () => ({ path: `/customers/${customerId(Math.floor(Math.random() * meta.customers))}/wallets/statement?currency=USD&from=${from}&to=${to}${process.env.STMT_QUERY ?? ''}` }),
       });
+      // --posts=S: S seconds of uniform POST c=32 first, as the bench runs before its statement phase (the rollup job,
+      // when on, then catches up with those wallets during the statements).
+      const postSeconds = Number(flags.find((f) => f.startsWith('--posts='))?.slice('--posts='.length) ?? 0);
+      if (postSeconds > 0) {
+        const next = uniformPosts({ businessId: meta.businessId, customerCount: meta.customers } as SeededIds);
+        const posts = await runPhase({ name: 'posts', baseUrl: server.baseUrl, connections: 32, durationSeconds: postSeconds, method: 'POST', headers: { authorization: `Bearer ${benchApiKey}` }, next });
+        console.log(`uniform c=32 before: ${posts.okPerSecond.toFixed(0)} req/s`);
+      }
       if (flags.includes('--warm')) await runPhase(spec(2));
       const cpuBefore = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(' ');
       const result = await runPhase(spec(seconds));
