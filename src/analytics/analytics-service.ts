@@ -10,11 +10,11 @@ import { totalInUsdCents } from '../shared/money.ts';
 import { type Result, err, ok } from '../shared/result.ts';
 import type { AnalyticsErrorCode } from './analytics-errors.ts';
 import { rangeDaysMax, statementEntriesMax, topCustomersMax } from './analytics-limits.ts';
-import { type WalletRef, entryAtSeq, entryPageMax, lastEntriesBefore, lastSeqBefore, normalizeEntry, statementRows, walletEntryCount } from './entry-reads.ts';
+import { type WalletRef, entryAtSeq, entryPageMax, lastSeqBefore, normalizeEntry, statementRows, walletEntryCount } from './entry-reads.ts';
 import { disputeShortfalls, readFacts, readSnapshot } from './fact-reads.ts';
 import { type Forecast, forecast, windowStartDay } from './forecast.ts';
 import * as reports from './reports.ts';
-import { type StatementEntry, statementEntriesJson, statementEntry, statementTotals } from './statement-reads.ts';
+import { type StatementEntry, statementEntriesWithTotals, statementEntry, statementRange } from './statement-reads.ts';
 
 export { type StatementEntry, statementEntry } from './statement-reads.ts';
 import { type Period, addDays, dayStartMs, isCalendarDay, localDay } from './zone-days.ts';
@@ -86,32 +86,30 @@ export class AnalyticsService {
 
   /**
    * Where a statement over [from, to) starts and ends: the balance before from, the balance before to, and the
-   * wallet_seq range of its entries (CSV streams them from here; `statement` lists them with their totals).
+   * wallet_seq range of its entries (CSV streams them from here; `statementJson` lists them with their totals). One
+   * query checks the customer, reads the wallet's entry count and searches both bounds (statement-reads.ts).
    */
   async statementBounds(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementBounds>> {
-    const checked = await this.checkWallet(businessId, customerId, currency);
-    if (!checked.ok) return checked;
+    if (!this.deps.currencies.includes(currency)) return err('UNSUPPORTED_CURRENCY', `currency ${currency} is not one of ${this.deps.currencies.join(', ')}`);
+    const range = await statementRange(this.deps.db, businessId, { customerId, currency }, from, to);
+    if (!range) return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
     if (!(from < to)) return err('INVALID_TIME_RANGE', `from (${from}) must be before to (${to})`);
-    const wallet = { customerId, currency };
-    const count = checked.value;
-    // Both searches in step (one query per round), and the balances come with their probes: no read at the bounds.
-    const [opening, closing] = await lastEntriesBefore(this.deps.db, wallet, count, [from, to], false);
     return ok({
       customer_id: customerId,
       currency,
       from,
       to,
-      opening_balance: opening.afterBalance,
-      closing_balance: closing.afterBalance,
-      entry_count: closing.seq - opening.seq,
-      firstSeq: opening.seq,
-      lastSeq: closing.seq,
+      opening_balance: range.openingBalance,
+      closing_balance: range.closingBalance,
+      entry_count: range.lastSeq - range.firstSeq,
+      firstSeq: range.firstSeq,
+      lastSeq: range.lastSeq,
     });
   }
 
   /**
-   * The JSON statement as text: the header built here, the entries serialized by the database in one query (no row
-   * objects in Node) and their totals per event type from one grouped query over the same wallet_seq range.
+   * The JSON statement as text: the header built here, the entries serialized in one query (by SQLite; on PostgreSQL
+   * from its rows) with their totals per event type over the same wallet_seq range: two queries in all.
    */
   async statementJson(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<string>> {
     const bounds = await this.statementBounds(businessId, customerId, currency, from, to);
@@ -120,9 +118,7 @@ export class AnalyticsService {
     if (rest.entry_count > statementEntriesMax) {
       return err('STATEMENT_TOO_LARGE', `The statement has ${rest.entry_count} entries; JSON and HTML list at most ${statementEntriesMax}: ask for format=csv (streamed) or a shorter range`);
     }
-    const wallet = { customerId, currency };
-    const totals = await statementTotals(this.deps.db, wallet, firstSeq, lastSeq);
-    const entries = await statementEntriesJson(this.deps.db, this.deps.store, wallet, firstSeq, lastSeq);
+    const { entries, totals } = await statementEntriesWithTotals(this.deps.db, this.deps.store, { customerId, currency }, firstSeq, lastSeq);
     const header = JSON.stringify({ ...rest, totals });
     return ok(`${header.slice(0, -1)},"entries":${entries}}`);
   }

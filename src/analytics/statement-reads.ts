@@ -1,5 +1,6 @@
-// A JSON statement's entries and totals: the entries of one wallet_seq range as one JSON array (built by SQLite, or
-// serialized in Node from PostgreSQL's rows), and their totals per event type from one grouped query.
+// A statement's reads, two queries in all: where it starts and ends (the customer check, the wallet's entry count and
+// both bounds' searches in one recursive query), then its entries as JSON with their totals per event type (SQLite
+// builds both in one query; PostgreSQL's rows are serialized in Node and the totals summed from the same rows).
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
 import type { Database, LedgerEntriesTable } from '../db/schema.ts';
@@ -32,27 +33,105 @@ export const statementEntry = (e: StatementRow | LedgerEntriesTable): StatementE
   reference_object_id: e.reference_object_id,
 });
 
+export interface StatementRange {
+  /** The wallet's entry count (0 when it has no entry or no wallet row yet). */
+  entryCount: number;
+  /** The last entry created before `from` (0 before the first entry) and the balance after it (0 when none). */
+  firstSeq: number;
+  openingBalance: number;
+  /** The same before `to`. */
+  lastSeq: number;
+  closingBalance: number;
+}
+
 /**
- * The entries with afterSeq < wallet_seq <= lastSeq, oldest first, as the JSON text of the statement's `entries`
- * (the fields and order of StatementEntry in analytics-schemas.ts). The caller bounds the range (statementEntriesMax).
- * SQLite builds the array itself (in-process: no row objects); on PostgreSQL its json_agg costs the server more CPU
- * than node-postgres's rows and JSON.stringify cost Coffer (measured: docs/performance.md), so Node serializes them.
+ * Where a statement over [from, to) starts and ends, or undefined when the business has no such customer: one query
+ * that reads the wallet's entry count and runs both binary searches over wallet_seq (created_at never runs backwards
+ * along a wallet; entries that share an instant are all in or all out), each step one lookup in the
+ * (customer_id, currency, wallet_seq) index: 2 × log2(count) lookups in one round trip. Any from and to (even from ≥ to).
  */
-export async function statementEntriesJson(db: Executor, store: StoreKind, wallet: WalletRef, afterSeq: number, lastSeq: number): Promise<string> {
-  if (lastSeq <= afterSeq) return '[]';
+export async function statementRange(db: Executor, businessId: string, wallet: WalletRef, from: string, to: string): Promise<StatementRange | undefined> {
+  const { customerId, currency } = wallet;
+  // Per bound: low is known before the instant (0: before the first entry), high known at or after it (count + 1: none).
+  // Kept under 1,000 characters: SQLite keeps only statements that short prepared (src/db/database.ts), and preparing
+  // this one costs ~0.5 ms, as much as running it.
+  const result = await sql<{ entry_count: number; bound: number; seq: number; balance: number }>`
+with recursive
+n(entry_count) as (select coalesce(w.entry_count, 0) from customers c
+left join wallets w on w.customer_id = c.id and w.currency = ${currency} and w.business_id = c.business_id
+where c.id = ${customerId} and c.business_id = ${businessId}),
+s(bound, instant, low, balance, high) as (
+select b.bound, case when b.bound = 0 then cast(${from} as text) else cast(${to} as text) end,
+cast(0 as bigint), cast(0 as bigint), cast(n.entry_count + 1 as bigint)
+from n cross join (select 0 as bound union all select 1) b
+union all
+select s.bound, s.instant, case when e.created_at < s.instant then e.wallet_seq else s.low end,
+case when e.created_at < s.instant then e.after_balance else s.balance end,
+case when e.created_at < s.instant then s.high else e.wallet_seq end
+from s join ledger_entries e on e.customer_id = ${customerId} and e.currency = ${currency} and e.wallet_seq = (s.low + s.high) / 2
+where s.high - s.low > 1)
+select n.entry_count, s.bound, s.low as seq, s.balance from n cross join s where s.high - s.low <= 1`.execute(db);
+  if (result.rows.length === 0) return undefined;
+  const bound = (which: number) => result.rows.find((row) => Number(row.bound) === which);
+  const opening = bound(0);
+  const closing = bound(1);
+  if (!opening || !closing) throw new Error(`statement search for ${customerId}/${currency} ended without both bounds`);
+  return {
+    entryCount: Number(opening.entry_count),
+    firstSeq: Number(opening.seq),
+    openingBalance: Number(opening.balance),
+    lastSeq: Number(closing.seq),
+    closingBalance: Number(closing.balance),
+  };
+}
+
+/**
+ * The entries with afterSeq < wallet_seq <= lastSeq, oldest first, as the JSON text of the statement's `entries`, and
+ * their totals per event type (code unit order): on SQLite one query builds the array and groups the totals (in
+ * process: no row objects); on PostgreSQL its JSON functions cost the server more CPU than node-postgres's rows and
+ * JSON.stringify cost Coffer (measured: docs/performance.md), so Node serializes the rows and sums the totals from them
+ * (no second scan, no second round trip). The caller bounds the range (statementEntriesMax).
+ */
+export async function statementEntriesWithTotals(db: Executor, store: StoreKind, wallet: WalletRef, afterSeq: number, lastSeq: number): Promise<{ entries: string; totals: EventTotalsRow[] }> {
+  if (lastSeq <= afterSeq) return { entries: '[]', totals: [] };
   if (store === 'postgres') {
-    const rows = await statementRows(db, wallet, afterSeq, lastSeq, lastSeq - afterSeq);
-    return JSON.stringify(rows.map(statementEntry));
+    const rows = (await statementRows(db, wallet, afterSeq, lastSeq, lastSeq - afterSeq)).map(statementEntry);
+    const byType = new Map<string, EventTotalsRow>();
+    for (const row of rows) {
+      let totals = byType.get(row.event_type);
+      if (!totals) byType.set(row.event_type, (totals = { event_type: row.event_type, credit_amount: 0, debit_amount: 0, entry_count: 0 }));
+      if (row.is_credit) totals.credit_amount += row.amount;
+      else totals.debit_amount += row.amount;
+      totals.entry_count += 1;
+    }
+    return { entries: JSON.stringify(rows), totals: checkedTotals(wallet, [...byType.values()]) };
   }
-  const result = await sql<{ entries: string | null }>`
-    select json_group_array(json_object(
-        'id', id, 'created_at', created_at, 'event_type', event_type,
-        'is_credit', json(case when is_credit = 1 then 'true' else 'false' end), 'amount', amount,
-        'before_balance', before_balance, 'after_balance', after_balance, 'reason', reason, 'reference_object_id', reference_object_id
-      ) order by wallet_seq) as entries
-    from ledger_entries
-    where customer_id = ${wallet.customerId} and currency = ${wallet.currency} and wallet_seq > ${afterSeq} and wallet_seq <= ${lastSeq}`.execute(db);
-  return result.rows[0]?.entries ?? '[]';
+  const range = sql`from ledger_entries
+    where customer_id = ${wallet.customerId} and currency = ${wallet.currency} and wallet_seq > ${afterSeq} and wallet_seq <= ${lastSeq}`;
+  const result = await sql<{ entries: string | null; totals: string | null }>`
+    select
+      (select json_group_array(json_object(
+          'id', id, 'created_at', created_at, 'event_type', event_type,
+          'is_credit', json(case when is_credit = 1 then 'true' else 'false' end), 'amount', amount,
+          'before_balance', before_balance, 'after_balance', after_balance, 'reason', reason, 'reference_object_id', reference_object_id
+        ) order by wallet_seq) ${range}) as entries,
+      (select json_group_array(json_array(event_type, credit_amount, debit_amount, entry_count)) from (
+        select event_type, sum(case when is_credit = 1 then amount else 0 end) as credit_amount,
+          sum(case when is_credit = 1 then 0 else amount end) as debit_amount, count(*) as entry_count
+        ${range} group by event_type)) as totals`.execute(db);
+  const row = result.rows[0];
+  const totals = (JSON.parse(row?.totals ?? '[]') as Array<[string, number, number, number]>).map(([event_type, credit_amount, debit_amount, entry_count]) => ({ event_type, credit_amount, debit_amount, entry_count }));
+  return { entries: row?.entries ?? '[]', totals: checkedTotals(wallet, totals) };
+}
+
+/** The totals in event_type code unit order; amounts are bounded safe integers, so a sum beyond 2^53 is a broken invariant. */
+function checkedTotals(wallet: WalletRef, rows: EventTotalsRow[]): EventTotalsRow[] {
+  for (const totals of rows) {
+    if (!Number.isSafeInteger(totals.credit_amount) || !Number.isSafeInteger(totals.debit_amount)) {
+      throw new Error(`statement totals of ${wallet.customerId}/${wallet.currency} ${totals.event_type} are outside the safe-integer range`);
+    }
+  }
+  return rows.sort((a, b) => (a.event_type < b.event_type ? -1 : a.event_type > b.event_type ? 1 : 0));
 }
 
 export interface EventTotalsRow {
@@ -60,26 +139,4 @@ export interface EventTotalsRow {
   credit_amount: number;
   debit_amount: number;
   entry_count: number;
-}
-
-/** Per event_type, what the entries with afterSeq < wallet_seq <= lastSeq credited and debited, by event_type (code unit order). */
-export async function statementTotals(db: Executor, wallet: WalletRef, afterSeq: number, lastSeq: number): Promise<EventTotalsRow[]> {
-  if (lastSeq <= afterSeq) return [];
-  const rows = await db
-    .selectFrom('ledger_entries')
-    .select((eb) => [
-      'event_type',
-      eb.fn.sum<number>(sql`case when is_credit = 1 then amount else 0 end`).as('credit_amount'),
-      eb.fn.sum<number>(sql`case when is_credit = 1 then 0 else amount end`).as('debit_amount'),
-      eb.fn.countAll<number>().as('entry_count'),
-    ])
-    .where('customer_id', '=', wallet.customerId)
-    .where('currency', '=', wallet.currency)
-    .where('wallet_seq', '>', afterSeq)
-    .where('wallet_seq', '<=', lastSeq)
-    .groupBy('event_type')
-    .execute();
-  return rows
-    .map((row) => ({ event_type: row.event_type, credit_amount: Number(row.credit_amount), debit_amount: Number(row.debit_amount), entry_count: Number(row.entry_count) }))
-    .sort((a, b) => (a.event_type < b.event_type ? -1 : a.event_type > b.event_type ? 1 : 0));
 }
