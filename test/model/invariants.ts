@@ -137,25 +137,27 @@ async function checkCustomer(t: TestApp, apiKey: string, config: Config, custome
 }
 
 /**
- * The lots agree with the ledger (docs/expiry.md): each wallet's balance is the sum of its active lots' remainders, each
- * credit made one lot of its amount, each lot's remainder plus its draws is its amount, each debit drew exactly its
- * amount, in the consumption order (nothing expires during a sequence, so no expiration entries).
+ * The lots agree with the ledger (docs/expiry.md): a credit that expires or is promotional made one stored lot of its
+ * amount; any other credit is paid money that never expires and went into its wallet's paid pool instead (no lot row:
+ * migration 0019), at the pool's end (its offset is the sum of the wallet's pool credits before it). Each stored lot's
+ * remainder plus its draws is its amount; each debit drew exactly its amount from stored lots and the pool, taking from
+ * the pool where the debits before it stopped (oldest money first). The wallet's pool counters are those sums and its
+ * balance is its stored lots' remainders plus what holds reserve of them plus what the pool holds (nothing expires
+ * during a sequence, so no expiration entries).
  */
 async function checkLots(reader: Store, customerIds: string[]): Promise<void> {
   if (customerIds.length === 0) return;
   const lots = await reader.db.selectFrom('credit_lots').selectAll().where('customer_id', 'in', customerIds).execute();
   const wallets = await reader.db.selectFrom('wallets').selectAll().where('customer_id', 'in', customerIds).execute();
-  const entries = await reader.db.selectFrom('ledger_entries').selectAll().where('customer_id', 'in', customerIds).execute();
+  const entries = await reader.db.selectFrom('ledger_entries').selectAll().where('customer_id', 'in', customerIds).orderBy('wallet_seq').execute();
   const draws = entries.length === 0 ? [] : await reader.db.selectFrom('lot_draws').selectAll().where('entry_id', 'in', entries.map((e) => e.id)).execute();
-  for (const wallet of wallets) {
-    const held = lots.filter((l) => l.customer_id === wallet.customer_id && l.currency === wallet.currency && l.status === 'active').reduce((sum, l) => sum + l.remaining_amount, 0);
-    check(held === wallet.balance, () => `${wallet.customer_id}/${wallet.currency}: balance ${wallet.balance}, active lots hold ${held}`);
-  }
   const credits = entries.filter((e) => e.is_credit === 1);
-  check(lots.length === credits.length, () => `${lots.length} lots for ${credits.length} credits`);
-  for (const credit of credits) {
+  const stored = credits.filter((credit) => credit.pool_offset === null);
+  check(lots.length === stored.length, () => `${lots.length} lots for ${stored.length} credits outside the pool`);
+  for (const credit of stored) {
     const lot = lots.find((l) => l.source_entry_id === credit.id);
     check(lot && lot.amount === credit.amount && lot.wallet_seq === credit.wallet_seq, () => `credit ${credit.id} has no lot of its amount`);
+    check(lot!.expires_at !== null || lot!.category === 'promotional', () => `credit ${credit.id}: paid money that never expires belongs in the pool, not lot ${lot!.id}`);
   }
   for (const lot of lots) {
     const drawn = draws.filter((d) => d.lot_id === lot.id).reduce((sum, d) => sum + d.amount, 0);
@@ -163,8 +165,23 @@ async function checkLots(reader: Store, customerIds: string[]): Promise<void> {
     check(lot.status === (lot.remaining_amount === 0 ? 'spent' : 'active'), () => `lot ${lot.id}: status ${lot.status} with ${lot.remaining_amount} left`);
   }
   for (const debit of entries.filter((e) => e.is_credit === 0)) {
-    const taken = draws.filter((d) => d.entry_id === debit.id);
-    check(taken.reduce((sum, d) => sum + d.amount, 0) === debit.amount, () => `debit ${debit.id} drew ${JSON.stringify(taken)} for ${debit.amount}`);
+    const taken = draws.filter((d) => d.entry_id === debit.id).reduce((sum, d) => sum + d.amount, 0);
+    check(taken + (debit.pool_amount ?? 0) === debit.amount, () => `debit ${debit.id} drew ${taken} from lots and ${debit.pool_amount ?? 0} from the pool for ${debit.amount}`);
+  }
+  for (const wallet of wallets) {
+    let poolIn = 0;
+    let poolOut = 0;
+    for (const entry of entries.filter((e) => e.customer_id === wallet.customer_id && e.currency === wallet.currency && e.pool_offset !== null)) {
+      const at = entry.is_credit === 1 ? poolIn : poolOut;
+      check(entry.pool_offset === at, () => `entry ${entry.id}: pool offset ${entry.pool_offset}, the pool's entries before it moved ${at}`);
+      check(entry.is_credit === 0 || entry.pool_amount === entry.amount, () => `credit ${entry.id} put ${entry.pool_amount} of ${entry.amount} into the pool`);
+      if (entry.is_credit === 1) poolIn += entry.pool_amount!;
+      else poolOut += entry.pool_amount!;
+    }
+    check(wallet.pool_in === poolIn && wallet.pool_out === poolOut, () => `${wallet.customer_id}/${wallet.currency}: pool counters ${wallet.pool_in}/${wallet.pool_out}, entries ${poolIn}/${poolOut}`);
+    const active = lots.filter((l) => l.customer_id === wallet.customer_id && l.currency === wallet.currency && l.status === 'active').reduce((sum, l) => sum + l.remaining_amount, 0);
+    const held = active + wallet.held_amount - wallet.pool_held + poolIn - poolOut;
+    check(held === wallet.balance, () => `${wallet.customer_id}/${wallet.currency}: balance ${wallet.balance}, lots, holds and the pool hold ${held}`);
   }
 }
 
