@@ -6,6 +6,7 @@
 // path's cost of rollups is a ratio of one run.
 import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
+import { statementBlockEntries } from '../src/analytics/analytics-limits.ts';
 import { ensureBootstrapKey } from '../src/businesses/business-service.ts';
 import { type StoreKind, loadConfig } from '../src/config/config.ts';
 import { openStore } from '../src/db/database.ts';
@@ -27,6 +28,8 @@ export interface AnalyticsFigures {
   monthlyReportMs: number[];
   liabilityMs: number[];
   liabilityExact: boolean;
+  /** Whether a statement's first 1,000 entries (from blocks) are the seeded entries, every field, with their totals. */
+  statementExact: boolean;
   uniformWithRollups: PhaseResult;
   uniformWithoutRollups: PhaseResult;
   /** Every (without, with) pair of --repeat=N, and the median of their ratios. */
@@ -90,12 +93,35 @@ async function seedLedger(db: Kysely<Database>, kind: StoreKind, businessId: str
     await sql`insert into business_day_rollups (business_id, currency, day, event_type, credit_amount, debit_amount, entry_count, promotional_delta)
       select business_id, currency, day, event_type, sum(credit_amount), sum(debit_amount), sum(entry_count), sum(promotional_delta)
       from wallet_day_rollups where business_id = ${businessId} group by business_id, currency, day, event_type`.execute(trx);
-    await sql`insert into wallet_rollup_cursors (customer_id, currency, business_id, rolled_seq, forecast_in_horizon, updated_at)
-      select customer_id, currency, business_id, entry_count, 0, ${now} from wallets where business_id = ${businessId}`.execute(trx);
+    // The statement blocks (migration 0020): every run of statementBlockEntries entries, rendered as the job renders
+    // them (renderStatementEntries: JSON.stringify of each statement entry; here the same text built in SQL).
+    const q = (column: string) => sql.raw(kind === 'postgres' ? `coalesce(to_json(${column})::text, 'null')` : `json_quote(${column})`);
+    const n = statementBlockEntries;
+    await sql`insert into wallet_statement_blocks (customer_id, currency, first_seq, last_seq, business_id, entries, totals)
+      with t as (
+        select customer_id, currency, (wallet_seq - 1) / ${sql.lit(n)} as b, event_type, sum(case when is_credit = 1 then amount else 0 end) as c,
+          sum(case when is_credit = 1 then 0 else amount end) as d, count(*) as k
+        from ledger_entries where business_id = ${businessId} group by customer_id, currency, (wallet_seq - 1) / ${sql.lit(n)}, event_type),
+      tt as (
+        select customer_id, currency, b, '[' || string_agg('[' || ${q('event_type')} || ',' || c || ',' || d || ',' || k || ']', ',') || ']' as totals
+        from t group by customer_id, currency, b)
+      select e.customer_id, e.currency, e.b * ${sql.lit(n)} + 1, e.b * ${sql.lit(n)} + ${sql.lit(n)}, ${businessId}, e.entries, tt.totals
+      from (
+        select customer_id, currency, (wallet_seq - 1) / ${sql.lit(n)} as b, string_agg('{"id":' || ${q('id')} || ',"created_at":' || ${q('created_at')}
+          || ',"event_type":' || ${q('event_type')} || ',"is_credit":' || case when is_credit = 1 then 'true' else 'false' end
+          || ',"amount":' || amount || ',"before_balance":' || before_balance || ',"after_balance":' || after_balance
+          || ',"reason":' || ${q('reason')} || ',"reference_object_id":' || ${q('reference_object_id')} || '}', ',' order by wallet_seq) as entries
+        from ledger_entries where business_id = ${businessId} group by customer_id, currency, (wallet_seq - 1) / ${sql.lit(n)}
+      ) as e join tt on tt.customer_id = e.customer_id and tt.currency = e.currency and tt.b = e.b`.execute(trx);
+    await sql`insert into wallet_rollup_cursors (customer_id, currency, business_id, rolled_seq, blocked_seq, forecast_in_horizon, updated_at)
+      select customer_id, currency, business_id, entry_count, entry_count - entry_count % ${sql.lit(n)}, 0, ${now} from wallets where business_id = ${businessId}`.execute(trx);
   });
   // A ledger that grew over a year has been vacuumed along the way; one loaded in bulk has not: its first readers would
   // set every tuple's hint bits (writing the pages they read) and find no visibility map. Vacuum it as autovacuum would.
-  if (kind === 'postgres') await sql`vacuum analyze`.execute(db);
+  if (kind === 'postgres') {
+    // The tables written here, by name (this schema's, through the search path), not the whole database.
+    await sql`vacuum analyze customers, wallets, ledger_entries, wallet_day_rollups, wallet_month_rollups, business_day_rollups, wallet_rollup_cursors, wallet_statement_blocks`.execute(db);
+  }
   else await sql`pragma wal_checkpoint(truncate)`.execute(db);
 }
 
@@ -137,9 +163,10 @@ export async function measureAnalytics(
   serverUrl: string,
   seeded: { customers: number; nowMs: number },
   phaseSeconds: number,
-): Promise<Pick<AnalyticsFigures, 'statement' | 'monthlyReportMs' | 'liabilityMs' | 'liabilityExact'>> {
+): Promise<Pick<AnalyticsFigures, 'statement' | 'monthlyReportMs' | 'liabilityMs' | 'liabilityExact' | 'statementExact'>> {
   const from = new Date(seeded.nowMs - 365 * dayMs).toISOString();
   const to = new Date(seeded.nowMs + 60_000).toISOString();
+  const statementExact = await checkStatement(serverUrl, seeded, from, to);
   const statement = await runPhase({
     name: 'analytics statement c=8',
     baseUrl: serverUrl,
@@ -164,7 +191,41 @@ export async function measureAnalytics(
     expected += k % 2 === 1 ? ((k - 1) / 2) * 400 + 1000 : (k / 2) * 400;
   }
   const usd = (liability.bodies[0] as { items: Array<{ currency: string; total: number }> }).items.find((r) => r.currency === 'USD');
-  return { statement, monthlyReportMs: monthly.ms, liabilityMs: liability.ms, liabilityExact: usd?.total === expected };
+  return { statement, monthlyReportMs: monthly.ms, liabilityMs: liability.ms, liabilityExact: usd?.total === expected, statementExact };
+}
+
+/** One customer's statement against the seed's formula: its first 1,000 entries field by field, the totals their sums. */
+async function checkStatement(serverUrl: string, seeded: { customers: number; nowMs: number }, from: string, to: string): Promise<boolean> {
+  const i = randomInt(seeded.customers);
+  const { bodies } = await timedGets(serverUrl, [`/customers/${customerId(i)}/wallets/statement?currency=USD&from=${from}&to=${to}`]);
+  type Entry = { id: string; created_at: string; event_type: string; is_credit: boolean; amount: number; before_balance: number; after_balance: number; reason: null; reference_object_id: null };
+  const s = bodies[0] as { entries: Entry[]; totals: Array<{ event_type: string; credit_amount: number; debit_amount: number; entry_count: number }>; closing_balance: number };
+  const startMs = seeded.nowMs - 365 * dayMs;
+  const stepMs = Math.floor((365 * dayMs) / analyticsEntriesPerCustomer);
+  const pad = (n: number) => String(n).padStart(16, '0');
+  const expected: Entry[] = [];
+  for (let k = 1; k <= analyticsEntriesPerCustomer; k++) {
+    const credit = k % 2 === 1;
+    const before = credit ? ((k - 1) / 2) * 400 : (k / 2 - 1) * 400 + 1000;
+    expected.push({
+      id: `cwt_an${pad(i + 1)}${pad(k)}`,
+      created_at: new Date(startMs + k * stepMs + i + 1).toISOString(),
+      event_type: credit ? 'payment' : k % 4 === 0 ? 'refund' : 'merchant_adjustment',
+      is_credit: credit,
+      amount: credit ? 1000 : 600,
+      before_balance: before,
+      after_balance: credit ? before + 1000 : before - 600,
+      reason: null,
+      reference_object_id: null,
+    });
+  }
+  const sums = new Map<string, [number, number, number]>();
+  for (const e of s.entries) {
+    const t = sums.get(e.event_type) ?? [0, 0, 0];
+    sums.set(e.event_type, [t[0] + (e.is_credit ? e.amount : 0), t[1] + (e.is_credit ? 0 : e.amount), t[2] + 1]);
+  }
+  const totalsMatch = s.totals.length === sums.size && s.totals.every((t) => JSON.stringify(sums.get(t.event_type)) === JSON.stringify([t.credit_amount, t.debit_amount, t.entry_count]));
+  return JSON.stringify(s.entries.slice(0, analyticsEntriesPerCustomer)) === JSON.stringify(expected) && totalsMatch && s.entries.at(-1)?.after_balance === s.closing_balance;
 }
 
 export { uniformPosts, path };

@@ -14,6 +14,11 @@ export const rollupRoundMsMax = 100;
 export const rollupInUseRoundMsMax = 15;
 /** While wallets lag, the least time between two rounds. */
 export const rollupCatchUpGapMs = 250;
+/**
+ * Entries per statement block (migration 0020): a statement reads the blocks its range covers whole and at most twice
+ * this many entries around them from the ledger; a block's text is ~230 bytes an entry.
+ */
+export const statementBlockEntries = 100;
 /** Entries a JSON statement lists; a longer statement is read as CSV (streamed). */
 export const statementEntriesMax = 10_000;
 /** Days a trend or a report spans at most. */

@@ -1,7 +1,8 @@
 // The analytics.rollup job: brings wallets' day rollups up to their entries, a bounded round at a time, moving each
-// wallet's cursor in the same transaction as its rows and its business's day rows (their sum per business). Off the
-// write path: the writer never waits for it, and a read never needs it to be current (fact-reads.ts adds the entries
-// after the cursor).
+// wallet's cursor in the same transaction as its rows and its business's day rows (their sum per business), and writes
+// each complete run of blockEntries entries as a statement block behind a second cursor (blocked_seq). Off the write
+// path: the writer never waits for it, and a read never needs it to be current (fact-reads.ts adds the entries after
+// the cursor; a statement reads the entries no block holds from the ledger).
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
 import type { Bookkeeping } from '../db/bookkeeping.ts';
@@ -9,8 +10,9 @@ import type { Database } from '../db/schema.ts';
 import type { JobHandler } from '../jobs/job-types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { addEntryFacts, type DayFact } from './day-facts.ts';
-import { entriesAfter, normalizeEntry, promotionalDeltas } from './entry-reads.ts';
-import { rollupCatchUpGapMs, rollupEntriesPerWalletMax, rollupInUseRoundMsMax, rollupRoundMsMax, rollupWalletsPerRoundMax } from './analytics-limits.ts';
+import { entriesAfter, normalizeEntry, promotionalDeltas, statementRows } from './entry-reads.ts';
+import { rollupCatchUpGapMs, rollupEntriesPerWalletMax, rollupInUseRoundMsMax, rollupRoundMsMax, rollupWalletsPerRoundMax, statementBlockEntries } from './analytics-limits.ts';
+import { blockTotalsText, renderStatementEntries } from './statement-reads.ts';
 
 export interface RollupDeps {
   db: Kysely<Database>;
@@ -23,6 +25,8 @@ export interface RollupDeps {
   walletsPerRoundMax?: number;
   /** A round takes no further wallet once it has run this long (its transaction holds SQLite's one connection). */
   roundMsMax?: number;
+  /** Entries per statement block (statementBlockEntries; tests use small blocks to mix blocks and ledger reads). */
+  blockEntries?: number;
 }
 
 export interface RolledWallet {
@@ -49,11 +53,12 @@ export interface RollupRound {
  */
 export async function rollUpRound(deps: RollupDeps): Promise<RollupRound> {
   const walletsMax = deps.walletsPerRoundMax ?? rollupWalletsPerRoundMax;
+  const blockEntries = deps.blockEntries ?? statementBlockEntries;
   const lagging = await deps.db
     .selectFrom('wallets as w')
     .leftJoin('wallet_rollup_cursors as c', (join) => join.onRef('c.customer_id', '=', 'w.customer_id').onRef('c.currency', '=', 'w.currency'))
     .select(['w.customer_id', 'w.currency', 'w.business_id'])
-    .where(sql<boolean>`w.entry_count > coalesce(c.rolled_seq, 0)`)
+    .where(sql<boolean>`(w.entry_count > coalesce(c.rolled_seq, 0) or w.entry_count >= coalesce(c.blocked_seq, 0) + ${blockEntries})`)
     .limit(walletsMax + 1)
     .execute();
   const batch = lagging.slice(0, walletsMax).sort((a, b) => (a.business_id < b.business_id ? -1 : a.business_id > b.business_id ? 1 : 0));
@@ -145,7 +150,7 @@ async function rollUpWallet(
 ): Promise<{ entries: number; more: boolean; facts: DayFact[] }> {
   let cursorQuery = trx
     .selectFrom('wallet_rollup_cursors')
-    .select(['rolled_seq', 'forecast_in_horizon'])
+    .select(['rolled_seq', 'blocked_seq', 'forecast_in_horizon'])
     .where('customer_id', '=', wallet.customerId)
     .where('currency', '=', wallet.currency);
   if (deps.store === 'postgres') cursorQuery = cursorQuery.forUpdate();
@@ -154,7 +159,6 @@ async function rollUpWallet(
   const countRow = await trx.selectFrom('wallets').select('entry_count').where('customer_id', '=', wallet.customerId).where('currency', '=', wallet.currency).executeTakeFirst();
   const count = Number(countRow?.entry_count ?? 0);
   const lastSeq = Math.min(count, rolledSeq + rollupEntriesPerWalletMax);
-  if (lastSeq <= rolledSeq) return { entries: 0, more: false, facts: [] };
   const ref = { customerId: wallet.customerId, currency: wallet.currency };
   const rows = [];
   for (let after = rolledSeq; after < lastSeq; ) {
@@ -164,27 +168,51 @@ async function rollUpWallet(
     after = page[page.length - 1].wallet_seq;
   }
   const facts = new Map<string, DayFact>();
-  addEntryFacts(facts, rows, await promotionalDeltas(trx, rows), zone);
+  if (rows.length > 0) addEntryFacts(facts, rows, await promotionalDeltas(trx, rows), zone);
   const rolledFacts = [...facts.values()];
   await upsertFacts(trx, wallet.businessId, rolledFacts);
+  const blockedSeq = Number(cursor?.blocked_seq ?? 0);
+  const blockedTo = await writeBlocks(trx, wallet, blockedSeq, count, deps.blockEntries ?? statementBlockEntries);
+  if (lastSeq === rolledSeq && blockedTo === blockedSeq) return { entries: 0, more: false, facts: [] };
   const now = deps.clock.now().toISOString();
   if (cursor) {
     const moved = await trx
       .updateTable('wallet_rollup_cursors')
-      .set({ rolled_seq: lastSeq, updated_at: now })
+      .set({ rolled_seq: lastSeq, blocked_seq: blockedTo, updated_at: now })
       .where('customer_id', '=', wallet.customerId)
       .where('currency', '=', wallet.currency)
       .where('rolled_seq', '=', rolledSeq)
+      .where('blocked_seq', '=', blockedSeq)
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) throw new Error(`rollup cursor of ${wallet.customerId}/${wallet.currency} moved under this round`);
   } else {
     await trx
       .insertInto('wallet_rollup_cursors')
-      .values({ customer_id: wallet.customerId, currency: wallet.currency, business_id: wallet.businessId, rolled_seq: lastSeq, updated_at: now })
+      .values({ customer_id: wallet.customerId, currency: wallet.currency, business_id: wallet.businessId, rolled_seq: lastSeq, blocked_seq: blockedTo, updated_at: now })
       .execute();
   }
-  await deps.afterWallet?.(trx, { ...wallet, zone, forecastInHorizon: Number(cursor?.forecast_in_horizon ?? 0) === 1, hadDebit: rows.some((e) => e.is_credit === 0) });
-  return { entries: rows.length, more: lastSeq < count, facts: rolledFacts };
+  if (rows.length > 0) await deps.afterWallet?.(trx, { ...wallet, zone, forecastInHorizon: Number(cursor?.forecast_in_horizon ?? 0) === 1, hadDebit: rows.some((e) => e.is_credit === 0) });
+  return { entries: rows.length, more: lastSeq < count || blockedTo + (deps.blockEntries ?? statementBlockEntries) <= count, facts: rolledFacts };
+}
+
+/**
+ * Writes the wallet's complete runs of blockEntries entries after blockedSeq as statement blocks (at most
+ * rollupEntriesPerWalletMax entries a round) and returns the new blocked_seq.
+ */
+async function writeBlocks(trx: Transaction<Database>, wallet: { businessId: string; customerId: string; currency: string }, blockedSeq: number, count: number, blockEntries: number): Promise<number> {
+  const ref = { customerId: wallet.customerId, currency: wallet.currency };
+  let blocked = blockedSeq;
+  const rows = [];
+  while (blocked + blockEntries <= count && blocked - blockedSeq + blockEntries <= Math.max(blockEntries, rollupEntriesPerWalletMax)) {
+    const entries = await statementRows(trx, ref, blocked, blocked + blockEntries, blockEntries);
+    if (entries.length !== blockEntries) throw new Error(`wallet ${wallet.customerId}/${wallet.currency} has ${entries.length} entries after ${blocked}, not ${blockEntries}, below its count ${count}`);
+    const { entries: text, totals } = renderStatementEntries(entries);
+    rows.push({ customer_id: wallet.customerId, currency: wallet.currency, first_seq: blocked + 1, last_seq: blocked + blockEntries, business_id: wallet.businessId, entries: text, totals: blockTotalsText(totals) });
+    blocked += blockEntries;
+  }
+  // A few blocks per insert: each is ~blockEntries × 230 bytes.
+  for (let i = 0; i < rows.length; i += 20) await trx.insertInto('wallet_statement_blocks').values(rows.slice(i, i + 20)).execute();
+  return blocked;
 }
 
 async function upsertFacts(trx: Transaction<Database>, businessId: string, facts: DayFact[]): Promise<void> {
@@ -242,23 +270,26 @@ async function upsertFacts(trx: Transaction<Database>, businessId: string, facts
   }
 }
 
-/** Drops the rollups (of one business, or all) so the job rebuilds them from the entries: `coffer rollups rebuild`. */
+/** Drops the rollups and statement blocks (of one business, or all) so the job rebuilds them from the entries: `coffer rollups rebuild`. */
 export async function resetRollups(db: Kysely<Database>, businessId?: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     let rows = trx.deleteFrom('wallet_day_rollups');
     let months = trx.deleteFrom('wallet_month_rollups');
     let businessRows = trx.deleteFrom('business_day_rollups');
+    let blocks = trx.deleteFrom('wallet_statement_blocks');
     // Cursors go back to 0 rather than away: their forecast flag stays, so a rebuild fires no forecast twice.
-    let cursors = trx.updateTable('wallet_rollup_cursors').set({ rolled_seq: 0 });
+    let cursors = trx.updateTable('wallet_rollup_cursors').set({ rolled_seq: 0, blocked_seq: 0 });
     if (businessId) {
       rows = rows.where('business_id', '=', businessId);
       months = months.where('business_id', '=', businessId);
       businessRows = businessRows.where('business_id', '=', businessId);
+      blocks = blocks.where('business_id', '=', businessId);
       cursors = cursors.where('business_id', '=', businessId);
     }
     await rows.execute();
     await months.execute();
     await businessRows.execute();
+    await blocks.execute();
     await cursors.execute();
   });
 }

@@ -1,6 +1,7 @@
-// A statement's reads, two queries in all: where it starts and ends (the customer check, the wallet's entry count and
-// both bounds' searches in one recursive query), then its entries as JSON with their totals per event type (SQLite
-// builds both in one query; PostgreSQL's rows are serialized in Node and the totals summed from the same rows).
+// A statement's reads: where it starts and ends (the customer check, the wallet's entry count and both bounds' searches
+// in one recursive query), the statement blocks its range covers whole (their entries' JSON and totals as the rollup
+// job stored them), and the few entries around the blocks from the ledger (SQLite builds their JSON and totals in one
+// query; PostgreSQL's rows are serialized in Node and the totals summed from the same rows).
 import { type Kysely, type Transaction, sql } from 'kysely';
 import type { StoreKind } from '../config/config.ts';
 import type { Database, LedgerEntriesTable } from '../db/schema.ts';
@@ -87,25 +88,89 @@ select n.entry_count, s.bound, s.low as seq, s.balance from n cross join s where
 
 /**
  * The entries with afterSeq < wallet_seq <= lastSeq, oldest first, as the JSON text of the statement's `entries`, and
- * their totals per event type (code unit order): on SQLite one query builds the array and groups the totals (in
- * process: no row objects); on PostgreSQL its JSON functions cost the server more CPU than node-postgres's rows and
- * JSON.stringify cost Coffer (measured: docs/performance.md), so Node serializes the rows and sums the totals from them
- * (no second scan, no second round trip). The caller bounds the range (statementEntriesMax).
+ * their totals per event type (code unit order). The statement blocks that the range covers whole (written by the
+ * rollup job: migration 0020) give their entries' text and totals as stored; only the entries around them are read
+ * from the ledger. The caller bounds the range (statementEntriesMax).
  */
 export async function statementEntriesWithTotals(db: Executor, store: StoreKind, wallet: WalletRef, afterSeq: number, lastSeq: number): Promise<{ entries: string; totals: EventTotalsRow[] }> {
   if (lastSeq <= afterSeq) return { entries: '[]', totals: [] };
-  if (store === 'postgres') {
-    const rows = (await statementRows(db, wallet, afterSeq, lastSeq, lastSeq - afterSeq)).map(statementEntry);
-    const byType = new Map<string, EventTotalsRow>();
-    for (const row of rows) {
-      let totals = byType.get(row.event_type);
-      if (!totals) byType.set(row.event_type, (totals = { event_type: row.event_type, credit_amount: 0, debit_amount: 0, entry_count: 0 }));
-      if (row.is_credit) totals.credit_amount += row.amount;
-      else totals.debit_amount += row.amount;
-      totals.entry_count += 1;
+  const blocks = await db
+    .selectFrom('wallet_statement_blocks')
+    .select(['first_seq', 'last_seq', 'entries', 'totals'])
+    .where('customer_id', '=', wallet.customerId)
+    .where('currency', '=', wallet.currency)
+    .where('first_seq', '>', afterSeq)
+    .where('last_seq', '<=', lastSeq)
+    .orderBy('first_seq')
+    .execute();
+  const parts: string[] = [];
+  const byType = new Map<string, EventTotalsRow>();
+  const add = (entries: string, totals: readonly EventTotalsRow[]) => {
+    if (entries !== '') parts.push(entries);
+    for (const t of totals) {
+      const sum = byType.get(t.event_type);
+      if (!sum) byType.set(t.event_type, { ...t });
+      else {
+        sum.credit_amount += t.credit_amount;
+        sum.debit_amount += t.debit_amount;
+        sum.entry_count += t.entry_count;
+      }
     }
-    return { entries: JSON.stringify(rows), totals: checkedTotals(wallet, [...byType.values()]) };
+  };
+  let cursor = afterSeq;
+  for (const block of blocks) {
+    const [firstSeq, blockLastSeq] = [Number(block.first_seq), Number(block.last_seq)];
+    if (firstSeq > cursor + 1) {
+      const live = await ledgerEntriesWithTotals(db, store, wallet, cursor, firstSeq - 1);
+      add(live.entries, live.totals);
+    }
+    const totals = parseBlockTotals(block.totals);
+    if (totals.reduce((n, t) => n + t.entry_count, 0) !== blockLastSeq - firstSeq + 1) {
+      throw new Error(`statement block ${wallet.customerId}/${wallet.currency} ${firstSeq}..${blockLastSeq} counts other entries than its range`);
+    }
+    add(block.entries, totals);
+    cursor = blockLastSeq;
   }
+  if (cursor < lastSeq) {
+    const live = await ledgerEntriesWithTotals(db, store, wallet, cursor, lastSeq);
+    add(live.entries, live.totals);
+  }
+  return { entries: `[${parts.join(',')}]`, totals: checkedTotals(wallet, [...byType.values()]) };
+}
+
+/** A block's or a run's entries as the statement lists them: their JSON objects, comma-separated, in wallet_seq order. */
+export function renderStatementEntries(rows: ReadonlyArray<StatementRow | LedgerEntriesTable>): { entries: string; totals: EventTotalsRow[] } {
+  const entries = rows.map(statementEntry);
+  return { entries: entries.map((e) => JSON.stringify(e)).join(','), totals: totalsOf(entries) };
+}
+
+/** A block's totals column: [[event_type, credit_amount, debit_amount, entry_count], ...]. */
+export const blockTotalsText = (totals: readonly EventTotalsRow[]): string => JSON.stringify(totals.map((t) => [t.event_type, t.credit_amount, t.debit_amount, t.entry_count]));
+
+function parseBlockTotals(text: string): EventTotalsRow[] {
+  return (JSON.parse(text) as Array<[string, number, number, number]>).map(([event_type, credit_amount, debit_amount, entry_count]) => ({ event_type, credit_amount, debit_amount, entry_count }));
+}
+
+function totalsOf(entries: readonly StatementEntry[]): EventTotalsRow[] {
+  const byType = new Map<string, EventTotalsRow>();
+  for (const row of entries) {
+    let totals = byType.get(row.event_type);
+    if (!totals) byType.set(row.event_type, (totals = { event_type: row.event_type, credit_amount: 0, debit_amount: 0, entry_count: 0 }));
+    if (row.is_credit) totals.credit_amount += row.amount;
+    else totals.debit_amount += row.amount;
+    totals.entry_count += 1;
+  }
+  return [...byType.values()];
+}
+
+/**
+ * The entries with afterSeq < wallet_seq <= lastSeq read from the ledger, as the comma-separated JSON objects and their
+ * totals: on SQLite one query builds the text and groups the totals (in process: no row objects); on PostgreSQL its
+ * JSON functions cost the server more CPU than node-postgres's rows and JSON.stringify cost Coffer (measured:
+ * docs/performance.md), so Node serializes the rows and sums the totals from them (no second scan, no second round trip).
+ */
+async function ledgerEntriesWithTotals(db: Executor, store: StoreKind, wallet: WalletRef, afterSeq: number, lastSeq: number): Promise<{ entries: string; totals: EventTotalsRow[] }> {
+  if (store === 'postgres') return renderStatementEntries(await statementRows(db, wallet, afterSeq, lastSeq, lastSeq - afterSeq));
   const range = sql`from ledger_entries
     where customer_id = ${wallet.customerId} and currency = ${wallet.currency} and wallet_seq > ${afterSeq} and wallet_seq <= ${lastSeq}`;
   const result = await sql<{ entries: string | null; totals: string | null }>`
@@ -120,8 +185,8 @@ export async function statementEntriesWithTotals(db: Executor, store: StoreKind,
           sum(case when is_credit = 1 then 0 else amount end) as debit_amount, count(*) as entry_count
         ${range} group by event_type)) as totals`.execute(db);
   const row = result.rows[0];
-  const totals = (JSON.parse(row?.totals ?? '[]') as Array<[string, number, number, number]>).map(([event_type, credit_amount, debit_amount, entry_count]) => ({ event_type, credit_amount, debit_amount, entry_count }));
-  return { entries: row?.entries ?? '[]', totals: checkedTotals(wallet, totals) };
+  // json_group_array's '[…]' without its brackets.
+  return { entries: (row?.entries ?? '[]').slice(1, -1), totals: parseBlockTotals(row?.totals ?? '[]') };
 }
 
 /** The totals in event_type code unit order; amounts are bounded safe integers, so a sum beyond 2^53 is a broken invariant. */

@@ -143,9 +143,9 @@ export function registerAnalyticsCommands(program: Command): void {
 
   program
     .command('rollups')
-    .description('day rollups of the analytics reports')
+    .description('day rollups of the analytics reports, and statement blocks')
     .command('rebuild')
-    .description('drop the day rollups (of one business, or all) and roll every entry up again')
+    .description('drop the day rollups and statement blocks (of one business, or all) and roll every entry up again')
     .option('--business <id>', 'one business only (bus_…)')
     .action(
       guarded(async (o: { business?: string }) =>

@@ -530,7 +530,24 @@ export interface WalletRollupCursorsTable {
   rolled_seq: number;
   /** 1 while the last forecast put depletion within the horizon (wallet.depletion_forecast fires on 0 → 1). */
   forecast_in_horizon: Generated<number>;
+  /** Every wallet_seq <= blocked_seq is in a statement block, none after (migration 0020). */
+  blocked_seq: Generated<number>;
   updated_at: string;
+}
+
+/**
+ * A run of one wallet's consecutive entries as a statement lists them (migration 0020, src/analytics): `entries` is
+ * their JSON objects comma-separated in wallet_seq order, `totals` a JSON array of [event_type, credit_amount,
+ * debit_amount, entry_count].
+ */
+export interface WalletStatementBlocksTable {
+  customer_id: string;
+  currency: string;
+  first_seq: number;
+  last_seq: number;
+  business_id: string;
+  entries: string;
+  totals: string;
 }
 
 export interface Database {
@@ -563,6 +580,7 @@ export interface Database {
   wallet_month_rollups: WalletMonthRollupsTable;
   wallet_rollup_cursors: WalletRollupCursorsTable;
   business_day_rollups: BusinessDayRollupsTable;
+  wallet_statement_blocks: WalletStatementBlocksTable;
   processor_events: ProcessorEventsTable;
   auto_recharges: AutoRechargesTable;
   auto_recharge_attempts: AutoRechargeAttemptsTable;

@@ -57,11 +57,13 @@ describe.each(storeKinds)('analytics figures equal a brute-force recomputation [
   it('as-of, statements, trends and every report, at any rollup lag', async () => {
     const analytics = t.coffer.analytics;
     const db = t.coffer.store.db;
-    const rollup = { db, store: t.coffer.store.kind, bookkeeping: bookkeepingFor(t.coffer.store), clock };
+    const rollupBase = { db, store: t.coffer.store.kind, bookkeeping: bookkeepingFor(t.coffer.store), clock };
     // What the random data held across runs: a property over data without these would prove nothing about them.
-    const seen = { expiration: 0, promotional: 0, refund: 0, midnight: 0 };
+    const seen = { expiration: 0, promotional: 0, refund: 0, midnight: 0, blocks: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...zones), fc.array(step, { minLength: 5, maxLength: 40 }), async (zone, steps) => {
+      // Statement blocks of a few entries, so statements mix blocks with the ledger's entries around them.
+      fc.asyncProperty(fc.constantFrom(...zones), fc.array(step, { minLength: 5, maxLength: 40 }), fc.constantFrom(2, 3, 5), async (zone, steps, blockEntries) => {
+        const rollup = { ...rollupBase, blockEntries };
         const business = await t.addBusiness();
         const businessId = business.businessId;
         expect((await analytics.setTimeZone(businessId, zone)).ok).toBe(true);
@@ -127,37 +129,55 @@ describe.each(storeKinds)('analytics figures equal a brute-force recomputation [
           if (!entries.some((x) => x !== e && x.customer_id === e.customer_id && x.currency === e.currency && x.created_at === e.created_at)) expect(wallet?.balance).toBe(e.after_balance);
         }
 
-        // Statements over consecutive ranges cut at entry instants and midnights: closing = next opening, and each is brute force.
-        const cuts = [...new Set([new Date(startMs - 1).toISOString(), ...entries.filter((_, i) => i % 3 === 0).map((e) => e.created_at), new Date(nowMs).toISOString()])].sort();
-        for (const customerId of customerIds) {
-          for (const currency of currencies) {
-            const mine = entries.filter((e) => e.customer_id === customerId && e.currency === currency);
-            let previousClosing: number | null = null;
-            for (let i = 0; i + 1 < cuts.length; i++) {
-              const result = await analytics.statement(businessId, customerId, currency, cuts[i], cuts[i + 1]);
-              if (!result.ok) throw new Error(result.message);
-              const s = result.value;
-              if (previousClosing !== null) expect(s.opening_balance).toBe(previousClosing);
-              previousClosing = s.closing_balance;
-              const inRange = mine.filter((e) => e.created_at >= cuts[i] && e.created_at < cuts[i + 1]);
-              expect(s.opening_balance).toBe(balanceAt(mine, customerId, currency, (at) => at < cuts[i]));
-              expect(s.closing_balance).toBe(balanceAt(mine, customerId, currency, (at) => at < cuts[i + 1]));
-              expect(s.entries.map((e) => e.id)).toEqual(inRange.map((e) => e.id));
-              const totals = new Map<string, { credit: number; debit: number }>();
-              for (const e of inRange) {
-                const x = totals.get(e.event_type) ?? { credit: 0, debit: 0 };
-                if (e.is_credit) x.credit += e.amount;
-                else x.debit += e.amount;
-                totals.set(e.event_type, x);
+        // Statements over consecutive ranges cut at entry instants and midnights: closing = next opening, and each is
+        // brute force, every field of every entry (at the rollup lag, and again with every block written).
+        const ledgerRows = new Map((await db.selectFrom('ledger_entries').selectAll().where('business_id', '=', businessId).execute()).map((e) => [e.id, e]));
+        const listed = (id: string) => {
+          const e = ledgerRows.get(id)!;
+          return { id, created_at: e.created_at, event_type: e.event_type, is_credit: Number(e.is_credit) === 1, amount: Number(e.amount), before_balance: Number(e.before_balance), after_balance: Number(e.after_balance), reason: e.reason, reference_object_id: e.reference_object_id };
+        };
+        const checkStatements = async (pass: string) => {
+          const cuts = [...new Set([new Date(startMs - 1).toISOString(), ...entries.filter((_, i) => i % 3 === 0).map((e) => e.created_at), new Date(nowMs).toISOString()])].sort();
+          for (const customerId of customerIds) {
+            for (const currency of currencies) {
+              const mine = entries.filter((e) => e.customer_id === customerId && e.currency === currency);
+              const checkOne = async (from: string, to: string) => {
+                const result = await analytics.statement(businessId, customerId, currency, from, to);
+                if (!result.ok) throw new Error(result.message);
+                const s = result.value;
+                const inRange = mine.filter((e) => e.created_at >= from && e.created_at < to);
+                expect(s.opening_balance).toBe(balanceAt(mine, customerId, currency, (at) => at < from));
+                expect(s.closing_balance).toBe(balanceAt(mine, customerId, currency, (at) => at < to));
+                expect(s.entries, `${pass} statement entries`).toEqual(inRange.map((e) => listed(e.id)));
+                const totals = new Map<string, { credit: number; debit: number; count: number }>();
+                for (const e of inRange) {
+                  const x = totals.get(e.event_type) ?? { credit: 0, debit: 0, count: 0 };
+                  if (e.is_credit) x.credit += e.amount;
+                  else x.debit += e.amount;
+                  x.count += 1;
+                  totals.set(e.event_type, x);
+                }
+                expect(s.totals.map((x) => [x.event_type, x.credit_amount, x.debit_amount, x.entry_count])).toEqual([...totals.entries()].sort().map(([k, v]) => [k, v.credit, v.debit, v.count]));
+                return s;
+              };
+              let previousClosing: number | null = null;
+              for (let i = 0; i + 1 < cuts.length; i++) {
+                const s = await checkOne(cuts[i], cuts[i + 1]);
+                if (previousClosing !== null) expect(s.opening_balance).toBe(previousClosing);
+                previousClosing = s.closing_balance;
               }
-              expect(s.totals.map((x) => [x.event_type, x.credit_amount, x.debit_amount])).toEqual([...totals.entries()].sort().map(([k, v]) => [k, v.credit, v.debit]));
+              // Wide ranges, which cover blocks whole: the whole period, and from the second cut to the last but one.
+              await checkOne(cuts[0], cuts[cuts.length - 1]);
+              if (cuts.length > 3) await checkOne(cuts[1], cuts[cuts.length - 2]);
+              // Trend: each local day's closing balance.
+              const trend = await analytics.trend(businessId, customerId, currency, firstDay, dayAfter);
+              if (!trend.ok) throw new Error(trend.message);
+              for (const item of trend.value.items) expect(item.closing_balance).toBe(balanceAt(mine, customerId, currency, (at) => dayIn(at, zone) <= item.day));
             }
-            // Trend: each local day's closing balance.
-            const trend = await analytics.trend(businessId, customerId, currency, firstDay, dayAfter);
-            if (!trend.ok) throw new Error(trend.message);
-            for (const item of trend.value.items) expect(item.closing_balance).toBe(balanceAt(mine, customerId, currency, (at) => dayIn(at, zone) <= item.day));
           }
-        }
+
+        };
+        await checkStatements('lagging');
 
         // Business reports at the current lag, then with everything rolled up: both equal the brute force.
         for (const pass of ['lagging', 'rolled up'] as const) {
@@ -205,6 +225,17 @@ describe.each(storeKinds)('analytics figures equal a brute-force recomputation [
             expect(top.value.items.map(({ customer_id, spend }) => ({ customer_id, spend }))).toEqual(bruteTop(entries, zone, firstDay, dayAfter, currency, 2));
           }
         }
+        await checkStatements('rolled up');
+        // Every complete run of blockEntries entries is in a block.
+        const blocks = await db.selectFrom('wallet_statement_blocks').select(['customer_id', 'currency', 'first_seq', 'last_seq']).where('business_id', '=', businessId).execute();
+        seen.blocks += blocks.length;
+        for (const customerId of customerIds) {
+          for (const currency of currencies) {
+            const count = entries.filter((e) => e.customer_id === customerId && e.currency === currency).length;
+            const mine = blocks.filter((b) => b.customer_id === customerId && b.currency === currency);
+            expect(mine.reduce((n, b) => n + Number(b.last_seq) - Number(b.first_seq) + 1, 0), `${customerId}/${currency} blocked`).toBe(count - (count % blockEntries));
+          }
+        }
         // The liability today is what the wallets hold now.
         const now = await analytics.liabilityReport(businessId, lastDay);
         for (const currency of currencies) {
@@ -219,5 +250,6 @@ describe.each(storeKinds)('analytics figures equal a brute-force recomputation [
     expect(seen.promotional, 'promotional moves').toBeGreaterThan(0);
     expect(seen.refund, 'refund entries').toBeGreaterThan(0);
     expect(seen.midnight, 'entries exactly at a local midnight').toBeGreaterThan(0);
+    expect(seen.blocks, 'statement blocks').toBeGreaterThan(0);
   }, 600_000);
 });

@@ -21,6 +21,7 @@ import * as autoRecharge from './0016_auto_recharge.ts';
 import * as businessDayRollups from './0017_business_day_rollups.ts';
 import * as refundIdempotency from './0018_refund_idempotency.ts';
 import * as paidPool from './0019_paid_pool.ts';
+import * as statementBlocks from './0020_statement_blocks.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -48,6 +49,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0017_business_day_rollups', businessDayRollups],
   ['0018_refund_idempotency', refundIdempotency],
   ['0019_paid_pool', paidPool],
+  ['0020_statement_blocks', statementBlocks],
 ];
 
 const catalogRetriesMax = 5;

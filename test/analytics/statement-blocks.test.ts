@@ -1,0 +1,66 @@
+// Statement blocks (migration 0020): the bench's bulk seed builds them in SQL "as the job would have left them"; here
+// the job rebuilds them from the same ledger and must write the same blocks, byte for byte, so the bench measures
+// what a deployment reads. Then a statement over blocks and one over the ledger alone answer the same.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnalyticsService } from '../../src/analytics/analytics-service.ts';
+import { resetRollups, rollUpAll } from '../../src/analytics/rollup-job.ts';
+import { bookkeepingFor } from '../../src/db/bookkeeping.ts';
+import type { Store } from '../../src/db/database.ts';
+import { systemClock } from '../../src/shared/clock.ts';
+import { seedAnalytics } from '../../bench/analytics.ts';
+import { customerId } from '../../bench/seed.ts';
+import { type TestDatabase, createTestDatabase, openTestStore, storeKinds } from '../support/stores.ts';
+
+describe.each(storeKinds)('statement blocks [%s]', (kind) => {
+  let database: TestDatabase;
+  let store: Store;
+  let seeded: Awaited<ReturnType<typeof seedAnalytics>>;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    seeded = await seedAnalytics({ ...database }, 3_000);
+    store = (await openTestStore(database)).store;
+  });
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  const blocks = async () =>
+    (await store.db.selectFrom('wallet_statement_blocks').selectAll().orderBy('customer_id').orderBy('currency').orderBy('first_seq').execute()).map((b) => ({
+      ...b,
+      first_seq: Number(b.first_seq),
+      last_seq: Number(b.last_seq),
+      totals: (JSON.parse(b.totals) as string[][]).map((t) => JSON.stringify(t)).sort(),
+    }));
+
+  it('the bulk seed writes the blocks the rollup job writes, and statements read the same through them', async () => {
+    const analytics = new AnalyticsService({ db: store.db, store: store.kind, clock: systemClock, currencies: ['USD', 'INR'], fxRatesToUsd: { USD: '1', INR: '0.012' }, forecastWindowDays: 30 });
+    const from = new Date(seeded.nowMs - 366 * 86_400_000).toISOString();
+    const to = new Date(seeded.nowMs + 60_000).toISOString();
+    // A range that starts and ends inside blocks: the entries around them come from the ledger.
+    const inner = [new Date(seeded.nowMs - 300 * 86_400_000).toISOString(), new Date(seeded.nowMs - 10 * 86_400_000).toISOString()] as const;
+    const statements = async () => {
+      const texts = [];
+      for (let i = 0; i < seeded.customers; i++) {
+        for (const [a, b] of [[from, to], inner]) {
+          const s = await analytics.statementJson(seeded.ids.businessId, customerId(i), 'USD', a, b);
+          if (!s.ok) throw new Error(s.message);
+          texts.push(s.value);
+        }
+      }
+      return texts;
+    };
+    const seededBlocks = await blocks();
+    expect(seededBlocks).toHaveLength(seeded.customers * 10);
+    const overBlocks = await statements();
+    expect(JSON.parse(overBlocks[0]).entries).toHaveLength(1_000);
+
+    await store.db.deleteFrom('wallet_statement_blocks').execute();
+    expect(await statements(), 'the ledger alone').toEqual(overBlocks);
+
+    await resetRollups(store.db);
+    await rollUpAll({ db: store.db, store: store.kind, bookkeeping: bookkeepingFor(store), clock: systemClock });
+    expect(await blocks(), 'the job').toEqual(seededBlocks);
+    expect(await statements()).toEqual(overBlocks);
+  }, 120_000);
+});
