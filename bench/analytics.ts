@@ -198,18 +198,40 @@ export async function measureAnalytics(
 async function checkStatement(serverUrl: string, seeded: { customers: number; nowMs: number }, from: string, to: string): Promise<boolean> {
   const i = randomInt(seeded.customers);
   const { bodies } = await timedGets(serverUrl, [`/customers/${customerId(i)}/wallets/statement?currency=USD&from=${from}&to=${to}`]);
-  type Entry = { id: string; created_at: string; event_type: string; is_credit: boolean; amount: number; before_balance: number; after_balance: number; reason: null; reference_object_id: null };
-  const s = bodies[0] as { entries: Entry[]; totals: Array<{ event_type: string; credit_amount: number; debit_amount: number; entry_count: number }>; closing_balance: number };
-  const startMs = seeded.nowMs - 365 * dayMs;
+  const s = bodies[0] as { entries: SeededEntry[]; totals: Array<{ event_type: string; credit_amount: number; debit_amount: number; entry_count: number }>; closing_balance: number };
+  const sums = new Map<string, [number, number, number]>();
+  for (const e of s.entries) {
+    const t = sums.get(e.event_type) ?? [0, 0, 0];
+    sums.set(e.event_type, [t[0] + (e.is_credit ? e.amount : 0), t[1] + (e.is_credit ? 0 : e.amount), t[2] + 1]);
+  }
+  const totalsMatch = s.totals.length === sums.size && s.totals.every((t) => JSON.stringify(sums.get(t.event_type)) === JSON.stringify([t.credit_amount, t.debit_amount, t.entry_count]));
+  return JSON.stringify(s.entries.slice(0, analyticsEntriesPerCustomer)) === JSON.stringify(seededEntries(i, seeded.nowMs)) && totalsMatch && s.entries.at(-1)?.after_balance === s.closing_balance;
+}
+
+export interface SeededEntry {
+  id: string;
+  created_at: string;
+  event_type: string;
+  is_credit: boolean;
+  amount: number;
+  before_balance: number;
+  after_balance: number;
+  reason: null;
+  reference_object_id: null;
+}
+
+/** The seeded entries of customer `index` (customerId(index)) as a statement lists them, recomputed from seedLedger's formula. */
+export function seededEntries(index: number, nowMs: number): SeededEntry[] {
+  const startMs = nowMs - 365 * dayMs;
   const stepMs = Math.floor((365 * dayMs) / analyticsEntriesPerCustomer);
   const pad = (n: number) => String(n).padStart(16, '0');
-  const expected: Entry[] = [];
+  const entries: SeededEntry[] = [];
   for (let k = 1; k <= analyticsEntriesPerCustomer; k++) {
     const credit = k % 2 === 1;
     const before = credit ? ((k - 1) / 2) * 400 : (k / 2 - 1) * 400 + 1000;
-    expected.push({
-      id: `cwt_an${pad(i + 1)}${pad(k)}`,
-      created_at: new Date(startMs + k * stepMs + i + 1).toISOString(),
+    entries.push({
+      id: `cwt_an${pad(index + 1)}${pad(k)}`,
+      created_at: new Date(startMs + k * stepMs + index + 1).toISOString(),
       event_type: credit ? 'payment' : k % 4 === 0 ? 'refund' : 'merchant_adjustment',
       is_credit: credit,
       amount: credit ? 1000 : 600,
@@ -219,13 +241,7 @@ async function checkStatement(serverUrl: string, seeded: { customers: number; no
       reference_object_id: null,
     });
   }
-  const sums = new Map<string, [number, number, number]>();
-  for (const e of s.entries) {
-    const t = sums.get(e.event_type) ?? [0, 0, 0];
-    sums.set(e.event_type, [t[0] + (e.is_credit ? e.amount : 0), t[1] + (e.is_credit ? 0 : e.amount), t[2] + 1]);
-  }
-  const totalsMatch = s.totals.length === sums.size && s.totals.every((t) => JSON.stringify(sums.get(t.event_type)) === JSON.stringify([t.credit_amount, t.debit_amount, t.entry_count]));
-  return JSON.stringify(s.entries.slice(0, analyticsEntriesPerCustomer)) === JSON.stringify(expected) && totalsMatch && s.entries.at(-1)?.after_balance === s.closing_balance;
+  return entries;
 }
 
 export { uniformPosts, path };
