@@ -3,7 +3,7 @@
 //   npx tsx bench/statement-lab.ts seed sqlite|postgres ENTRIES NAME     (NAME: a file under /tmp, or a schema)
 //   npx tsx bench/statement-lab.ts parts sqlite|postgres NAME [N]
 //   npx tsx bench/statement-lab.ts body [BYTES]          (the fixed-body baseline at c=8: what sending the body costs)
-//   npx tsx bench/statement-lab.ts load sqlite|postgres NAME [SECONDS] [--rollups] [--posts=S] [--warm] [--cpu-prof]   (STMT_ROOT: another checkout's server)
+//   npx tsx bench/statement-lab.ts load sqlite|postgres NAME [SECONDS] [--rollups] [--posts=S] [--warm] [--cpu-prof]   (STMT_ROOT: another checkout's server; STMT_NODE_FLAGS: node flags for it)
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -91,7 +91,7 @@ async function main() {
   if (command === 'load') {
     const seconds = Number(arg4 ?? 6);
     const flags = process.argv.slice(6);
-    const args = [...(flags.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=/tmp/stmt-prof-${kind}`] : []), path.join(process.env.STMT_ROOT ?? path.join(import.meta.dirname, '..'), 'bin', 'coffer.js'), 'serve'];
+    const args = [...(process.env.STMT_NODE_FLAGS ? process.env.STMT_NODE_FLAGS.split(' ').filter(Boolean) : []), ...(flags.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=/tmp/stmt-prof-${kind}`] : []), path.join(process.env.STMT_ROOT ?? path.join(import.meta.dirname, '..'), 'bin', 'coffer.js'), 'serve'];
     const server = await startServer('coffer', args, { ...env, COFFER_BOOTSTRAP_API_KEY: benchApiKey, COFFER_LOG_LEVEL: 'warn', COFFER_RATE_LIMIT_PER_SECOND: '0', ...(flags.includes('--rollups') ? {} : { COFFER_ROLLUP_INTERVAL_MS: '0' }) }, '/healthz', `/tmp/stmt-lab-server-${kind}.log`);
     try {
       const connections = Number(process.env.STMT_C ?? 8);
