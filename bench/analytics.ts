@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { statementBlockEntries } from '../src/analytics/analytics-limits.ts';
+import type { StatementEntry } from '../src/analytics/statement-reads.ts';
 import { ensureBootstrapKey } from '../src/businesses/business-service.ts';
 import { type StoreKind, loadConfig } from '../src/config/config.ts';
 import { openStore } from '../src/db/database.ts';
@@ -208,17 +209,8 @@ async function checkStatement(serverUrl: string, seeded: { customers: number; no
   return JSON.stringify(s.entries.slice(0, analyticsEntriesPerCustomer)) === JSON.stringify(seededEntries(i, seeded.nowMs)) && totalsMatch && s.entries.at(-1)?.after_balance === s.closing_balance;
 }
 
-export interface SeededEntry {
-  id: string;
-  created_at: string;
-  event_type: string;
-  is_credit: boolean;
-  amount: number;
-  before_balance: number;
-  after_balance: number;
-  reason: null;
-  reference_object_id: null;
-}
+/** A seeded entry as a statement lists it (the seed writes no reason and no reference). */
+export type SeededEntry = StatementEntry;
 
 /** The seeded entries of customer `index` (customerId(index)) as a statement lists them, recomputed from seedLedger's formula. */
 export function seededEntries(index: number, nowMs: number): SeededEntry[] {

@@ -1,6 +1,6 @@
 // A workbench for the statement's speed (docs/performance.md): seeds an analytics store once and keeps it, times a
 // statement's parts in process, and runs the statement phase alone against a server on the kept store.
-//   npx tsx bench/statement-lab.ts seed sqlite|postgres ENTRIES NAME     (NAME: a file under /tmp, or a schema)
+//   npx tsx bench/statement-lab.ts seed sqlite|postgres NAME ENTRIES     (NAME: a file under /tmp, or a schema)
 //   npx tsx bench/statement-lab.ts parts sqlite|postgres NAME [N]
 //   npx tsx bench/statement-lab.ts body [BYTES]          (the fixed-body baseline at c=8: what sending the body costs)
 //   npx tsx bench/statement-lab.ts load sqlite|postgres NAME [SECONDS] [--rollups] [--posts=S] [--warm] [--cpu-prof]   (STMT_ROOT: another checkout's server; STMT_NODE_FLAGS: node flags for it)

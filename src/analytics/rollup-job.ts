@@ -171,8 +171,9 @@ async function rollUpWallet(
   if (rows.length > 0) addEntryFacts(facts, rows, await promotionalDeltas(trx, rows), zone);
   const rolledFacts = [...facts.values()];
   await upsertFacts(trx, wallet.businessId, rolledFacts);
+  const blockEntries = deps.blockEntries ?? statementBlockEntries;
   const blockedSeq = Number(cursor?.blocked_seq ?? 0);
-  const blockedTo = await writeBlocks(trx, wallet, blockedSeq, count, deps.blockEntries ?? statementBlockEntries);
+  const blockedTo = await writeBlocks(trx, wallet, blockedSeq, count, blockEntries);
   if (lastSeq === rolledSeq && blockedTo === blockedSeq) return { entries: 0, more: false, facts: [] };
   const now = deps.clock.now().toISOString();
   if (cursor) {
@@ -192,7 +193,7 @@ async function rollUpWallet(
       .execute();
   }
   if (rows.length > 0) await deps.afterWallet?.(trx, { ...wallet, zone, forecastInHorizon: Number(cursor?.forecast_in_horizon ?? 0) === 1, hadDebit: rows.some((e) => e.is_credit === 0) });
-  return { entries: rows.length, more: lastSeq < count || blockedTo + (deps.blockEntries ?? statementBlockEntries) <= count, facts: rolledFacts };
+  return { entries: rows.length, more: lastSeq < count || blockedTo + blockEntries <= count, facts: rolledFacts };
 }
 
 /**
