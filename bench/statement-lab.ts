@@ -26,6 +26,21 @@ async function envOf(): Promise<Record<string, string>> {
   return { DATABASE_URL: await ensurePostgresDatabase(postgresUrl, 'coffer_bench'), COFFER_DB_SCHEMA: name };
 }
 const dayMs = 86_400_000;
+/** CPU ticks (10 ms) used so far by every PostgreSQL process on the machine (0 with SQLite or no postgres process). */
+function postgresTicks(): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.ceil(values.length * 0.99) - 1)];
 
@@ -110,11 +125,13 @@ async function main() {
       }
       if (flags.includes('--warm')) await runPhase(spec(2));
       const cpuBefore = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(' ');
+      const [postgresBefore, selfBefore] = [postgresTicks(), process.cpuUsage()];
       const result = await runPhase(spec(seconds));
       const cpuAfter = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(' ');
+      const [postgresMs, self] = [((postgresTicks() - postgresBefore) * 10) / result.ok, process.cpuUsage(selfBefore)];
       const ticks = (s: string[]) => Number(s[13]) + Number(s[14]);
       const serverCpuMs = ((ticks(cpuAfter) - ticks(cpuBefore)) * 10) / result.ok;
-      console.log(`c=${connections}: ${result.okPerSecond.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, max ${result.latencyMs.max.toFixed(1)} ms, non2xx ${result.non2xx}, server CPU ${serverCpuMs.toFixed(2)} ms/req`);
+      console.log(`c=${connections}: ${result.okPerSecond.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, max ${result.latencyMs.max.toFixed(1)} ms, non2xx ${result.non2xx}, server CPU ${serverCpuMs.toFixed(2)} ms/req, PostgreSQL CPU ${postgresMs.toFixed(2)} ms/req, load generator CPU ${((self.user + self.system) / 1000 / result.ok).toFixed(2)} ms/req`);
     } finally {
       await server.stop();
     }

@@ -14,7 +14,7 @@ import { type WalletRef, entryAtSeq, entryPageMax, lastSeqBefore, normalizeEntry
 import { disputeShortfalls, readFacts, readSnapshot } from './fact-reads.ts';
 import { type Forecast, forecast, windowStartDay } from './forecast.ts';
 import * as reports from './reports.ts';
-import { type StatementEntry, statementEntriesWithTotals, statementEntry, statementRange } from './statement-reads.ts';
+import { type StatementEntry, type StatementRange, statementEntriesWithTotals, statementEntry, statementRange, statementReadPostgres } from './statement-reads.ts';
 
 export { type StatementEntry, statementEntry } from './statement-reads.ts';
 import { type Period, addDays, dayStartMs, isCalendarDay, localDay } from './zone-days.ts';
@@ -52,6 +52,29 @@ export type StatementBounds = Omit<StatementHeader, 'totals'> & { firstSeq: numb
 
 const days = (fromDay: string, toDay: string) => Math.round((Date.parse(`${toDay}T00:00:00Z`) - Date.parse(`${fromDay}T00:00:00Z`)) / 86_400_000);
 
+const unsupportedCurrency = (currency: string, currencies: readonly string[]) => err('UNSUPPORTED_CURRENCY', `currency ${currency} is not one of ${currencies.join(', ')}`);
+const customerNotFound = (customerId: string) => err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
+const invalidTimeRange = (from: string, to: string) => err('INVALID_TIME_RANGE', `from (${from}) must be before to (${to})`);
+const tooLarge = (entryCount: number) =>
+  err('STATEMENT_TOO_LARGE', `The statement has ${entryCount} entries; JSON and HTML list at most ${statementEntriesMax}: ask for format=csv (streamed) or a shorter range`);
+
+/** A statement's header without its totals, from its range. */
+const statementHeader = (customerId: string, currency: string, from: string, to: string, range: StatementRange): Omit<StatementHeader, 'totals'> => ({
+  customer_id: customerId,
+  currency,
+  from,
+  to,
+  opening_balance: range.openingBalance,
+  closing_balance: range.closingBalance,
+  entry_count: range.lastSeq - range.firstSeq,
+});
+
+/** The JSON statement's text: the header, its totals, then the entries' JSON text as read. */
+function statementText(header: Omit<StatementHeader, 'totals'>, listed: { entries: string; totals: EventTotals[] }): string {
+  const text = JSON.stringify({ ...header, totals: listed.totals });
+  return `${text.slice(0, -1)},"entries":${listed.entries}}`;
+}
+
 export class AnalyticsService {
   constructor(private readonly deps: AnalyticsDeps) {}
 
@@ -69,7 +92,7 @@ export class AnalyticsService {
   async walletsAsOf(businessId: string, customerId: string, asOf: string) {
     if (Date.parse(asOf) > this.deps.clock.now().getTime()) return err('AS_OF_IN_FUTURE', `as_of ${asOf} is after the present`);
     const customer = await this.customer(businessId, customerId);
-    if (!customer) return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
+    if (!customer) return customerNotFound(customerId);
     const items = [];
     for (const currency of this.deps.currencies) {
       const wallet = { customerId, currency };
@@ -90,21 +113,11 @@ export class AnalyticsService {
    * query checks the customer, reads the wallet's entry count and searches both bounds (statement-reads.ts).
    */
   async statementBounds(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementBounds>> {
-    if (!this.deps.currencies.includes(currency)) return err('UNSUPPORTED_CURRENCY', `currency ${currency} is not one of ${this.deps.currencies.join(', ')}`);
+    if (!this.deps.currencies.includes(currency)) return unsupportedCurrency(currency, this.deps.currencies);
     const range = await statementRange(this.deps.db, businessId, { customerId, currency }, from, to);
-    if (!range) return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
-    if (!(from < to)) return err('INVALID_TIME_RANGE', `from (${from}) must be before to (${to})`);
-    return ok({
-      customer_id: customerId,
-      currency,
-      from,
-      to,
-      opening_balance: range.openingBalance,
-      closing_balance: range.closingBalance,
-      entry_count: range.lastSeq - range.firstSeq,
-      firstSeq: range.firstSeq,
-      lastSeq: range.lastSeq,
-    });
+    if (!range) return customerNotFound(customerId);
+    if (!(from < to)) return invalidTimeRange(from, to);
+    return ok({ ...statementHeader(customerId, currency, from, to, range), firstSeq: range.firstSeq, lastSeq: range.lastSeq });
   }
 
   /**
@@ -112,15 +125,23 @@ export class AnalyticsService {
    * from its rows) with their totals per event type over the same wallet_seq range: two queries in all.
    */
   async statementJson(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<string>> {
+    if (this.deps.store === 'postgres') return this.statementJsonInOneTrip(businessId, customerId, currency, from, to);
     const bounds = await this.statementBounds(businessId, customerId, currency, from, to);
     if (!bounds.ok) return bounds;
-    const { firstSeq, lastSeq, ...rest } = bounds.value;
-    if (rest.entry_count > statementEntriesMax) {
-      return err('STATEMENT_TOO_LARGE', `The statement has ${rest.entry_count} entries; JSON and HTML list at most ${statementEntriesMax}: ask for format=csv (streamed) or a shorter range`);
-    }
-    const { entries, totals } = await statementEntriesWithTotals(this.deps.db, this.deps.store, { customerId, currency }, firstSeq, lastSeq);
-    const header = JSON.stringify({ ...rest, totals });
-    return ok(`${header.slice(0, -1)},"entries":${entries}}`);
+    const { firstSeq, lastSeq, ...header } = bounds.value;
+    if (header.entry_count > statementEntriesMax) return tooLarge(header.entry_count);
+    return ok(statementText(header, await statementEntriesWithTotals(this.deps.db, this.deps.store, { customerId, currency }, firstSeq, lastSeq)));
+  }
+
+  /** PostgreSQL: the same statement from one query (statement-reads.ts statementReadPostgres), the same checks in the same order. */
+  private async statementJsonInOneTrip(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<string>> {
+    if (!this.deps.currencies.includes(currency)) return unsupportedCurrency(currency, this.deps.currencies);
+    const read = await statementReadPostgres(this.deps.db, businessId, { customerId, currency }, from, to, statementEntriesMax);
+    if (!read) return customerNotFound(customerId);
+    if (!(from < to)) return invalidTimeRange(from, to);
+    const header = statementHeader(customerId, currency, from, to, read.range);
+    if (!read.listed) return tooLarge(header.entry_count);
+    return ok(statementText(header, read.listed));
   }
 
   /** The statement with its entries and their totals per event type (the JSON statement, parsed: HTML, the CLI). */
@@ -195,7 +216,7 @@ export class AnalyticsService {
   async topCustomersReport(businessId: string, query: { from: string; to: string; currency: string; limit?: number }) {
     const range = this.checkDays(query.from, query.to);
     if (!range.ok) return range;
-    if (!this.deps.currencies.includes(query.currency)) return err('UNSUPPORTED_CURRENCY', `currency ${query.currency} is not one of ${this.deps.currencies.join(', ')}`);
+    if (!this.deps.currencies.includes(query.currency)) return unsupportedCurrency(query.currency, this.deps.currencies);
     const zone = await this.timeZone(businessId);
     const facts = await readSnapshot(this.deps.db, this.deps.store, (trx) => readFacts(trx, { businessId, currency: query.currency, fromDay: query.from, toDay: query.to }, zone, 'customer', true));
     return ok({ time_zone: zone, currency: query.currency, from: query.from, to: query.to, items: reports.topCustomers(facts, Math.min(query.limit ?? 10, topCustomersMax)) });
@@ -243,7 +264,7 @@ export class AnalyticsService {
 
   /** The wallet's entry count (0 before its first entry), once the customer and currency are known: one query. */
   private async checkWallet(businessId: string, customerId: string, currency: string): Promise<AnalyticsResult<number>> {
-    if (!this.deps.currencies.includes(currency)) return err('UNSUPPORTED_CURRENCY', `currency ${currency} is not one of ${this.deps.currencies.join(', ')}`);
+    if (!this.deps.currencies.includes(currency)) return unsupportedCurrency(currency, this.deps.currencies);
     const row = await this.deps.db
       .selectFrom('customers as c')
       .leftJoin('wallets as w', (join) => join.onRef('w.customer_id', '=', 'c.id').on('w.currency', '=', currency).onRef('w.business_id', '=', 'c.business_id'))
@@ -251,7 +272,7 @@ export class AnalyticsService {
       .where('c.id', '=', customerId)
       .where('c.business_id', '=', businessId)
       .executeTakeFirst();
-    if (!row) return err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
+    if (!row) return customerNotFound(customerId);
     return ok(Number(row.entry_count ?? 0));
   }
 }

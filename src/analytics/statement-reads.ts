@@ -52,12 +52,31 @@ export interface StatementRange {
  * (customer_id, currency, wallet_seq) index: 2 × log2(count) lookups in one round trip. Any from and to (even from ≥ to).
  */
 export async function statementRange(db: Executor, businessId: string, wallet: WalletRef, from: string, to: string): Promise<StatementRange | undefined> {
-  const { customerId, currency } = wallet;
-  // Per bound: low is known before the instant (0: before the first entry), high known at or after it (count + 1: none).
   // Kept under 1,000 characters: SQLite keeps only statements that short prepared (src/db/database.ts), and preparing
   // this one costs ~0.5 ms, as much as running it.
   const result = await sql<{ entry_count: number; bound: number; seq: number; balance: number }>`
-with recursive
+with recursive ${rangeSearch(businessId, wallet, from, to)}
+select n.entry_count, s.bound, s.low as seq, s.balance from n cross join s where s.high - s.low <= 1`.execute(db);
+  if (result.rows.length === 0) return undefined;
+  const bound = (which: number) => result.rows.find((row) => Number(row.bound) === which);
+  const opening = bound(0);
+  const closing = bound(1);
+  if (!opening || !closing) throw new Error(`statement search for ${wallet.customerId}/${wallet.currency} ended without both bounds`);
+  return {
+    entryCount: Number(opening.entry_count),
+    firstSeq: Number(opening.seq),
+    openingBalance: Number(opening.balance),
+    lastSeq: Number(closing.seq),
+    closingBalance: Number(closing.balance),
+  };
+}
+
+/**
+ * The range search's two CTEs: n (the entry count; no row when the business has no such customer) and s (per bound:
+ * low is known before the instant, 0 before the first entry; high known at or after it, count + 1 when none; the search
+ * has ended where high - low <= 1, low being that bound's seq and balance the balance after it).
+ */
+const rangeSearch = (businessId: string, { customerId, currency }: WalletRef, from: string, to: string) => sql`
 n(entry_count) as (select coalesce(w.entry_count, 0) from customers c
 left join wallets w on w.customer_id = c.id and w.currency = ${currency} and w.business_id = c.business_id
 where c.id = ${customerId} and c.business_id = ${businessId}),
@@ -70,20 +89,89 @@ select s.bound, s.instant, case when e.created_at < s.instant then e.wallet_seq 
 case when e.created_at < s.instant then e.after_balance else s.balance end,
 case when e.created_at < s.instant then s.high else e.wallet_seq end
 from s join ledger_entries e on e.customer_id = ${customerId} and e.currency = ${currency} and e.wallet_seq = (s.low + s.high) / 2
-where s.high - s.low > 1)
-select n.entry_count, s.bound, s.low as seq, s.balance from n cross join s where s.high - s.low <= 1`.execute(db);
-  if (result.rows.length === 0) return undefined;
-  const bound = (which: number) => result.rows.find((row) => Number(row.bound) === which);
-  const opening = bound(0);
-  const closing = bound(1);
-  if (!opening || !closing) throw new Error(`statement search for ${customerId}/${currency} ended without both bounds`);
-  return {
-    entryCount: Number(opening.entry_count),
-    firstSeq: Number(opening.seq),
-    openingBalance: Number(opening.balance),
-    lastSeq: Number(closing.seq),
-    closingBalance: Number(closing.balance),
+where s.high - s.low > 1)`;
+
+/** A statement's range and, when it lists at most entriesMax entries, those entries' JSON text and totals. */
+export interface StatementRead {
+  range: StatementRange;
+  listed?: { entries: string; totals: EventTotalsRow[] };
+}
+
+type StatementTripRow = {
+  entry_count: number;
+  first_seq: number;
+  opening: number;
+  last_seq: number;
+  closing: number;
+  /** The part: a block (block_last_seq set) or a ledger entry (id set), or neither when the range lists none. */
+  seq: number | null;
+  block_last_seq: number | null;
+  entries: string | null;
+  totals: string | null;
+} & { [K in Exclude<keyof StatementRow, 'wallet_seq'>]: StatementRow[K] | null };
+
+/**
+ * PostgreSQL: the whole statement read in one round trip (each query costs Coffer ~0.3 ms of CPU however small, as
+ * much as the statement's other work: docs/performance.md). One query runs the range search, then, when the range
+ * lists at most entriesMax entries, reads the blocks it covers whole and the ledger entries before the first block and
+ * after the last (all of them when no block). Blocks are contiguous (the job writes them in order behind its cursor);
+ * were they not, the entries between them are read the usual way. Undefined when the business has no such customer.
+ */
+export async function statementReadPostgres(db: Executor, businessId: string, wallet: WalletRef, from: string, to: string, entriesMax: number): Promise<StatementRead | undefined> {
+  const { customerId, currency } = wallet;
+  const entry = (alias: string) =>
+    sql.raw(['id', 'created_at', 'event_type', 'is_credit', 'amount', 'before_balance', 'after_balance', 'reason', 'reference_object_id'].map((c) => `${alias}.${c}`).join(', '));
+  const listed = sql`r.last_seq - r.first_seq <= ${entriesMax}`;
+  const ledgerRun = (above: ReturnType<typeof sql>, upTo: ReturnType<typeof sql>) => sql`
+select x.wallet_seq, ${entry('x')} from r cross join g join ledger_entries x on x.customer_id = ${customerId} and x.currency = ${currency}
+and x.wallet_seq > ${above} and x.wallet_seq <= ${upTo} where ${listed}`;
+  const result = await sql<StatementTripRow>`
+with recursive ${rangeSearch(businessId, wallet, from, to)},
+r as (select max(n.entry_count) as entry_count,
+max(case when s.bound = 0 then s.low end) as first_seq, max(case when s.bound = 0 then s.balance end) as opening,
+max(case when s.bound = 1 then s.low end) as last_seq, max(case when s.bound = 1 then s.balance end) as closing
+from n cross join s where s.high - s.low <= 1 having count(*) = 2),
+b as (select k.first_seq, k.last_seq, k.entries, k.totals from r join wallet_statement_blocks k
+on k.customer_id = ${customerId} and k.currency = ${currency} and k.first_seq > r.first_seq and k.last_seq <= r.last_seq where ${listed}),
+g as (select min(b.first_seq) as lo, max(b.last_seq) as hi from b),
+e as (${ledgerRun(sql`r.first_seq`, sql`coalesce(g.lo - 1, r.last_seq)`)} union all ${ledgerRun(sql`g.hi`, sql`r.last_seq`)})
+select r.entry_count, r.first_seq, r.opening, r.last_seq, r.closing, p.* from r left join (
+select b.first_seq as seq, b.last_seq as block_last_seq, b.entries, b.totals,
+cast(null as text) as id, cast(null as text) as created_at, cast(null as text) as event_type, cast(null as integer) as is_credit,
+cast(null as bigint) as amount, cast(null as bigint) as before_balance, cast(null as bigint) as after_balance,
+cast(null as text) as reason, cast(null as text) as reference_object_id from b
+union all
+select e.wallet_seq, null, null, null, ${entry('e')} from e) p on true
+order by p.seq`.execute(db);
+  const head = result.rows[0];
+  if (!head) return undefined;
+  const range = { entryCount: Number(head.entry_count), firstSeq: Number(head.first_seq), openingBalance: Number(head.opening), lastSeq: Number(head.last_seq), closingBalance: Number(head.closing) };
+  if (range.lastSeq - range.firstSeq > entriesMax) return { range };
+  if (range.lastSeq <= range.firstSeq) return { range, listed: { entries: '[]', totals: [] } };
+  const pieces: StatementPiece[] = [];
+  let run: StatementRow[] = [];
+  let cursor = range.firstSeq;
+  const endRun = () => {
+    if (run.length > 0) pieces.push(renderStatementEntries(run));
+    run = [];
   };
+  for (const row of result.rows) {
+    const seq = Number(row.seq);
+    if (row.block_last_seq === null) {
+      if (seq !== cursor + 1) throw new Error(`statement read of ${customerId}/${currency} skipped from ${cursor} to ${seq}`);
+      run.push({ ...(row as unknown as StatementRow), wallet_seq: seq });
+      cursor = seq;
+      continue;
+    }
+    endRun();
+    // Entries between two blocks that are not contiguous are not in the query's runs.
+    if (seq > cursor + 1) pieces.push(await ledgerEntriesWithTotals(db, 'postgres', wallet, cursor, seq - 1));
+    pieces.push(blockPiece(wallet, seq, Number(row.block_last_seq), row.entries ?? '', row.totals ?? '[]'));
+    cursor = Number(row.block_last_seq);
+  }
+  endRun();
+  if (cursor !== range.lastSeq) throw new Error(`statement read of ${customerId}/${currency} ended at ${cursor} before ${range.lastSeq}`);
+  return { range, listed: assembled(wallet, pieces) };
 }
 
 /**
@@ -103,11 +191,35 @@ export async function statementEntriesWithTotals(db: Executor, store: StoreKind,
     .where('last_seq', '<=', lastSeq)
     .orderBy('first_seq')
     .execute();
-  const parts: string[] = [];
+  const pieces: StatementPiece[] = [];
+  let cursor = afterSeq;
+  for (const block of blocks) {
+    const [firstSeq, blockLastSeq] = [Number(block.first_seq), Number(block.last_seq)];
+    if (firstSeq > cursor + 1) pieces.push(await ledgerEntriesWithTotals(db, store, wallet, cursor, firstSeq - 1));
+    pieces.push(blockPiece(wallet, firstSeq, blockLastSeq, block.entries, block.totals));
+    cursor = blockLastSeq;
+  }
+  if (cursor < lastSeq) pieces.push(await ledgerEntriesWithTotals(db, store, wallet, cursor, lastSeq));
+  return assembled(wallet, pieces);
+}
+
+/** A run of consecutive entries: their comma-separated JSON objects ('' when none) and their totals per event type. */
+type StatementPiece = { entries: string; totals: EventTotalsRow[] };
+
+/** A stored block as a piece, checked: its totals must count exactly the entries of its range. */
+function blockPiece(wallet: WalletRef, firstSeq: number, lastSeq: number, entries: string, totalsText: string): StatementPiece {
+  const totals = parseBlockTotals(totalsText);
+  if (totals.reduce((n, t) => n + t.entry_count, 0) !== lastSeq - firstSeq + 1) {
+    throw new Error(`statement block ${wallet.customerId}/${wallet.currency} ${firstSeq}..${lastSeq} counts other entries than its range`);
+  }
+  return { entries, totals };
+}
+
+/** The pieces of a range, in wallet_seq order, as the statement's entries array and the sum of their totals. */
+function assembled(wallet: WalletRef, pieces: readonly StatementPiece[]): StatementPiece {
   const byType = new Map<string, EventTotalsRow>();
-  const add = (entries: string, totals: readonly EventTotalsRow[]) => {
-    if (entries !== '') parts.push(entries);
-    for (const t of totals) {
+  for (const piece of pieces) {
+    for (const t of piece.totals) {
       const sum = byType.get(t.event_type);
       if (!sum) byType.set(t.event_type, { ...t });
       else {
@@ -116,26 +228,9 @@ export async function statementEntriesWithTotals(db: Executor, store: StoreKind,
         sum.entry_count += t.entry_count;
       }
     }
-  };
-  let cursor = afterSeq;
-  for (const block of blocks) {
-    const [firstSeq, blockLastSeq] = [Number(block.first_seq), Number(block.last_seq)];
-    if (firstSeq > cursor + 1) {
-      const live = await ledgerEntriesWithTotals(db, store, wallet, cursor, firstSeq - 1);
-      add(live.entries, live.totals);
-    }
-    const totals = parseBlockTotals(block.totals);
-    if (totals.reduce((n, t) => n + t.entry_count, 0) !== blockLastSeq - firstSeq + 1) {
-      throw new Error(`statement block ${wallet.customerId}/${wallet.currency} ${firstSeq}..${blockLastSeq} counts other entries than its range`);
-    }
-    add(block.entries, totals);
-    cursor = blockLastSeq;
   }
-  if (cursor < lastSeq) {
-    const live = await ledgerEntriesWithTotals(db, store, wallet, cursor, lastSeq);
-    add(live.entries, live.totals);
-  }
-  return { entries: `[${parts.join(',')}]`, totals: checkedTotals(wallet, [...byType.values()]) };
+  const texts = pieces.map((p) => p.entries).filter((text) => text !== '');
+  return { entries: `[${texts.join(',')}]`, totals: checkedTotals(wallet, [...byType.values()]) };
 }
 
 /** A block's or a run's entries as the statement lists them: their JSON objects, comma-separated, in wallet_seq order. */
