@@ -90,7 +90,7 @@ async function main() {
       times.whole.push(performance.now() - t);
       times.cpuWhole.push((cpuUsed.user + cpuUsed.system) / 1000);
       if (!whole.ok) throw new Error(whole.message);
-      bytes = whole.value.length;
+      bytes = whole.value.reduce((n, chunk) => n + chunk.length, 0);
       t = performance.now();
       const range = await statementRange(store.db, meta.businessId, wallet, from, to);
       times.range.push(performance.now() - t);

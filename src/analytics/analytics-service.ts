@@ -14,7 +14,7 @@ import { type WalletRef, entryAtSeq, entryPageMax, lastSeqBefore, normalizeEntry
 import { disputeShortfalls, readFacts, readSnapshot } from './fact-reads.ts';
 import { type Forecast, forecast, windowStartDay } from './forecast.ts';
 import * as reports from './reports.ts';
-import { type StatementEntry, type StatementRange, statementEntriesWithTotals, statementEntry, statementRange, statementReadPostgres } from './statement-reads.ts';
+import { type ListedEntries, type StatementEntry, type StatementRange, statementEntriesWithTotals, statementEntry, statementRange, statementReadPostgres } from './statement-reads.ts';
 
 export { type StatementEntry, statementEntry } from './statement-reads.ts';
 import { type Period, addDays, dayStartMs, isCalendarDay, localDay } from './zone-days.ts';
@@ -69,10 +69,20 @@ const statementHeader = (customerId: string, currency: string, from: string, to:
   entry_count: range.lastSeq - range.firstSeq,
 });
 
-/** The JSON statement's text: the header, its totals, then the entries' JSON text as read. */
-function statementText(header: Omit<StatementHeader, 'totals'>, listed: { entries: string; totals: EventTotals[] }): string {
+/**
+ * The JSON statement as chunks whose concatenation is its text: the header with its totals, then the entries' JSON as
+ * read (blocks' text and the entries around them), so that the response writes them into one buffer without building
+ * the whole text as one string first (that string and the header prepended to it were most of what a statement
+ * allocated: docs/performance.md).
+ */
+export type StatementJson = readonly string[];
+
+function statementChunks(header: Omit<StatementHeader, 'totals'>, listed: ListedEntries): StatementJson {
   const text = JSON.stringify({ ...header, totals: listed.totals });
-  return `${text.slice(0, -1)},"entries":${listed.entries}}`;
+  const chunks = [`${text.slice(0, -1)},"entries":[`];
+  listed.entries.forEach((entries, i) => chunks.push(i === 0 ? entries : `,${entries}`));
+  chunks.push(']}');
+  return chunks;
 }
 
 export class AnalyticsService {
@@ -124,30 +134,30 @@ export class AnalyticsService {
    * The JSON statement as text: the header built here, the entries serialized in one query (by SQLite; on PostgreSQL
    * from its rows) with their totals per event type over the same wallet_seq range: two queries in all.
    */
-  async statementJson(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<string>> {
+  async statementJson(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementJson>> {
     if (this.deps.store === 'postgres') return this.statementJsonInOneTrip(businessId, customerId, currency, from, to);
     const bounds = await this.statementBounds(businessId, customerId, currency, from, to);
     if (!bounds.ok) return bounds;
     const { firstSeq, lastSeq, ...header } = bounds.value;
     if (header.entry_count > statementEntriesMax) return tooLarge(header.entry_count);
-    return ok(statementText(header, await statementEntriesWithTotals(this.deps.db, this.deps.store, { customerId, currency }, firstSeq, lastSeq)));
+    return ok(statementChunks(header, await statementEntriesWithTotals(this.deps.db, this.deps.store, { customerId, currency }, firstSeq, lastSeq)));
   }
 
   /** PostgreSQL: the same statement from one query (statement-reads.ts statementReadPostgres), the same checks in the same order. */
-  private async statementJsonInOneTrip(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<string>> {
+  private async statementJsonInOneTrip(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementJson>> {
     if (!this.deps.currencies.includes(currency)) return unsupportedCurrency(currency, this.deps.currencies);
     const read = await statementReadPostgres(this.deps.db, businessId, { customerId, currency }, from, to, statementEntriesMax);
     if (!read) return customerNotFound(customerId);
     if (!(from < to)) return invalidTimeRange(from, to);
     const header = statementHeader(customerId, currency, from, to, read.range);
     if (!read.listed) return tooLarge(header.entry_count);
-    return ok(statementText(header, read.listed));
+    return ok(statementChunks(header, read.listed));
   }
 
   /** The statement with its entries and their totals per event type (the JSON statement, parsed: HTML, the CLI). */
   async statement(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementHeader & { entries: StatementEntry[] }>> {
     const text = await this.statementJson(businessId, customerId, currency, from, to);
-    return text.ok ? ok(JSON.parse(text.value) as StatementHeader & { entries: StatementEntry[] }) : text;
+    return text.ok ? ok(JSON.parse(text.value.join('')) as StatementHeader & { entries: StatementEntry[] }) : text;
   }
 
   /** The entries after firstSeq up to lastSeq, oldest first, page by page (the statement's columns only). */

@@ -94,7 +94,17 @@ where s.high - s.low > 1)`;
 /** A statement's range and, when it lists at most entriesMax entries, those entries' JSON text and totals. */
 export interface StatementRead {
   range: StatementRange;
-  listed?: { entries: string; totals: EventTotalsRow[] };
+  listed?: ListedEntries;
+}
+
+/**
+ * A range's entries and their totals per event type: `entries` are runs of comma-separated JSON objects in wallet_seq
+ * order (each a block's text or the entries around the blocks), the array's text being `[${entries.join(',')}]`; kept
+ * apart so that a response writes them without building the whole text as one string first.
+ */
+export interface ListedEntries {
+  entries: readonly string[];
+  totals: EventTotalsRow[];
 }
 
 type StatementTripRow = {
@@ -112,42 +122,20 @@ type StatementTripRow = {
 
 /**
  * PostgreSQL: the whole statement read in one round trip (each query costs Coffer ~0.3 ms of CPU however small, as
- * much as the statement's other work: docs/performance.md). One query runs the range search, then, when the range
- * lists at most entriesMax entries, reads the blocks it covers whole and the ledger entries before the first block and
- * after the last (all of them when no block). Blocks are contiguous (the job writes them in order behind its cursor);
- * were they not, the entries between them are read the usual way. Undefined when the business has no such customer.
+ * much as the statement's other work: docs/performance.md), by the function coffer_statement_read (migration 0021),
+ * whose plan each session keeps. It runs the range search, then, when the range lists at most entriesMax entries,
+ * reads the blocks it covers whole and the ledger entries before the first block and after the last (all of them when
+ * no block). Blocks are contiguous (the job writes them in order behind its cursor); were they not, the entries
+ * between them are read here the usual way. Undefined when the business has no such customer.
  */
 export async function statementReadPostgres(db: Executor, businessId: string, wallet: WalletRef, from: string, to: string, entriesMax: number): Promise<StatementRead | undefined> {
   const { customerId, currency } = wallet;
-  const entry = (alias: string) =>
-    sql.raw(['id', 'created_at', 'event_type', 'is_credit', 'amount', 'before_balance', 'after_balance', 'reason', 'reference_object_id'].map((c) => `${alias}.${c}`).join(', '));
-  const listed = sql`r.last_seq - r.first_seq <= ${entriesMax}`;
-  const ledgerRun = (above: ReturnType<typeof sql>, upTo: ReturnType<typeof sql>) => sql`
-select x.wallet_seq, ${entry('x')} from r cross join g join ledger_entries x on x.customer_id = ${customerId} and x.currency = ${currency}
-and x.wallet_seq > ${above} and x.wallet_seq <= ${upTo} where ${listed}`;
-  const result = await sql<StatementTripRow>`
-with recursive ${rangeSearch(businessId, wallet, from, to)},
-r as (select max(n.entry_count) as entry_count,
-max(case when s.bound = 0 then s.low end) as first_seq, max(case when s.bound = 0 then s.balance end) as opening,
-max(case when s.bound = 1 then s.low end) as last_seq, max(case when s.bound = 1 then s.balance end) as closing
-from n cross join s where s.high - s.low <= 1 having count(*) = 2),
-b as (select k.first_seq, k.last_seq, k.entries, k.totals from r join wallet_statement_blocks k
-on k.customer_id = ${customerId} and k.currency = ${currency} and k.first_seq > r.first_seq and k.last_seq <= r.last_seq where ${listed}),
-g as (select min(b.first_seq) as lo, max(b.last_seq) as hi from b),
-e as (${ledgerRun(sql`r.first_seq`, sql`coalesce(g.lo - 1, r.last_seq)`)} union all ${ledgerRun(sql`g.hi`, sql`r.last_seq`)})
-select r.entry_count, r.first_seq, r.opening, r.last_seq, r.closing, p.* from r left join (
-select b.first_seq as seq, b.last_seq as block_last_seq, b.entries, b.totals,
-cast(null as text) as id, cast(null as text) as created_at, cast(null as text) as event_type, cast(null as integer) as is_credit,
-cast(null as bigint) as amount, cast(null as bigint) as before_balance, cast(null as bigint) as after_balance,
-cast(null as text) as reason, cast(null as text) as reference_object_id from b
-union all
-select e.wallet_seq, null, null, null, ${entry('e')} from e) p on true
-order by p.seq`.execute(db);
+  const result = await sql<StatementTripRow>`select * from coffer_statement_read(${businessId}, ${customerId}, ${currency}, ${from}, ${to}, ${entriesMax})`.execute(db);
   const head = result.rows[0];
   if (!head) return undefined;
   const range = { entryCount: Number(head.entry_count), firstSeq: Number(head.first_seq), openingBalance: Number(head.opening), lastSeq: Number(head.last_seq), closingBalance: Number(head.closing) };
   if (range.lastSeq - range.firstSeq > entriesMax) return { range };
-  if (range.lastSeq <= range.firstSeq) return { range, listed: { entries: '[]', totals: [] } };
+  if (range.lastSeq <= range.firstSeq) return { range, listed: { entries: [], totals: [] } };
   const pieces: StatementPiece[] = [];
   let run: StatementRow[] = [];
   let cursor = range.firstSeq;
@@ -180,8 +168,8 @@ order by p.seq`.execute(db);
  * rollup job: migration 0020) give their entries' text and totals as stored; only the entries around them are read
  * from the ledger. The caller bounds the range (statementEntriesMax).
  */
-export async function statementEntriesWithTotals(db: Executor, store: StoreKind, wallet: WalletRef, afterSeq: number, lastSeq: number): Promise<{ entries: string; totals: EventTotalsRow[] }> {
-  if (lastSeq <= afterSeq) return { entries: '[]', totals: [] };
+export async function statementEntriesWithTotals(db: Executor, store: StoreKind, wallet: WalletRef, afterSeq: number, lastSeq: number): Promise<ListedEntries> {
+  if (lastSeq <= afterSeq) return { entries: [], totals: [] };
   const blocks = await db
     .selectFrom('wallet_statement_blocks')
     .select(['first_seq', 'last_seq', 'entries', 'totals'])
@@ -215,8 +203,8 @@ function blockPiece(wallet: WalletRef, firstSeq: number, lastSeq: number, entrie
   return { entries, totals };
 }
 
-/** The pieces of a range, in wallet_seq order, as the statement's entries array and the sum of their totals. */
-function assembled(wallet: WalletRef, pieces: readonly StatementPiece[]): StatementPiece {
+/** The pieces of a range, in wallet_seq order, as the statement's entries and the sum of their totals. */
+function assembled(wallet: WalletRef, pieces: readonly StatementPiece[]): ListedEntries {
   const byType = new Map<string, EventTotalsRow>();
   for (const piece of pieces) {
     for (const t of piece.totals) {
@@ -229,8 +217,7 @@ function assembled(wallet: WalletRef, pieces: readonly StatementPiece[]): Statem
       }
     }
   }
-  const texts = pieces.map((p) => p.entries).filter((text) => text !== '');
-  return { entries: `[${texts.join(',')}]`, totals: checkedTotals(wallet, [...byType.values()]) };
+  return { entries: pieces.map((p) => p.entries).filter((text) => text !== ''), totals: checkedTotals(wallet, [...byType.values()]) };
 }
 
 /** A block's or a run's entries as the statement lists them: their JSON objects, comma-separated, in wallet_seq order. */

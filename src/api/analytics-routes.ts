@@ -29,6 +29,16 @@ import { CustomerIdParams } from '../ledger/ledger-schemas.ts';
 
 const stored = (text: string) => new Date(text).toISOString();
 
+/** The chunks' UTF-8 text in one buffer, written chunk by chunk (no string of the whole text). */
+function utf8Buffer(chunks: readonly string[]): Buffer {
+  let size = 0;
+  for (const chunk of chunks) size += Buffer.byteLength(chunk);
+  const body = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const chunk of chunks) at += body.write(chunk, at);
+  return body;
+}
+
 export const analyticsRoutes =
   (service: AnalyticsService): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -57,7 +67,7 @@ export const analyticsRoutes =
           // Serialized by the database and the service (analytics-service.ts statementJson), in the 200 schema's shape.
           const result = await service.statementJson(businessId, customer_id, currency, from, to);
           if (!result.ok) return sendErr(reply, result);
-          return (reply as unknown as FastifyReply).type('application/json; charset=utf-8').send(result.value);
+          return (reply as unknown as FastifyReply).type('application/json; charset=utf-8').send(utf8Buffer(result.value));
         }
         // Not the JSON statement: the body is text the schema does not describe (the 200 schema is the JSON form's).
         const raw = reply as unknown as FastifyReply;

@@ -46,7 +46,7 @@ describe.each(storeKinds)('statement blocks [%s]', (kind) => {
         for (const [a, b] of [[from, to], inner]) {
           const s = await analytics.statementJson(seeded.ids.businessId, customerId(i), 'USD', a, b);
           if (!s.ok) throw new Error(s.message);
-          texts.push(s.value);
+          texts.push(s.value.join(''));
         }
       }
       return texts;

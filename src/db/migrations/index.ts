@@ -22,6 +22,7 @@ import * as businessDayRollups from './0017_business_day_rollups.ts';
 import * as refundIdempotency from './0018_refund_idempotency.ts';
 import * as paidPool from './0019_paid_pool.ts';
 import * as statementBlocks from './0020_statement_blocks.ts';
+import * as statementReadFunction from './0021_statement_read_function.ts';
 import type { MigrationContext } from './migration.ts';
 
 interface MigrationFile {
@@ -50,6 +51,7 @@ export const migrationFiles: ReadonlyArray<readonly [name: string, file: Migrati
   ['0018_refund_idempotency', refundIdempotency],
   ['0019_paid_pool', paidPool],
   ['0020_statement_blocks', statementBlocks],
+  ['0021_statement_read_function', statementReadFunction],
 ];
 
 const catalogRetriesMax = 5;
