@@ -74,7 +74,8 @@ select n.entry_count, s.bound, s.low as seq, s.balance from n cross join s where
 /**
  * The range search's two CTEs: n (the entry count; no row when the business has no such customer) and s (per bound:
  * low is known before the instant, 0 before the first entry; high known at or after it, count + 1 when none; the search
- * has ended where high - low <= 1, low being that bound's seq and balance the balance after it).
+ * has ended where high - low <= 1, low being that bound's seq and balance the balance after it). PostgreSQL's JSON
+ * statement runs the same search inside coffer_statement_read (migration 0021): a change here is a new migration there.
  */
 const rangeSearch = (businessId: string, { customerId, currency }: WalletRef, from: string, to: string) => sql`
 n(entry_count) as (select coalesce(w.entry_count, 0) from customers c

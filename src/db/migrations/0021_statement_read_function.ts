@@ -9,7 +9,8 @@ import type { MigrationContext } from './migration.ts';
  * plan_cache_mode=force_custom_plan, src/db/database.ts), twice its execution. PL/pgSQL keeps a query's plan for the
  * session, and this function's own setting makes it the generic one: every lookup is an index range on
  * (customer_id, currency, seq) whatever the values. STABLE: one snapshot for the whole read. Tables resolve through the
- * session's search_path: Coffer's schema.
+ * session's search_path: Coffer's schema. The range search is statement-reads.ts's rangeSearch (which SQLite and every
+ * other statement read use), written with the function's parameters; a change to one is a new migration for the other.
  *
  * Rows: the range (entry_count, first_seq, opening, last_seq, closing) on each; then, when the range lists at most
  * entries_max entries, one row per block (seq, block_last_seq, entries, totals) and one per ledger entry around them
