@@ -131,8 +131,9 @@ export class AnalyticsService {
   }
 
   /**
-   * The JSON statement as text: the header built here, the entries serialized in one query (by SQLite; on PostgreSQL
-   * from its rows) with their totals per event type over the same wallet_seq range: two queries in all.
+   * The JSON statement as chunks (StatementJson): the header built here, then the entries as the statement blocks hold
+   * them and the few around the blocks, with their totals per event type over the same wallet_seq range. SQLite: the
+   * range, the blocks and the entries around them, three queries in process; PostgreSQL: one function call.
    */
   async statementJson(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementJson>> {
     if (this.deps.store === 'postgres') return this.statementJsonInOneTrip(businessId, customerId, currency, from, to);
