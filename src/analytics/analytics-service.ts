@@ -28,6 +28,8 @@ export interface AnalyticsDeps {
   currencies: readonly string[];
   fxRatesToUsd: Readonly<Record<string, string>>;
   forecastWindowDays: number;
+  /** Entries a JSON statement lists at most (statementEntriesMax; tests set a smaller one to reach the limit cheaply). */
+  statementEntriesMax?: number;
 }
 
 export interface EventTotals {
@@ -55,8 +57,8 @@ const days = (fromDay: string, toDay: string) => Math.round((Date.parse(`${toDay
 const unsupportedCurrency = (currency: string, currencies: readonly string[]) => err('UNSUPPORTED_CURRENCY', `currency ${currency} is not one of ${currencies.join(', ')}`);
 const customerNotFound = (customerId: string) => err('CUSTOMER_NOT_FOUND', `Customer ${customerId} not found`);
 const invalidTimeRange = (from: string, to: string) => err('INVALID_TIME_RANGE', `from (${from}) must be before to (${to})`);
-const tooLarge = (entryCount: number) =>
-  err('STATEMENT_TOO_LARGE', `The statement has ${entryCount} entries; JSON and HTML list at most ${statementEntriesMax}: ask for format=csv (streamed) or a shorter range`);
+const tooLarge = (entryCount: number, entriesMax: number) =>
+  err('STATEMENT_TOO_LARGE', `The statement has ${entryCount} entries; JSON and HTML list at most ${entriesMax}: ask for format=csv (streamed) or a shorter range`);
 
 /** A statement's header without its totals, from its range. */
 const statementHeader = (customerId: string, currency: string, from: string, to: string, range: StatementRange): Omit<StatementHeader, 'totals'> => ({
@@ -140,18 +142,20 @@ export class AnalyticsService {
     const bounds = await this.statementBounds(businessId, customerId, currency, from, to);
     if (!bounds.ok) return bounds;
     const { firstSeq, lastSeq, ...header } = bounds.value;
-    if (header.entry_count > statementEntriesMax) return tooLarge(header.entry_count);
+    const entriesMax = this.deps.statementEntriesMax ?? statementEntriesMax;
+    if (header.entry_count > entriesMax) return tooLarge(header.entry_count, entriesMax);
     return ok(statementChunks(header, await statementEntriesWithTotals(this.deps.db, this.deps.store, { customerId, currency }, firstSeq, lastSeq)));
   }
 
   /** PostgreSQL: the same statement from one query (statement-reads.ts statementReadPostgres), the same checks in the same order. */
   private async statementJsonInOneTrip(businessId: string, customerId: string, currency: string, from: string, to: string): Promise<AnalyticsResult<StatementJson>> {
     if (!this.deps.currencies.includes(currency)) return unsupportedCurrency(currency, this.deps.currencies);
-    const read = await statementReadPostgres(this.deps.db, businessId, { customerId, currency }, from, to, statementEntriesMax);
+    const entriesMax = this.deps.statementEntriesMax ?? statementEntriesMax;
+    const read = await statementReadPostgres(this.deps.db, businessId, { customerId, currency }, from, to, entriesMax);
     if (!read) return customerNotFound(customerId);
     if (!(from < to)) return invalidTimeRange(from, to);
     const header = statementHeader(customerId, currency, from, to, read.range);
-    if (!read.listed) return tooLarge(header.entry_count);
+    if (!read.listed) return tooLarge(header.entry_count, entriesMax);
     return ok(statementChunks(header, read.listed));
   }
 

@@ -71,4 +71,24 @@ describe.each(storeKinds)('statement blocks [%s]', (kind) => {
     expect(await blocks()).toHaveLength(seeded.customers * 6);
     expect(await statements(), 'blocks with holes').toEqual(overBlocks);
   }, 120_000);
+
+  it('lists a statement of exactly the limit and refuses one entry more, naming the count (STATEMENT_TOO_LARGE)', async () => {
+    const entriesMax = 250;
+    const analytics = new AnalyticsService({ db: store.db, store: store.kind, clock: systemClock, currencies: ['USD'], fxRatesToUsd: { USD: '1' }, forecastWindowDays: 30, statementEntriesMax: entriesMax });
+    const entries = seededEntries(0, seeded.nowMs);
+    // from inclusive, to exclusive: entries 151..400 are 250 entries, over the blocks the test above left and the ledger.
+    const [from, atLimit, overLimit] = [entries[150].created_at, entries[400].created_at, entries[401].created_at];
+    const listed = await analytics.statementJson(seeded.ids.businessId, customerId(0), 'USD', from, atLimit);
+    if (!listed.ok) throw new Error(listed.message);
+    const statement = JSON.parse(listed.value.join(''));
+    expect(statement.entry_count).toBe(entriesMax);
+    expect(statement.entries).toEqual(entries.slice(150, 400));
+    expect(statement.opening_balance).toBe(entries[149].after_balance);
+    expect(statement.closing_balance).toBe(entries[399].after_balance);
+    const refused = await analytics.statementJson(seeded.ids.businessId, customerId(0), 'USD', from, overLimit);
+    expect(refused.ok).toBe(false);
+    if (refused.ok) return;
+    expect(refused.code).toBe('STATEMENT_TOO_LARGE');
+    expect(refused.message).toBe('The statement has 251 entries; JSON and HTML list at most 250: ask for format=csv (streamed) or a shorter range');
+  });
 });
